@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Front end of the pKVM paravirtual SMMUv3 series and its QEMU bench.
+#
+#   make run           build the series into a kernel, boot it, run the DMA demo
+#   make check         unit tests, series checks, build, kselftests in QEMU
+#   make shell         boot the bench machine with an interactive shell
+#   make bench         dma_map_benchmark table (stock SMMUv3 driver vs pKVM)
+#   make series        regenerate patches/ from the sources
+#   make series-check  fail when patches/ is stale
+#   make kernel        apply patches/ to the pinned base with git am, build Image
+#   make deps          install the Debian packages the bench needs (root)
+
+B := build
+TEST_OUT := $(B)/out/test
+TEST_IMAGE := $(TEST_OUT)/arch/arm64/boot/Image
+TEST_INITRD := $(B)/initramfs-test.cpio.gz
+TEST_CONFIG := configs/pkvm-smmu.config configs/test.config
+PATCHES := $(sort $(wildcard patches/*.patch))
+
+.PHONY: all deps need-deps series series-check kernel run shell check bench clean
+
+all: run
+
+deps:
+	@bench/deps.sh
+
+need-deps:
+	@bench/deps.sh --check >/dev/null 2>&1 || bench/deps.sh
+
+series: need-deps
+	@bench/series.sh generate patches
+
+series-check: need-deps
+	@bench/series.sh check
+
+$(B)/.applied: $(PATCHES) bench/base-version.sh | need-deps
+	@bench/kernel.sh apply
+	@touch $@
+
+$(TEST_OUT)/.built: $(B)/.applied $(TEST_CONFIG) | need-deps
+	@bench/kernel.sh build test $(TEST_CONFIG)
+	@touch $@
+
+$(TEST_INITRD): $(TEST_OUT)/.built $(wildcard guest/*) bench/initramfs.sh | need-deps
+	@bench/initramfs.sh $(TEST_OUT) $@
+
+kernel: $(TEST_OUT)/.built $(TEST_INITRD)
+
+run: kernel
+	@bench/run.sh $(TEST_IMAGE) $(TEST_INITRD)
+
+shell: kernel
+	@bench/qemu.sh -c $(or $(CPU),max) -m shell -k $(TEST_IMAGE) -i $(TEST_INITRD)
+
+check: need-deps
+	@bench/check.sh
+
+bench: need-deps
+	@bench/bench.sh
+
+clean:
+	rm -rf $(B)/out $(B)/kselftest $(B)/initramfs $(B)/*.cpio.gz $(B)/logs $(B)/.applied

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge a bench guest's serial console.
+
+  judge.py check LOG --rc RC --timeout S --label L [--expect-mode hVHE|nVHE] [--results F]
+  judge.py run   LOG --rc RC --timeout S --label L [--expect-mode ...]
+  judge.py bench LOG --rc RC --timeout S --label L --rows F
+
+A run fails on a hypervisor panic, a kernel panic, oops, BUG or WARN, a
+QEMU timeout or crash, a guest that never reached its end, a missing or
+short TAP plan, and any failed or skipped test. The reason is printed with
+the console lines that show it.
+"""
+import argparse
+import re
+import sys
+
+# (what happened, pattern) in the order they are reported.
+FATAL = [
+    ("hypervisor panic", re.compile(
+        r"nVHE hyp (panic|BUG) at|HYP panic:|Invalid host exception to nVHE hyp")),
+    ("kernel panic", re.compile(r"Kernel panic - not syncing")),
+    ("kernel oops", re.compile(r"Internal error: |Unable to handle kernel ")),
+    ("kernel BUG", re.compile(r"kernel BUG at |\bBUG: ")),
+    ("kernel WARN", re.compile(r"WARNING: CPU: \d+ PID: ")),
+]
+DONE = "bench: done"
+TAP_RESULT = re.compile(
+    r"^((?:# )*)(ok|not ok) (\d+) ?(?:- )?(.*?)(?: +# *(SKIP|TODO)\b ?(.*))?\s*$")
+TAP_PLAN = re.compile(r"^((?:# )*)1\.\.(\d+)\s*$")
+SUITE = re.compile(r"^# selftests: (\S+): (\S+)\s*$")
+CONSOLE_PREFIX = re.compile(r"^\[ *\d+\.\d+\] ")
+
+
+class Verdict:
+    def __init__(self, label):
+        self.label = label
+        self.problems = []  # (what, line index or None)
+        self.passed = []
+        self.failed = []
+
+    def problem(self, what, where=None):
+        self.problems.append((what, where))
+
+    def ok(self):
+        return not self.problems and not self.failed
+
+
+def read_log(path):
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    return [l.rstrip("\r") for l in text.split("\n")]
+
+
+def show(lines, where, before=8, after=24):
+    lo, hi = max(0, where - before), min(len(lines), where + after)
+    for i in range(lo, hi):
+        print("    | " + lines[i])
+
+
+def check_console(lines, v, rc, timeout):
+    for what, pat in FATAL:
+        for i, l in enumerate(lines):
+            if pat.search(l):
+                v.problem(what, i)
+                break
+    if rc == 124:
+        v.problem("QEMU did not finish within %s s (timeout); the guest hung "
+                  "or ran too slowly" % timeout, max(0, len(lines) - 1))
+    elif rc != 0:
+        v.problem("QEMU exited with status %d" % rc, max(0, len(lines) - 1))
+    if not any(l.startswith(DONE) for l in lines):
+        v.problem("the guest never reached its end ('%s' missing)" % DONE,
+                  max(0, len(lines) - 1))
+
+
+def check_mode(lines, v, expect):
+    if not expect:
+        return
+    want = "Protected %s mode initialized successfully" % expect
+    if not any(want in l for l in lines):
+        v.problem("pKVM did not report '%s'" % want, None)
+
+
+def parse_tap(lines, v, depth_of_tests):
+    """Collect results. depth_of_tests is the nesting level whose plan
+    must be present; deeper (subtest) results are named after their suite."""
+    plans = {}
+    top = []
+    suite = None
+    sub = {}
+    for i, l in enumerate(lines):
+        m = SUITE.match(l)
+        if m:
+            suite = "%s:%s" % (m.group(1), m.group(2))
+            continue
+        m = TAP_PLAN.match(l)
+        if m:
+            depth = len(m.group(1)) // 2
+            plans.setdefault(depth, int(m.group(2)))
+            continue
+        m = TAP_RESULT.match(l)
+        if not m:
+            continue
+        depth = len(m.group(1)) // 2
+        status = m.group(2)
+        name = m.group(4).strip()
+        directive = m.group(5)
+        res = ("skip" if directive == "SKIP" else
+               "pass" if status == "ok" else "fail")
+        if depth == depth_of_tests:
+            top.append((name, res, i, m.group(6)))
+            suite = None
+        elif depth == depth_of_tests + 1:
+            key = suite or "?"
+            sub.setdefault(key, []).append((name, res, i, m.group(6)))
+    if depth_of_tests not in plans:
+        v.problem("no TAP plan (1..N) on the console", None)
+    elif len(top) != plans[depth_of_tests]:
+        v.problem("TAP plan announced %d tests, %d reported"
+                  % (plans[depth_of_tests], len(top)), None)
+    return top, sub
+
+
+def record(v, lines, top, sub, suite_names):
+    for idx, (name, res, i, why) in enumerate(top):
+        key = suite_names(name)
+        results = sub.get(key) if key else None
+        if not results:
+            results = [(name, res, i, why)]
+        elif res != "pass" and all(r[1] == "pass" for r in results):
+            # The program failed beyond its subtests (crash, timeout).
+            results = results + [(name, res, i, why)]
+        for n, r, j, w in results:
+            full = "%s %s" % (key or "", n) if key and n != name else n
+            if r == "pass":
+                v.passed.append(full)
+            else:
+                v.failed.append(full)
+                v.problem("%s: %s%s" % ("skipped" if r == "skip" else "failed",
+                                        full, " (%s)" % w if w else ""), j)
+
+
+def kselftest_name(name):
+    m = re.match(r"selftests: (\S+): (\S+)", name)
+    return "%s:%s" % (m.group(1), m.group(2)) if m else None
+
+
+def report(v, lines):
+    for what, where in v.problems:
+        print("FAIL [%s] %s" % (v.label, what))
+        if where is not None:
+            show(lines, where)
+
+
+def cmd_check(a, lines, v):
+    check_mode(lines, v, a.expect_mode)
+    top, sub = parse_tap(lines, v, 0)
+    record(v, lines, top, sub, kselftest_name)
+    for n in v.passed:
+        print("ok   [%s] %s" % (v.label, n))
+    if a.results:
+        with open(a.results, "w") as f:
+            f.write("%d %d\n" % (len(v.passed), len(v.failed) + (
+                1 if v.problems and not v.failed else 0)))
+
+
+def cmd_run(a, lines, v):
+    check_mode(lines, v, a.expect_mode)
+    smmus = [l.split()[2:] for l in lines if l.startswith("bench: smmu ")]
+    pcis = [l.split()[2:] for l in lines if l.startswith("bench: pci ")]
+    if not smmus:
+        v.problem("no SMMU in the guest", None)
+    for s in smmus:
+        print("  SMMU %-22s driver %s" % (s[0], s[1].split("=", 1)[1]))
+        if s[1] == "driver=none":
+            v.problem("SMMU %s has no driver" % s[0], None)
+    for p in pcis:
+        f = dict(kv.split("=", 1) for kv in p[1:])
+        print("  PCI  %s  %s:%s  driver %-18s iommu group %s" % (
+            p[0], f["vendor"][2:], f["device"][2:], f["driver"], f["group"]))
+        if f["group"] == "none" and not f["class"].startswith("0x0604"):
+            v.problem("PCI device %s has no IOMMU group" % p[0], None)
+    top, sub = parse_tap(lines, v, 0)
+    record(v, lines, top, sub, lambda n: None)
+    total = 0
+    for l in lines:
+        m = re.search(r"# (\S+): verified (\d+) bytes \((\d+) written\)", l)
+        if m:
+            total += int(m.group(2))
+            print("  DMA  %-10s %7.1f MiB written, %7.1f MiB read back and verified"
+                  % (m.group(1), int(m.group(3)) / 2**20, int(m.group(2)) / 2**20))
+    if len(top) < 2:
+        v.problem("the DMA demo did not run on both disks", None)
+    print("  DMA  total %.1f MiB verified" % (total / 2**20))
+
+
+def cmd_bench(a, lines, v):
+    rows = []
+    cur = None
+    for i, l in enumerate(lines):
+        m = re.match(r"bench: row granule=(\d+) threads=(\d+)", l)
+        if m:
+            cur = [int(m.group(1)), int(m.group(2)), None, None]
+            rows.append(cur)
+            continue
+        m = re.match(r"average (map|unmap) latency\(us\):\s*([\d.]+)", l)
+        if m and cur:
+            cur[2 if m.group(1) == "map" else 3] = float(m.group(2))
+        if l.startswith("bench: error"):
+            v.problem(l[len("bench: "):], i)
+    if not rows or any(r[2] is None or r[3] is None for r in rows):
+        v.problem("dma_map_benchmark did not report every row", None)
+    with open(a.rows, "w") as f:
+        for r in rows:
+            f.write("%d %d %s %s\n" % tuple(r))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mode", choices=["check", "run", "bench"])
+    ap.add_argument("log")
+    ap.add_argument("--rc", type=int, default=0)
+    ap.add_argument("--timeout", default="?")
+    ap.add_argument("--label", default="guest")
+    ap.add_argument("--expect-mode", choices=["hVHE", "nVHE"])
+    ap.add_argument("--results")
+    ap.add_argument("--rows")
+    a = ap.parse_args()
+
+    lines = read_log(a.log)
+    v = Verdict(a.label)
+    check_console(lines, v, a.rc, a.timeout)
+    {"check": cmd_check, "run": cmd_run, "bench": cmd_bench}[a.mode](a, lines, v)
+    report(v, lines)
+    if not v.ok():
+        print("FAIL [%s] the whole console log is in %s" % (a.label, a.log))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build an arm64 Image from the pristine base plus patches/, applied with
+# git am exactly as users apply the series.
+#
+#   bench/kernel.sh apply              reset build/linux to the base, git am patches/
+#   bench/kernel.sh build NAME FRAG... configure build/out/NAME from fragments, build Image
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+apply_series() {
+	local found
+	"$top/bench/base.sh"
+	found=$(cat "$BUILD/base-found-version")
+	cd "$LINUX"
+	git am --abort >/dev/null 2>&1 || true
+	git checkout -q -f -B "$SERIES_BRANCH" "$BASE_TAG"
+	git clean -fdq
+	shopt -s nullglob
+	local p=("$top"/patches/*.patch)
+	[ ${#p[@]} -gt 0 ] || die "patches/ is empty; run 'make series'"
+	if ! git am -q --whitespace=error-all "${p[@]}"; then
+		git am --abort >/dev/null 2>&1 || true
+		if [ "$found" != "$BASE_VERSION" ]; then
+			die "the series does not apply to Linux $found; it is made for $BASE_VERSION: install linux-source-$BASE_SERIES $BASE_VERSION"
+		fi
+		die "git am of patches/ failed on Linux $found; run 'make series' and retry"
+	fi
+	echo "kernel: applied $(git rev-list --count "$BASE_TAG"..HEAD) patches on Linux $found"
+}
+
+# Configure from allnoconfig plus fragments; every option a fragment asks for
+# must survive olddefconfig, or the build stops and names it.
+configure() {
+	local out=$1; shift
+	local frag opt bad=
+	mkdir -p "$out"
+	make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS allnoconfig >/dev/null
+	KCONFIG_CONFIG="$out/.config" "$LINUX/scripts/kconfig/merge_config.sh" \
+		-m -O "$out" "$out/.config" "$@" >/dev/null
+	make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS olddefconfig >/dev/null
+	for frag in "$@"; do
+		while read -r opt; do
+			grep -qx -- "$opt" "$out/.config" || bad="$bad $opt"
+		done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag")
+	done
+	[ -z "$bad" ] || die "config options not satisfiable (check their dependencies):$bad"
+}
+
+build() {
+	local name=$1; shift
+	local out=$BUILD/out/$name frags=() f
+	for f in "$@"; do frags+=("$(realpath "$f")"); done
+	configure "$out" "${frags[@]}"
+	echo "kernel: building $name Image (make -j$JOBS)"
+	make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" Image ||
+		die "kernel build failed (build/out/$name); the compiler's errors are above"
+	make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS headers >/dev/null
+	echo "kernel: $out/arch/arm64/boot/Image"
+}
+
+need_deps
+case "${1:-}" in
+apply) apply_series ;;
+build) shift; build "$@" ;;
+*) die "usage: $0 apply | build NAME FRAGMENT..." ;;
+esac

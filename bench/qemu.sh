@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the bench machine: QEMU virt with an SMMUv3 in front of the PCIe bus,
+# pKVM in protected mode, and DMA masters behind the SMMU (NVMe, virtio-blk,
+# virtio-net, and a spare pci-testdev for dma_map_benchmark).
+#
+#   bench/qemu.sh -c CPU -m MODE -k IMAGE -i INITRD [-t SECONDS] [-l LOG] [-a "ENV=VAL ..."]
+#
+# CPU is "max" (pKVM in hVHE mode) or "cortex-a72" (classic nVHE). MODE is
+# what the guest init does (check, run, bench, shell). Without a terminal the
+# console goes to LOG and QEMU is killed after SECONDS; the exit status is
+# QEMU's, or 124 on timeout.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+cpu=max mode=shell kernel= initrd= timeout_s=600 log= extra=
+while getopts "c:m:k:i:t:l:a:" o; do
+	case $o in
+	c) cpu=$OPTARG ;;
+	m) mode=$OPTARG ;;
+	k) kernel=$OPTARG ;;
+	i) initrd=$OPTARG ;;
+	t) timeout_s=$OPTARG ;;
+	l) log=$OPTARG ;;
+	a) extra=$OPTARG ;;
+	*) die "bad option" ;;
+	esac
+done
+[ -f "$kernel" ] || die "no kernel image '$kernel'; run 'make kernel'"
+[ -f "$initrd" ] || die "no initramfs '$initrd'; run 'make kernel'"
+
+case $cpu in
+max) cpuopt="max,pauth-impdef=on" ;;	# cheaper pointer auth under TCG
+cortex-a72) cpuopt=cortex-a72 ;;
+*) die "unknown CPU variant '$cpu' (max or cortex-a72)" ;;
+esac
+
+disks=$(mktemp -d "$BUILD/disks.XXXXXX")
+trap 'rm -rf "$disks"' EXIT
+truncate -s 64M "$disks/nvme.img" "$disks/vblk.img"
+
+qemu=(qemu-system-aarch64
+	-M virt,virtualization=on,iommu=smmuv3,gic-version=3
+	-cpu "$cpuopt" -smp 4 -m 2G
+	-nographic -no-reboot
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyAMA0 kvm-arm.mode=protected panic=-1 bench_mode=$mode $extra"
+	-drive "file=$disks/nvme.img,if=none,id=nvme0,format=raw"
+	-device nvme,serial=pkvmsmmu0,drive=nvme0
+	-drive "file=$disks/vblk.img,if=none,id=vblk0,format=raw"
+	-device virtio-blk-pci,drive=vblk0,iommu_platform=on,disable-legacy=on
+	-netdev user,id=net0
+	-device virtio-net-pci,netdev=net0,iommu_platform=on,disable-legacy=on,romfile=
+	-device pci-testdev)
+
+if [ "$mode" = shell ] && [ -t 0 ]; then
+	"${qemu[@]}"
+	exit
+fi
+
+rc=0
+[ -n "$log" ] || log=/dev/stdout
+timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" < /dev/null > "$log" 2>&1 || rc=$?
+exit $rc

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Generate the git am series from the sources.
+#
+#   bench/series.sh generate DIR   write cover letter + patches into DIR
+#   bench/series.sh check          fail when patches/ differs from a fresh generation
+#
+# Each series/NNNN-*/ directory is one patch: "message" holds the subject and
+# the body, "files" the new files it adds (repository paths; selftests/ lands in
+# tools/testing/selftests/), and each *.diff an edit to an existing kernel file.
+# Commits are built with a private index on top of the base tag, so the work
+# tree of build/linux is never touched.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+tree_path() {
+	case "$1" in
+	selftests/*) echo "tools/testing/selftests/${1#selftests/}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+generate() {
+	local out=$1 dir f mode blob parent tree msg
+	local index=$BUILD/series.index
+
+	"$top/bench/base.sh"
+	cd "$LINUX"
+	rm -f "$index"
+	export GIT_INDEX_FILE=$index
+	git read-tree "$BASE_TAG"
+	parent=$(git rev-parse "$BASE_TAG^{commit}")
+	for dir in "$top"/series/[0-9][0-9][0-9][0-9]-*/; do
+		[ -f "$dir/message" ] || die "$dir has no message"
+		if [ -f "$dir/files" ]; then
+			while read -r f; do
+				[ -n "$f" ] || continue
+				[ -f "$top/$f" ] || die "${dir#"$top"/}files names missing $f"
+				mode=100644
+				[ -x "$top/$f" ] && mode=100755
+				blob=$(git hash-object -w "$top/$f")
+				git update-index --add --cacheinfo "$mode,$blob,$(tree_path "$f")"
+			done < "$dir/files"
+		fi
+		for f in "$dir"/*.diff; do
+			[ -e "$f" ] || continue
+			git apply --cached --whitespace=error-all "$f" ||
+				die "${f#"$top"/} does not apply"
+		done
+		tree=$(git write-tree)
+		msg=$(cat "$dir/message"; printf '\nSigned-off-by: %s <%s>\n' \
+			"$PROJECT_NAME" "$PROJECT_EMAIL")
+		parent=$(git commit-tree "$tree" -p "$parent" -m "$msg")
+	done
+	unset GIT_INDEX_FILE
+	rm -f "$index"
+	git update-ref refs/heads/series-generated "$parent"
+	git config branch.series-generated.description "$(cat "$top/series/cover-letter")"
+
+	rm -rf "$out"
+	mkdir -p "$out"
+	git format-patch -q --cover-letter --cover-from-description=subject \
+		--zero-commit --no-signature --no-thread -o "$out" \
+		"$BASE_TAG..series-generated"
+	# Named so that "git am patches/*.patch" takes only the patches.
+	mv "$out/0000-cover-letter.patch" "$out/0000-cover-letter.txt"
+	cd - >/dev/null
+}
+
+case "${1:-}" in
+generate)
+	[ -n "${2:-}" ] || die "usage: $0 generate DIR"
+	generate "$(realpath -m "$2")"
+	echo "series: $(ls "$2" | wc -l) files in $2"
+	;;
+check)
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	generate "$tmp/patches"
+	if ! diff -ru "$top/patches" "$tmp/patches" > "$tmp/diff"; then
+		head -40 "$tmp/diff" >&2
+		die "patches/ is stale: it does not match the sources; run 'make series'"
+	fi
+	echo "series: patches/ matches the sources"
+	;;
+*) die "usage: $0 generate DIR | check" ;;
+esac

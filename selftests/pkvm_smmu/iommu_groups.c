@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every PCI endpoint must sit behind an IOMMU: it has an IOMMU group, and
+ * that group translates DMA instead of letting it through untranslated.
+ *
+ * On device-tree systems a PCI function is configured for the IOMMU when a
+ * driver probes it, so a function that no driver has claimed has no group
+ * yet. Such a function cannot issue DMA as long as its Bus Master Enable bit
+ * is clear, which is checked instead.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define PCI_DEVICES		"/sys/bus/pci/devices"
+#define PCI_BASE_CLASS_BRIDGE	0x06
+#define PCI_COMMAND		0x04
+#define PCI_COMMAND_MASTER	0x4
+
+static int read_sysfs(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	char *ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	ok = fgets(buf, len, f);
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Host, PCI-to-PCI and other bridges are not endpoints. */
+static bool is_bridge(const char *dev)
+{
+	char class[32];
+
+	if (read_sysfs(dev, "class", class, sizeof(class)))
+		return false;
+	return (strtoul(class, NULL, 16) >> 16) == PCI_BASE_CLASS_BRIDGE;
+}
+
+static bool has_driver(const char *dev)
+{
+	char link[PATH_MAX];
+
+	snprintf(link, sizeof(link), "%s/driver", dev);
+	return access(link, F_OK) == 0;
+}
+
+static bool bus_master_enabled(const char *dev)
+{
+	char path[PATH_MAX];
+	unsigned char cmd = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/config", dev);
+	f = fopen(path, "r");
+	if (!f)
+		return true;	/* unknown: assume it can master */
+	if (fseek(f, PCI_COMMAND, SEEK_SET) || fread(&cmd, 1, 1, f) != 1)
+		cmd = PCI_COMMAND_MASTER;
+	fclose(f);
+	return cmd & PCI_COMMAND_MASTER;
+}
+
+/* The group number of @dev, or -1 when it has no IOMMU group. */
+static int iommu_group_of(const char *dev)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	snprintf(link, sizeof(link), "%s/iommu_group", dev);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -1;
+	target[n] = '\0';
+	slash = strrchr(target, '/');
+	return slash ? atoi(slash + 1) : -1;
+}
+
+/* Calls @fn on each PCI endpoint; returns how many there were. */
+static int for_each_endpoint(struct __test_metadata *_metadata,
+			     void (*fn)(struct __test_metadata *, const char *))
+{
+	char dev[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(PCI_DEVICES);
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dev, sizeof(dev), "%s/%s", PCI_DEVICES, de->d_name);
+		if (is_bridge(dev))
+			continue;
+		fn(_metadata, dev);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void check_has_group(struct __test_metadata *_metadata, const char *dev)
+{
+	const char *name = strrchr(dev, '/') + 1;
+	int group = iommu_group_of(dev);
+
+	if (group >= 0) {
+		ksft_print_msg("%s: iommu group %d\n", name, group);
+		return;
+	}
+	EXPECT_FALSE(has_driver(dev))
+		TH_LOG("%s has a driver but no IOMMU group", name);
+	EXPECT_FALSE(bus_master_enabled(dev))
+		TH_LOG("%s can master DMA but has no IOMMU group", name);
+	ksft_print_msg("%s: no driver, bus mastering off, no group yet\n", name);
+}
+
+static void check_group_translates(struct __test_metadata *_metadata,
+				   const char *dev)
+{
+	char dir[PATH_MAX], type[32];
+	int group = iommu_group_of(dev);
+
+	if (group < 0)
+		return;
+	snprintf(dir, sizeof(dir), "/sys/kernel/iommu_groups/%d", group);
+	ASSERT_EQ(0, read_sysfs(dir, "type", type, sizeof(type)));
+	EXPECT_STRNE("identity", type)
+		TH_LOG("%s: DMA bypasses the IOMMU (group %d)", dev, group);
+}
+
+TEST(iommu_registered)
+{
+	struct dirent *de;
+	DIR *d = opendir("/sys/class/iommu");
+	int n = 0;
+
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	ASSERT_LT(0, n) TH_LOG("no IOMMU is registered");
+}
+
+TEST(every_pci_endpoint_has_iommu_group)
+{
+	ASSERT_LT(0, for_each_endpoint(_metadata, check_has_group))
+		TH_LOG("no PCI endpoint found");
+}
+
+TEST(no_pci_endpoint_bypasses_iommu)
+{
+	ASSERT_LT(0, for_each_endpoint(_metadata, check_group_translates))
+		TH_LOG("no PCI endpoint found");
+}
+
+TEST_HARNESS_MAIN
