@@ -42,6 +42,10 @@ $(TEST_OUT)/.built: $(B)/.applied $(TEST_CONFIG) | need-deps
 	@bench/kernel.sh build test $(TEST_CONFIG)
 	@touch $@
 
+$(B)/out/bench-%/.built: $(B)/.applied configs/pkvm-smmu.config configs/bench-%.config | need-deps
+	@bench/kernel.sh build bench-$* configs/pkvm-smmu.config configs/bench-$*.config
+	@touch $@
+
 $(TEST_INITRD): $(TEST_OUT)/.built $(wildcard guest/*) bench/initramfs.sh | need-deps
 	@bench/initramfs.sh $(TEST_OUT) $@
 

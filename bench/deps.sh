@@ -11,7 +11,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/base-version.sh"
 
 PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-source-$BASE_SERIES flex bison bc libelf-dev
-libssl-dev cpio make git python3 xz-utils rsync curl ca-certificates
+libssl-dev cpio make git python3 python3-ply python3-git xz-utils rsync curl
+ca-certificates
 clang llvm"
 BACKPORTS_PKGS="qemu-system-arm"
 QEMU_MIN_MAJOR=10

@@ -147,10 +147,14 @@ def kselftest_name(name):
 
 
 def report(v, lines):
+    """The first problem is the cause: show its console lines. The others
+    are usually its consequences: name them only."""
+    shown = False
     for what, where in v.problems:
         print("FAIL [%s] %s" % (v.label, what))
-        if where is not None:
+        if where is not None and not shown:
             show(lines, where)
+            shown = True
 
 
 def cmd_check(a, lines, v):
@@ -234,7 +238,8 @@ def main():
     {"check": cmd_check, "run": cmd_run, "bench": cmd_bench}[a.mode](a, lines, v)
     report(v, lines)
     if not v.ok():
-        print("FAIL [%s] the whole console log is in %s" % (a.label, a.log))
+        print("FAIL [%s] %s; the whole console log is in %s"
+              % (a.label, v.problems[0][0], a.log))
         return 1
     return 0
 

@@ -127,7 +127,12 @@ FIXTURE_VARIANT_ADD(disk, virtio_blk) {
 	.pci_driver = "virtio-pci",
 };
 
-static bool find_disk(FIXTURE_DATA(disk) *self, const FIXTURE_VARIANT(disk) *variant)
+/*
+ * Find a block device named @prefix* whose DMA is done by a PCI function
+ * bound to @driver; fill in its @name and the PCI address @pci.
+ */
+static bool find_disk(const char *prefix, const char *driver,
+		      char name[NAME_MAX + 1], char pci[16])
 {
 	char path[PATH_MAX], real[PATH_MAX], link[PATH_MAX];
 	struct dirent *de;
@@ -137,16 +142,15 @@ static bool find_disk(FIXTURE_DATA(disk) *self, const FIXTURE_VARIANT(disk) *var
 	if (!d)
 		return false;
 	while (!found && (de = readdir(d))) {
-		if (strncmp(de->d_name, variant->prefix, strlen(variant->prefix)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%s", de->d_name);
-		if (!realpath(path, real) ||
-		    !pci_device_of(real, self->pci, sizeof(self->pci)))
+		if (!realpath(path, real) || !pci_device_of(real, pci, 16))
 			continue;
-		snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", self->pci);
-		if (!link_basename_is(link, variant->pci_driver))
+		snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/driver", pci);
+		if (!link_basename_is(link, driver))
 			continue;
-		snprintf(self->name, sizeof(self->name), "%s", de->d_name);
+		snprintf(name, NAME_MAX + 1, "%s", de->d_name);
 		found = true;
 	}
 	closedir(d);
@@ -160,7 +164,7 @@ FIXTURE_SETUP(disk)
 	size_t off;
 
 	self->fd = -1;
-	if (!find_disk(self, variant))
+	if (!find_disk(variant->prefix, variant->pci_driver, self->name, self->pci))
 		SKIP(return, "no %s disk on a %s PCI function",
 		     variant->prefix, variant->pci_driver);
 

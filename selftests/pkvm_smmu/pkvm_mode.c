@@ -42,8 +42,8 @@ static bool cmdline_has(const char *arg)
 	if (!f)
 		return false;
 	if (fgets(line, sizeof(line), f)) {
-		for (tok = strtok_r(line, " \n", &save); tok;
-		     tok = strtok_r(NULL, " \n", &save))
+		for (tok = strtok_r(line, " \t\n", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save))
 			found |= !strcmp(tok, arg);
 	}
 	fclose(f);

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: host unit tests, series consistency, checkpatch, the kernel
+# build, and the kselftests in QEMU in both CPU variants. Ends with one line
+# "N passed, N failed" and fails when anything failed.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+logs=$BUILD/logs
+mkdir -p "$logs"
+passed=0 failed=0
+pass() { echo "ok   $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+section() { echo; echo "== $*"; }
+
+section "host unit tests"
+if make -s -C "$top/unittests" > "$logs/unittests.log" 2>&1; then ut_rc=0; else ut_rc=$?; fi
+grep -E '^(ok|not ok) ' "$logs/unittests.log" | sed 's/^/  /'
+n_ok=$(grep -c '^ok ' "$logs/unittests.log")
+n_bad=$(grep -c '^not ok ' "$logs/unittests.log")
+passed=$((passed + n_ok)) failed=$((failed + n_bad))
+if [ "$ut_rc" != 0 ] && [ "$n_bad" = 0 ]; then
+	tail -20 "$logs/unittests.log"
+	fail "unit tests did not run to completion (log: $logs/unittests.log)"
+fi
+
+section "series"
+if "$top/bench/series.sh" check > "$logs/series.log" 2>&1; then
+	pass "patches/ matches the sources"
+else
+	cat "$logs/series.log"
+	fail "patches/ is stale"
+fi
+
+section "checkpatch --strict"
+for p in "$top"/patches/*.patch; do
+	name=${p##*/}
+	out=$(cd "$LINUX" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict "$p" 2>&1)
+	total=$(printf '%s\n' "$out" | grep '^total:')
+	if printf '%s\n' "$total" | grep -q '^total: 0 errors'; then
+		pass "checkpatch $name${total:+ ($total)}"
+		printf '%s\n' "$out" | grep -E '^(WARNING|CHECK)' | sed 's/^/    /'
+	else
+		printf '%s\n' "$out" | sed 's/^/    /'
+		fail "checkpatch $name"
+	fi
+done
+
+section "kernel build"
+built=0
+if make -s -C "$top" kernel > "$logs/kernel.log" 2>&1; then
+	pass "kernel and initramfs build with the series applied"
+	built=1
+else
+	tail -30 "$logs/kernel.log"
+	fail "kernel build (log: $logs/kernel.log)"
+fi
+
+for cpu in max cortex-a72; do
+	section "kselftests in QEMU, -cpu $cpu"
+	if [ $built = 0 ]; then
+		fail "kselftests -cpu $cpu: not run, the kernel did not build"
+		continue
+	fi
+	case $cpu in max) expect=hVHE ;; *) expect=nVHE ;; esac
+	log=$logs/check-$cpu.log
+	timeout_s=${CHECK_TIMEOUT:-900}
+	rc=0
+	"$top/bench/qemu.sh" -c "$cpu" -m check -t "$timeout_s" -l "$log" \
+		-k "$BUILD/out/test/arch/arm64/boot/Image" \
+		-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
+	"$top/bench/judge.py" check "$log" --rc "$rc" --timeout "$timeout_s" \
+		--label "$cpu" --expect-mode "$expect" --results "$logs/results-$cpu"
+	read -r ok bad < "$logs/results-$cpu" || { ok=0; bad=1; }
+	passed=$((passed + ok)) failed=$((failed + bad))
+done
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

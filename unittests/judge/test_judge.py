@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Unit tests of bench/judge.py against real console logs of the bench.
+
+The fixtures are consoles captured from bench boots: passing kselftest runs
+in both CPU variants and a kernel whose hypervisor panics at finalize. The
+other failure modes are made by editing a passing console the way a broken
+kernel or test would change it.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+JUDGE = os.path.join(HERE, "..", "..", "bench", "judge.py")
+FIX = os.path.join(HERE, "fixtures")
+
+
+def fixture(name):
+    with open(os.path.join(FIX, name)) as f:
+        return f.read()
+
+
+class JudgeTest(unittest.TestCase):
+    def judge(self, text, mode="check", rc=0, expect="hVHE", extra=()):
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "console.log")
+            res = os.path.join(d, "results")
+            with open(log, "w") as f:
+                f.write(text)
+            args = [sys.executable, JUDGE, mode, log, "--rc", str(rc),
+                    "--timeout", "60", "--label", "t"]
+            if expect:
+                args += ["--expect-mode", expect]
+            if mode == "check":
+                args += ["--results", res]
+            args += list(extra)
+            p = subprocess.run(args, capture_output=True, text=True)
+            counts = None
+            if os.path.exists(res):
+                with open(res) as f:
+                    counts = tuple(int(x) for x in f.read().split())
+            return p.returncode, p.stdout, counts
+
+    def assertFails(self, text, why, **kw):
+        rc, out, counts = self.judge(text, **kw)
+        self.assertEqual(rc, 1, out)
+        self.assertIn(why, out)
+        if counts is not None:
+            self.assertGreater(counts[1], 0, out)
+        return out
+
+    # Passing consoles.
+
+    def test_pass_max(self):
+        rc, out, counts = self.judge(fixture("check-max-pass.log"))
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(counts, (7, 0))
+        self.assertIn("disk.virtio_blk.random_roundtrip", out)
+
+    def test_pass_cortex_a72(self):
+        rc, out, counts = self.judge(fixture("check-cortex-a72-pass.log"),
+                                     expect="nVHE")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(counts, (7, 0))
+
+    # A broken kernel.
+
+    def test_hyp_panic(self):
+        out = self.assertFails(fixture("check-max-hyp-panic.log"),
+                               "hypervisor panic", rc=0)
+        self.assertIn("Invalid host exception to nVHE hyp", out)
+        self.assertIn("__kvm_nvhe_hyp_panic", out)
+
+    def test_kernel_warn(self):
+        text = fixture("check-max-pass.log").replace(
+            "bench: guest up",
+            "[    1.000000] WARNING: CPU: 1 PID: 1 at drivers/iommu/iommu.c:1 x+0x0/0x8\n"
+            "bench: guest up", 1)
+        self.assertFails(text, "kernel WARN")
+
+    def test_kernel_oops(self):
+        text = fixture("check-max-pass.log").replace(
+            "bench: done",
+            "[    2.000000] Unable to handle kernel paging request at virtual address 0\n"
+            "[    2.000000] Internal error: Oops: 0000000096000005 [#1] SMP\n"
+            "bench: done", 1)
+        self.assertFails(text, "kernel oops")
+
+    def test_wrong_mode(self):
+        self.assertFails(fixture("check-max-pass.log"), "did not report",
+                         expect="nVHE")
+
+    # A guest that does not finish.
+
+    def test_timeout(self):
+        text = fixture("check-max-pass.log")
+        text = text[:text.index("# selftests: pkvm_smmu: dma_roundtrip")]
+        out = self.assertFails(text, "timeout", rc=124)
+        self.assertIn("never reached its end", out)
+        self.assertIn("TAP plan announced 3 tests, 2 reported", out)
+
+    def test_qemu_error(self):
+        self.assertFails(fixture("check-max-pass.log"),
+                         "QEMU exited with status 1", rc=1)
+
+    # TAP the runner prints.
+
+    def test_missing_plan(self):
+        text = fixture("check-max-pass.log").replace("\n1..3\n", "\n", 1)
+        self.assertFails(text, "no TAP plan")
+
+    def test_failed_subtest(self):
+        text = fixture("check-max-pass.log").replace(
+            "# ok 1 disk.nvme.random_roundtrip",
+            "# not ok 1 disk.nvme.random_roundtrip", 1)
+        rc, out, counts = self.judge(text)
+        self.assertEqual(rc, 1)
+        self.assertIn("failed: pkvm_smmu:dma_roundtrip disk.nvme.random_roundtrip", out)
+        self.assertEqual(counts, (6, 1))
+
+    def test_failed_program_beyond_subtests(self):
+        text = fixture("check-max-pass.log").replace(
+            "ok 3 selftests: pkvm_smmu: dma_roundtrip",
+            "not ok 3 selftests: pkvm_smmu: dma_roundtrip # TIMEOUT 600 seconds", 1)
+        rc, out, counts = self.judge(text)
+        self.assertEqual(rc, 1)
+        self.assertEqual(counts[1], 1, out)
+
+    def test_skipped_subtest_fails(self):
+        text = fixture("check-max-pass.log").replace(
+            "# ok 2 disk.virtio_blk.random_roundtrip",
+            "# ok 2 disk.virtio_blk.random_roundtrip # SKIP no vd disk", 1)
+        out = self.assertFails(text, "skipped: pkvm_smmu:dma_roundtrip")
+        self.assertIn("no vd disk", out)
+
+    def test_failure_shows_console(self):
+        out = self.assertFails(fixture("check-max-hyp-panic.log"),
+                               "hypervisor panic")
+        self.assertIn("    | ", out)
+        self.assertIn("the whole console log is in", out)
+
+
+class TapResult(unittest.TextTestResult):
+    """Prints one TAP line per test."""
+
+    n = 0
+
+    def _line(self, test, ok, why=""):
+        TapResult.n += 1
+        print("%s %d - judge.%s%s" % ("ok" if ok else "not ok", TapResult.n,
+                                     test._testMethodName, why))
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self._line(test, True)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._line(test, False)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._line(test, False, " # error")
+
+
+if __name__ == "__main__":
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(JudgeTest)
+    print("1..%d" % suite.countTestCases())
+    r = unittest.TextTestRunner(resultclass=TapResult, verbosity=0,
+                                stream=sys.stderr).run(suite)
+    sys.exit(0 if r.wasSuccessful() else 1)
