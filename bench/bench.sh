@@ -47,7 +47,7 @@ awk -v pkvm="$logs/bench-pkvm.rows" '
 function r(a, b) { return (a > 0 && b != "") ? sprintf("%.2f", b / a) : "-" }
 BEGIN {
 	while ((getline l < pkvm) > 0) { split(l, f, " "); pm[f[1]" "f[2]] = f[3]; pu[f[1]" "f[2]] = f[4] }
-	printf "%8s %7s | %9s %9s | %9s %9s | %9s %9s\n", "granule", "threads",
+	printf "%9s %7s | %9s %9s | %9s %9s | %9s %9s\n", "granule", "threads",
 	       "stock map", "unmap", "pKVM map", "unmap", "ratio map", "unmap"
 }
 {

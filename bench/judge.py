@@ -181,10 +181,16 @@ def cmd_run(a, lines, v):
             v.problem("SMMU %s has no driver" % s[0], None)
     for p in pcis:
         f = dict(kv.split("=", 1) for kv in p[1:])
-        print("  PCI  %s  %s:%s  driver %-18s iommu group %s" % (
-            p[0], f["vendor"][2:], f["device"][2:], f["driver"], f["group"]))
-        if f["group"] == "none" and not f["class"].startswith("0x0604"):
-            v.problem("PCI device %s has no IOMMU group" % p[0], None)
+        if f["group"] != "none":
+            group = "iommu group %s" % f["group"]
+        elif f["driver"] == "none":
+            group = "no iommu group (no driver, no DMA)"
+        else:
+            group = "NO IOMMU GROUP"
+            v.problem("PCI device %s (driver %s) has no IOMMU group"
+                      % (p[0], f["driver"]), None)
+        print("  PCI  %s  %s:%s  driver %-12s %s" % (
+            p[0], f["vendor"][2:], f["device"][2:], f["driver"], group))
     top, sub = parse_tap(lines, v, 0)
     record(v, lines, top, sub, lambda n: None)
     total = 0
@@ -192,7 +198,7 @@ def cmd_run(a, lines, v):
         m = re.search(r"# (\S+): verified (\d+) bytes \((\d+) written\)", l)
         if m:
             total += int(m.group(2))
-            print("  DMA  %-10s %7.1f MiB written, %7.1f MiB read back and verified"
+            print("  DMA  %-10s %7.1f MiB written, %7.1f MiB read and verified"
                   % (m.group(1), int(m.group(3)) / 2**20, int(m.group(2)) / 2**20))
     if len(top) < 2:
         v.problem("the DMA demo did not run on both disks", None)

@@ -56,7 +56,8 @@ generate() {
 	unset GIT_INDEX_FILE
 	rm -f "$index"
 	git update-ref refs/heads/series-generated "$parent"
-	git config branch.series-generated.description "$(cat "$top/series/cover-letter")"
+	git config branch.series-generated.description \
+		"$(sed "s/@BASE_VERSION@/$BASE_VERSION/g" "$top/series/cover-letter")"
 
 	rm -rf "$out"
 	mkdir -p "$out"
@@ -71,7 +72,13 @@ generate() {
 case "${1:-}" in
 generate)
 	[ -n "${2:-}" ] || die "usage: $0 generate DIR"
-	generate "$(realpath -m "$2")"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	generate "$tmp/patches"
+	# Rewrite only what changed, so that an unchanged series does not make
+	# the kernel build re-apply it.
+	mkdir -p "$2"
+	rsync -rc --delete "$tmp/patches/" "$2/"
 	echo "series: $(ls "$2" | wc -l) files in $2"
 	;;
 check)
