@@ -56,6 +56,15 @@ else
 	tail -30 "$logs/kernel.log"
 	fail "kernel build (log: $logs/kernel.log)"
 fi
+if [ $built = 1 ]; then
+	while read -r line; do
+		case $line in
+		ok*) pass "${line#ok   }" ;;
+		FAIL*) fail "${line#FAIL }" ;;
+		*) echo "    $line" ;;
+		esac
+	done < <("$top/bench/kernel.sh" build-each test 2>&1)
+fi
 
 for cpu in max cortex-a72; do
 	section "kselftests in QEMU, -cpu $cpu"

@@ -60,9 +60,36 @@ build() {
 	echo "kernel: $out/arch/arm64/boot/Image"
 }
 
+# Build Image at every patch of the applied series but the last (which
+# "build" covers), in the same output directory so that each step is
+# incremental, then return to the tip.
+build_each() {
+	local name=$1; shift
+	local out=$BUILD/out/$name c n=0 bad=
+	local tip
+	tip=$(git -C "$LINUX" rev-parse HEAD)
+	for c in $(git -C "$LINUX" rev-list --reverse "$BASE_TAG..$tip~1"); do
+		n=$((n + 1))
+		git -C "$LINUX" checkout -q "$c"
+		if make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS \
+			-j"$JOBS" Image > "$BUILD/build-each.log" 2>&1; then
+			echo "ok   builds at patch $n: $(git -C "$LINUX" log -1 --format=%s "$c")"
+		else
+			tail -20 "$BUILD/build-each.log"
+			echo "FAIL does not build at patch $n: $(git -C "$LINUX" log -1 --format=%s "$c")"
+			bad=1
+		fi
+	done
+	git -C "$LINUX" checkout -q "$SERIES_BRANCH"
+	make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" Image ||
+		die "rebuilding the tip failed"
+	[ -z "$bad" ]
+}
+
 need_deps
 case "${1:-}" in
 apply) apply_series ;;
 build) shift; build "$@" ;;
-*) die "usage: $0 apply | build NAME FRAGMENT..." ;;
+build-each) shift; build_each "$@" ;;
+*) die "usage: $0 apply | build NAME FRAGMENT... | build-each NAME" ;;
 esac

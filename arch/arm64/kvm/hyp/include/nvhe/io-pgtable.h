@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * I/O page tables built by the pKVM hypervisor for the SMMUs it owns.
+ *
+ * This header and io-pgtable.c use nothing specific to EL2, so that the same
+ * source also builds in a userspace test harness.
+ */
+#ifndef __KVM_NVHE_IO_PGTABLE_H__
+#define __KVM_NVHE_IO_PGTABLE_H__
+
+#include <linux/types.h>
+
+/* Translation table format, VMSAv8-64 with a 4KiB granule. */
+enum kvm_io_pgtable_fmt {
+	KVM_IO_PGTABLE_S1,	/* stage 1, AArch64 (SMMU context descriptor) */
+	KVM_IO_PGTABLE_S2,	/* stage 2 (SMMU stream table entry) */
+};
+
+/* Leaf sizes: a 4KiB page, a 2MiB or a 1GiB block. */
+#define KVM_IO_PGTABLE_PGSIZES	(SZ_4K | SZ_2M | SZ_1G)
+
+/* Stage-1 MAIR indexes used by the leaves; the context descriptor's MAIR must match. */
+#define KVM_IO_PGTABLE_MAIR_IDX_NORMAL	0	/* Normal, write-back cacheable */
+#define KVM_IO_PGTABLE_MAIR_IDX_NC	1	/* Normal, non-cacheable */
+#define KVM_IO_PGTABLE_MAIR_IDX_DEVICE	2	/* Device-nGnRE */
+
+/*
+ * How the tables obtain and release their memory. Table pages are
+ * refcounted: one reference for the table itself plus one for each valid
+ * entry it holds, so a count of one means the table is empty.
+ */
+struct kvm_io_pgtable_mm_ops {
+	void *(*zalloc_page)(void *mc);
+	void (*free_table)(void *va);
+	void (*get_page)(void *va);
+	void (*put_page)(void *va);
+	int (*page_count)(void *va);
+	void *(*phys_to_virt)(phys_addr_t phys);
+	phys_addr_t (*virt_to_phys)(void *va);
+	/* Clean written entries to the PoC, for walkers that do not snoop. */
+	void (*dcache_clean)(void *va, size_t size);
+};
+
+struct kvm_io_pgtable {
+	enum kvm_io_pgtable_fmt fmt;
+	u32 ias;		/* input address bits */
+	u32 oas;		/* output address bits */
+	u32 start_level;
+	u64 *pgd;
+	const struct kvm_io_pgtable_mm_ops *mm_ops;
+};
+
+#define KVM_IO_GATHER_LEAVES	16
+#define KVM_IO_GATHER_TABLES	16
+
+/*
+ * What an unmap took out of the tables. The leaves' pages and the removed
+ * tables may still be reachable through the walker's TLBs until the caller
+ * has invalidated [start, end) and synchronized; only then may it release
+ * the leaves' pages and call kvm_io_pgtable_free_tables().
+ */
+struct kvm_io_pgtable_gather {
+	u64 start, end;
+	size_t unmapped;
+	unsigned int nr_leaves;
+	unsigned int nr_tables;
+	struct {
+		phys_addr_t phys;
+		size_t size;
+	} leaves[KVM_IO_GATHER_LEAVES];
+	void *tables[KVM_IO_GATHER_TABLES];
+};
+
+int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,
+			u32 ias, u32 oas, const struct kvm_io_pgtable_mm_ops *mm_ops,
+			void *mc);
+void kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt);
+int kvm_io_pgtable_map(struct kvm_io_pgtable *pgt, u64 iova, phys_addr_t paddr,
+		       size_t pgsize, size_t pgcount, int prot, void *mc,
+		       size_t *mapped);
+int kvm_io_pgtable_unmap(struct kvm_io_pgtable *pgt, u64 iova, size_t size,
+			 struct kvm_io_pgtable_gather *gather);
+void kvm_io_pgtable_free_tables(struct kvm_io_pgtable *pgt,
+				struct kvm_io_pgtable_gather *gather);
+phys_addr_t kvm_io_pgtable_iova_to_phys(struct kvm_io_pgtable *pgt, u64 iova);
+size_t kvm_io_pgtable_max_tables(struct kvm_io_pgtable *pgt, u64 iova,
+				 size_t pgsize, size_t pgcount);
+
+#endif /* __KVM_NVHE_IO_PGTABLE_H__ */
