@@ -16,7 +16,7 @@ apply_series() {
 	cd "$LINUX"
 	git am --abort >/dev/null 2>&1 || true
 	git checkout -q -f -B "$SERIES_BRANCH" "$BASE_TAG"
-	git clean -fdq
+	git clean -fdxq
 	shopt -s nullglob
 	local p=("$top"/patches/*.patch)
 	[ ${#p[@]} -gt 0 ] || die "patches/ is empty; run 'make series'"

@@ -668,6 +668,54 @@ static bool alloc_failures(struct kvm_io_pgtable *pgt, const struct config *c)
 	return true;
 }
 
+static uint64_t destroyed_bytes;
+static int destroyed_unknown;
+
+static void count_destroyed_leaf(phys_addr_t phys, size_t size)
+{
+	int i;
+
+	for (i = 0; i < nr_model; i++) {
+		if (model[i].phys == phys && model[i].size == size) {
+			destroyed_bytes += size;
+			model_remove(i);
+			return;
+		}
+	}
+	destroyed_unknown++;
+}
+
+/* Destroying tables that still map leaves reports each leaf exactly once. */
+static bool destroy_with_leaves(struct kvm_io_pgtable *pgt, const struct config *c)
+{
+	uint64_t want = 0;
+	int n;
+
+	snprintf(where, sizeof(where), "destroy");
+	for (n = 0; n < 200; n++) {
+		size_t pgsize = pgsizes[rnd() % 3];
+		uint64_t iova, phys;
+
+		/* Distinct output pages, so that leaves are told apart by phys. */
+		if (pgsize == SZ_1G && ((uint64_t)n << 30) >= (1ULL << c->oas))
+			pgsize = SZ_2M;
+		phys = pgsize == SZ_1G ? (uint64_t)n << 30 : (uint64_t)n << 21;
+		iova = (rnd() % ((1ULL << c->ias) / pgsize)) * pgsize;
+		if (!do_map(pgt, iova, phys, pgsize, 1, IOMMU_READ))
+			return false;
+	}
+	for (n = 0; n < nr_model; n++)
+		want += model[n].size;
+	destroyed_bytes = 0;
+	destroyed_unknown = 0;
+	kvm_io_pgtable_destroy(pgt, count_destroyed_leaf);
+	CHECK(!destroyed_unknown && !nr_model && destroyed_bytes == want,
+	      "destroy reported %llu of %llu bytes, %d unknown leaves",
+	      (unsigned long long)destroyed_bytes, (unsigned long long)want,
+	      destroyed_unknown);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct config configs[] = {
@@ -683,7 +731,7 @@ int main(int argc, char **argv)
 	pool = aligned_alloc(SZ_4K, (size_t)POOL_PAGES * SZ_4K);
 	if (!pool)
 		return 1;
-	printf("1..%zu\n", 3 * sizeof(configs) / sizeof(configs[0]) + 1);
+	printf("1..%zu\n", 4 * sizeof(configs) / sizeof(configs[0]) + 1);
 
 	{
 		struct kvm_io_pgtable pgt;
@@ -715,8 +763,11 @@ int main(int argc, char **argv)
 
 		snprintf(name, sizeof(name), "%s_ias%u_oas%u.alloc_failures",
 			 c->fmt == KVM_IO_PGTABLE_S2 ? "s2" : "s1", c->ias, c->oas);
-		ok = alloc_failures(&pgt, c);
-		kvm_io_pgtable_destroy(&pgt);
+		tap(alloc_failures(&pgt, c), name);
+
+		snprintf(name, sizeof(name), "%s_ias%u_oas%u.destroy_reports_leaves",
+			 c->fmt == KVM_IO_PGTABLE_S2 ? "s2" : "s1", c->ias, c->oas);
+		ok = destroy_with_leaves(&pgt, c);
 		tap(ok && pages_in_use == 0, name);
 	}
 	free(pool);

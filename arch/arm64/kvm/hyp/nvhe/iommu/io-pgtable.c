@@ -319,30 +319,37 @@ int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,
 	return pgt->pgd ? 0 : -ENOMEM;
 }
 
-static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level)
+static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
+		      void (*leaf)(phys_addr_t phys, size_t size))
 {
+	const struct kvm_io_pgtable_mm_ops *mm_ops = pgt->mm_ops;
 	u32 idx, nr = table_entries(pgt, level);
 
 	for (idx = 0; idx < nr; idx++) {
 		u64 pte = READ_ONCE(table[idx]);
 
-		if (iopte_valid(pte) && iopte_is_table(pte, level))
-			free_walk(pgt, iopte_table(pgt, pte), level + 1);
+		if (!iopte_valid(pte))
+			continue;
+		if (iopte_is_table(pte, level))
+			free_walk(pgt, iopte_table(pgt, pte), level + 1, leaf);
+		else if (leaf)
+			leaf(pte & IOPTE_ADDR_MASK, level_size(level));
+		iopte_set(pgt, &table[idx], 0);
+		mm_ops->put_page(table);
 	}
-	pgt->mm_ops->free_table(table);
+	mm_ops->free_table(table);
 }
 
 /**
- * kvm_io_pgtable_destroy() - Free every table page.
- * @pgt:	Page tables no walker uses any more (the caller has invalidated
- *		the TLBs of every stream that used them).
- *
- * Leaves are dropped without being reported: unmap what is mapped first
- * when its pages are accounted.
+ * kvm_io_pgtable_destroy() - Remove every leaf and free every table.
+ * @pgt:	Page tables no walker can reach any more: the caller has
+ *		invalidated the TLBs of every stream that used them.
+ * @leaf:	Called for each leaf still mapped, or NULL.
  */
-void kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt)
+void kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt,
+			    void (*leaf)(phys_addr_t phys, size_t size))
 {
-	free_walk(pgt, pgt->pgd, pgt->start_level);
+	free_walk(pgt, pgt->pgd, pgt->start_level, leaf);
 	pgt->pgd = NULL;
 }
 

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * IOMMU domains of the pKVM hypervisor: the hypercall front end shared by
+ * the IOMMU drivers that run at EL2.
+ */
+#ifndef __KVM_NVHE_IOMMU_H__
+#define __KVM_NVHE_IOMMU_H__
+
+#include <linux/types.h>
+
+#include <nvhe/io-pgtable.h>
+#include <nvhe/spinlock.h>
+
+/* Domain IDs are chosen by the host, below this bound. */
+#define KVM_IOMMU_MAX_DOMAINS	1024
+
+struct kvm_hyp_iommu_domain {
+	u32 id;
+	/* Protects pgt and nr_attached */
+	hyp_spinlock_t lock;
+	struct kvm_io_pgtable pgt;
+	u32 nr_attached;
+};
+
+/*
+ * What an IOMMU driver at EL2 provides. All are called with the domain's
+ * lock held, and must validate their own arguments (IOMMU and stream IDs).
+ */
+struct kvm_iommu_ops {
+	/*
+	 * Make the stream translate through @domain. Fails with -EBUSY when
+	 * the stream is attached to a domain already.
+	 */
+	int (*attach_dev)(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
+			  u32 sid);
+	/*
+	 * Make the stream abort again. When it returns, the stream can no
+	 * longer use @domain's mappings and, if it was the last stream of
+	 * @domain, no TLB entry of @domain remains. -ENOENT when the stream is
+	 * not attached to @domain.
+	 */
+	int (*detach_dev)(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
+			  u32 sid);
+	/*
+	 * Invalidate the TLB entries of [iova, iova + size) in @domain (and
+	 * the walk caches unless @leaf_only), and wait for completion. On
+	 * error the old translations may still be in use.
+	 */
+	int (*flush_range)(struct kvm_hyp_iommu_domain *domain, u64 iova,
+			   size_t size, bool leaf_only);
+};
+
+int kvm_iommu_init(const struct kvm_iommu_ops *ops, enum kvm_io_pgtable_fmt fmt,
+		   u32 ias, u32 oas);
+int kvm_iommu_alloc_domain(u32 domain_id);
+int kvm_iommu_free_domain(u32 domain_id);
+int kvm_iommu_attach_dev(u32 iommu_id, u32 domain_id, u32 sid);
+int kvm_iommu_detach_dev(u32 iommu_id, u32 domain_id, u32 sid);
+int kvm_iommu_map_pages(u32 domain_id, u64 iova, u64 paddr, u64 pgsize,
+			u64 pgcount, int prot, size_t *mapped);
+int kvm_iommu_unmap_pages(u32 domain_id, u64 iova, u64 pgsize, u64 pgcount,
+			  size_t *unmapped);
+phys_addr_t kvm_iommu_iova_to_phys(u32 domain_id, u64 iova);
+
+/*
+ * Memory for domains and tables: pages the host donated. Provided by the
+ * EL2 memory supply.
+ */
+extern const struct kvm_io_pgtable_mm_ops kvm_iommu_mm_ops;
+void *kvm_iommu_alloc_page(void);
+void kvm_iommu_free_page(void *va);
+int kvm_iommu_reserve_pages(size_t nr);
+unsigned long kvm_iommu_pages_needed(void);
+int kvm_iommu_donate_page(u64 pfn);
+long kvm_iommu_reclaim_page(void);
+
+#endif /* __KVM_NVHE_IOMMU_H__ */

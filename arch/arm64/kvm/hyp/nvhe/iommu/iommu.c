@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The IOMMU hypercalls of the pKVM hypervisor: the domain table, the
+ * validation of every argument the host passes, and the order in which
+ * I/O mappings, their page accounting and TLB invalidation happen.
+ *
+ * Invariants:
+ *  - a page is accounted with __pkvm_host_share_dma() before any I/O page
+ *    table entry points at it, and its accounting is dropped only once the
+ *    entry is gone and the IOMMU flushed it;
+ *  - a domain is freed only when no stream is attached to it and no
+ *    hypercall is using it.
+ *
+ * Every hypercall fails with -ENODEV until an IOMMU driver registered.
+ * Hardware is behind kvm_iommu_ops. Nothing here is specific to EL2, so
+ * that the same source builds in a userspace test harness.
+ */
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/iommu.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include <nvhe/iommu.h>
+#include <nvhe/mem_protect.h>
+
+#define KVM_IOMMU_VALID_PROT	(IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | \
+				 IOMMU_NOEXEC | IOMMU_MMIO | IOMMU_PRIV)
+
+/*
+ * A slot's count is 0 while it is free and SLOT_CHANGING while a domain is
+ * being allocated or freed in it. A live domain holds 1 for the table plus
+ * 1 for each hypercall using it. Slots are static, so taking a reference
+ * never touches freed memory, and a domain is freed only by whoever moves
+ * its count from 1 to SLOT_CHANGING.
+ */
+#define SLOT_CHANGING		(-1)
+
+struct kvm_iommu_domain_slot {
+	atomic_t refs;
+	struct kvm_hyp_iommu_domain *domain;
+};
+
+static struct kvm_iommu_domain_slot domain_slots[KVM_IOMMU_MAX_DOMAINS];
+
+/* Set once, before the host is deprivileged. */
+static const struct kvm_iommu_ops *iommu_ops;
+static enum kvm_io_pgtable_fmt iommu_fmt;
+static u32 iommu_ias, iommu_oas;
+
+/**
+ * kvm_iommu_init() - Register the IOMMU driver and its table format.
+ * @ops:	The driver.
+ * @fmt:	Format of the domains' page tables.
+ * @ias:	Input address size of the domains, in bits.
+ * @oas:	Output address size, in bits.
+ *
+ * Return: 0, or -EBUSY when a driver is registered already.
+ */
+int kvm_iommu_init(const struct kvm_iommu_ops *ops, enum kvm_io_pgtable_fmt fmt,
+		   u32 ias, u32 oas)
+{
+	if (iommu_ops)
+		return -EBUSY;
+	iommu_fmt = fmt;
+	iommu_ias = ias;
+	iommu_oas = oas;
+	iommu_ops = ops;
+	return 0;
+}
+
+static struct kvm_iommu_domain_slot *domain_slot(u32 domain_id)
+{
+	if (domain_id >= KVM_IOMMU_MAX_DOMAINS)
+		return NULL;
+	return &domain_slots[domain_id];
+}
+
+/* Takes a reference on a live domain; NULL when there is none. */
+static struct kvm_hyp_iommu_domain *domain_get(u32 domain_id)
+{
+	struct kvm_iommu_domain_slot *slot = domain_slot(domain_id);
+	int refs;
+
+	if (!slot)
+		return NULL;
+	do {
+		refs = atomic_read(&slot->refs);
+		if (refs <= 0)
+			return NULL;
+	} while (atomic_cmpxchg(&slot->refs, refs, refs + 1) != refs);
+	return slot->domain;
+}
+
+static void domain_put(struct kvm_hyp_iommu_domain *domain)
+{
+	/* The table's own reference keeps the count above zero. */
+	WARN_ON(atomic_dec_and_test(&domain_slots[domain->id].refs));
+}
+
+static int domain_lookup_error(u32 domain_id)
+{
+	return domain_slot(domain_id) ? -ENOENT : -EINVAL;
+}
+
+/* Every hypercall fails with -ENODEV until an IOMMU driver registered. */
+static bool iommu_registered(void)
+{
+	return READ_ONCE(iommu_ops);
+}
+
+/**
+ * kvm_iommu_alloc_domain() - Create an empty domain.
+ * @domain_id:	Host-chosen ID, below KVM_IOMMU_MAX_DOMAINS.
+ *
+ * Return: 0; -EINVAL for an ID out of range; -EEXIST when the ID is in use;
+ * -ENOMEM when the memcache needs pages.
+ */
+int kvm_iommu_alloc_domain(u32 domain_id)
+{
+	struct kvm_iommu_domain_slot *slot = domain_slot(domain_id);
+	struct kvm_hyp_iommu_domain *domain;
+	int ret;
+
+	if (!iommu_registered())
+		return -ENODEV;
+	if (!slot)
+		return -EINVAL;
+	if (atomic_cmpxchg(&slot->refs, 0, SLOT_CHANGING) != 0)
+		return -EEXIST;
+
+	/* The domain and the root of its tables. */
+	ret = kvm_iommu_reserve_pages(2);
+	if (ret)
+		goto out_free_slot;
+	domain = kvm_iommu_alloc_page();
+	if (!domain) {
+		ret = -ENOMEM;
+		goto out_free_slot;
+	}
+	domain->id = domain_id;
+	domain->nr_attached = 0;
+	hyp_spin_lock_init(&domain->lock);
+	ret = kvm_io_pgtable_init(&domain->pgt, iommu_fmt, iommu_ias, iommu_oas,
+				  &kvm_iommu_mm_ops, NULL);
+	if (ret) {
+		kvm_iommu_free_page(domain);
+		goto out_free_slot;
+	}
+	slot->domain = domain;
+	atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 1);
+	return 0;
+
+out_free_slot:
+	atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 0);
+	return ret;
+}
+
+static void unshare_destroyed_leaf(phys_addr_t phys, size_t size)
+{
+	WARN_ON(__pkvm_host_unshare_dma(phys, size));
+}
+
+/**
+ * kvm_iommu_free_domain() - Free a domain no stream is attached to.
+ * @domain_id:	Its ID.
+ *
+ * Mappings left in the domain are removed and their pages' accounting
+ * dropped: no stream can use them since the last detach.
+ *
+ * Return: 0; -EINVAL for an ID out of range; -ENOENT when no domain has
+ * this ID; -EBUSY while streams are attached or another hypercall uses it.
+ */
+int kvm_iommu_free_domain(u32 domain_id)
+{
+	struct kvm_iommu_domain_slot *slot = domain_slot(domain_id);
+	struct kvm_hyp_iommu_domain *domain;
+	int refs;
+
+	if (!iommu_registered())
+		return -ENODEV;
+	if (!slot)
+		return -EINVAL;
+	refs = atomic_cmpxchg(&slot->refs, 1, SLOT_CHANGING);
+	if (refs != 1)
+		return refs == 0 ? -ENOENT : -EBUSY;
+
+	domain = slot->domain;
+	if (domain->nr_attached) {
+		atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 1);
+		return -EBUSY;
+	}
+	kvm_io_pgtable_destroy(&domain->pgt, unshare_destroyed_leaf);
+	slot->domain = NULL;
+	kvm_iommu_free_page(domain);
+	atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 0);
+	return 0;
+}
+
+/**
+ * kvm_iommu_attach_dev() - Attach a stream of an IOMMU to a domain.
+ * @iommu_id:	Index of the IOMMU, as registered.
+ * @domain_id:	The domain.
+ * @sid:	Stream ID on that IOMMU.
+ *
+ * Return: 0; -EINVAL for an out-of-range ID; -ENOENT when the domain does
+ * not exist; -EBUSY when the stream is attached already; -ENOMEM when the
+ * memcache needs pages.
+ */
+int kvm_iommu_attach_dev(u32 iommu_id, u32 domain_id, u32 sid)
+{
+	struct kvm_hyp_iommu_domain *domain;
+	int ret;
+
+	if (!iommu_registered())
+		return -ENODEV;
+	domain = domain_get(domain_id);
+	if (!domain)
+		return domain_lookup_error(domain_id);
+	hyp_spin_lock(&domain->lock);
+	ret = iommu_ops->attach_dev(domain, iommu_id, sid);
+	if (!ret)
+		domain->nr_attached++;
+	hyp_spin_unlock(&domain->lock);
+	domain_put(domain);
+	return ret;
+}
+
+/**
+ * kvm_iommu_detach_dev() - Detach a stream from a domain; it aborts again.
+ * @iommu_id:	Index of the IOMMU.
+ * @domain_id:	The domain the stream is attached to.
+ * @sid:	Stream ID.
+ *
+ * Return: 0; -EINVAL for an out-of-range ID; -ENOENT when the domain does
+ * not exist or the stream is not attached to it.
+ */
+int kvm_iommu_detach_dev(u32 iommu_id, u32 domain_id, u32 sid)
+{
+	struct kvm_hyp_iommu_domain *domain;
+	int ret;
+
+	if (!iommu_registered())
+		return -ENODEV;
+	domain = domain_get(domain_id);
+	if (!domain)
+		return domain_lookup_error(domain_id);
+	hyp_spin_lock(&domain->lock);
+	ret = iommu_ops->detach_dev(domain, iommu_id, sid);
+	if (!ret)
+		domain->nr_attached--;
+	hyp_spin_unlock(&domain->lock);
+	domain_put(domain);
+	return ret;
+}
+
+/* The checks shared by map and unmap; on success @size is the range size. */
+static int check_range(u64 iova, u64 pgsize, u64 pgcount, u64 *size)
+{
+	if (!pgsize || (pgsize & (pgsize - 1)) || !(pgsize & KVM_IO_PGTABLE_PGSIZES))
+		return -EINVAL;
+	if (!pgcount || iova & (pgsize - 1))
+		return -EINVAL;
+	if (pgcount > BIT_ULL(iommu_ias) / pgsize)
+		return -ERANGE;
+	*size = pgsize * pgcount;
+	if (iova > BIT_ULL(iommu_ias) - *size)
+		return -ERANGE;
+	return 0;
+}
+
+/**
+ * kvm_iommu_map_pages() - Map host pages into a domain.
+ * @domain_id:	The domain.
+ * @iova:	I/O virtual address, aligned to @pgsize.
+ * @paddr:	Physical address of host-owned memory or MMIO, aligned to
+ *		@pgsize.
+ * @pgsize:	4KiB, 2MiB or 1GiB.
+ * @pgcount:	Number of @pgsize pages.
+ * @prot:	IOMMU_READ and/or IOMMU_WRITE, plus IOMMU_CACHE, IOMMU_NOEXEC,
+ *		IOMMU_MMIO, IOMMU_PRIV.
+ * @mapped:	Set to the bytes mapped from @iova up, also on error: exactly
+ *		those stay mapped and accounted.
+ *
+ * Return: 0; -EINVAL for a bad ID, size, alignment or prot; -ERANGE when
+ * the range overflows or exceeds the domain's input or output size; -ENOENT
+ * when the domain does not exist; -EPERM when the host does not own every
+ * page; -EEXIST when part of the range is mapped already; -ENOMEM when the
+ * memcache needs pages (nothing was mapped).
+ */
+int kvm_iommu_map_pages(u32 domain_id, u64 iova, u64 paddr, u64 pgsize,
+			u64 pgcount, int prot, size_t *mapped)
+{
+	struct kvm_hyp_iommu_domain *domain;
+	u64 size;
+	int ret;
+
+	*mapped = 0;
+	if (!iommu_registered())
+		return -ENODEV;
+	ret = check_range(iova, pgsize, pgcount, &size);
+	if (ret)
+		return ret;
+	if (paddr & (pgsize - 1) || (prot & ~KVM_IOMMU_VALID_PROT) ||
+	    !(prot & (IOMMU_READ | IOMMU_WRITE)))
+		return -EINVAL;
+	if (size > BIT_ULL(iommu_oas) || paddr > BIT_ULL(iommu_oas) - size)
+		return -ERANGE;
+
+	domain = domain_get(domain_id);
+	if (!domain)
+		return domain_lookup_error(domain_id);
+
+	hyp_spin_lock(&domain->lock);
+	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_max_tables(&domain->pgt, iova,
+								pgsize, pgcount));
+	if (ret)
+		goto unlock;
+	ret = __pkvm_host_share_dma(paddr, size);
+	if (ret)
+		goto unlock;
+	ret = kvm_io_pgtable_map(&domain->pgt, iova, paddr, pgsize, pgcount,
+				 prot, NULL, mapped);
+	/* What was not mapped was never visible to a device. */
+	if (*mapped < size)
+		WARN_ON(__pkvm_host_unshare_dma(paddr + *mapped, size - *mapped));
+unlock:
+	hyp_spin_unlock(&domain->lock);
+	domain_put(domain);
+	return ret;
+}
+
+/*
+ * Make what @gather holds unreachable, then give the pages back. If the
+ * IOMMU failed to flush, its TLBs may still hold the old entries: the pages
+ * stay accounted as mapped and the tables stay allocated, forever.
+ */
+static int flush_gather(struct kvm_hyp_iommu_domain *domain,
+			struct kvm_io_pgtable_gather *gather)
+{
+	unsigned int i;
+	int ret;
+
+	if (!gather->unmapped)
+		return 0;
+	ret = iommu_ops->flush_range(domain, gather->start,
+				     gather->end - gather->start,
+				     !gather->nr_tables);
+	if (ret)
+		return ret;
+	for (i = 0; i < gather->nr_leaves; i++)
+		WARN_ON(__pkvm_host_unshare_dma(gather->leaves[i].phys,
+						gather->leaves[i].size));
+	kvm_io_pgtable_free_tables(&domain->pgt, gather);
+	return 0;
+}
+
+/**
+ * kvm_iommu_unmap_pages() - Unmap a range of a domain.
+ * @domain_id:	The domain.
+ * @iova:	I/O virtual address, aligned to @pgsize.
+ * @pgsize:	4KiB, 2MiB or 1GiB.
+ * @pgcount:	Number of @pgsize pages.
+ * @unmapped:	Set to the bytes unmapped from @iova up.
+ *
+ * Unmapping stops at the first hole and at a block that is not wholly
+ * inside the range. The pages of what was unmapped are released only
+ * after the IOMMU flushed their translations.
+ *
+ * Return: 0 when all was unmapped; -EINVAL for a bad ID, size or
+ * alignment, or a block straddling the range; -ERANGE when the range
+ * overflows or exceeds the input size; -ENOENT when the domain does not
+ * exist or at a hole; the IOMMU's error when a flush failed.
+ */
+int kvm_iommu_unmap_pages(u32 domain_id, u64 iova, u64 pgsize, u64 pgcount,
+			  size_t *unmapped)
+{
+	struct kvm_io_pgtable_gather gather;
+	struct kvm_hyp_iommu_domain *domain;
+	u64 size;
+	int ret, err;
+
+	*unmapped = 0;
+	if (!iommu_registered())
+		return -ENODEV;
+	ret = check_range(iova, pgsize, pgcount, &size);
+	if (ret)
+		return ret;
+
+	domain = domain_get(domain_id);
+	if (!domain)
+		return domain_lookup_error(domain_id);
+
+	hyp_spin_lock(&domain->lock);
+	do {
+		memset(&gather, 0, sizeof(gather));
+		ret = kvm_io_pgtable_unmap(&domain->pgt, iova + *unmapped,
+					   size - *unmapped, &gather);
+		err = flush_gather(domain, &gather);
+		if (err) {
+			ret = err;
+			break;
+		}
+		*unmapped += gather.unmapped;
+	} while (ret == -ENOSPC);
+	hyp_spin_unlock(&domain->lock);
+	domain_put(domain);
+	return ret;
+}
+
+/**
+ * kvm_iommu_iova_to_phys() - Translate an I/O virtual address of a domain.
+ * @domain_id:	The domain.
+ * @iova:	The address.
+ *
+ * Return: the physical address, or 0 when unmapped or without a domain.
+ */
+phys_addr_t kvm_iommu_iova_to_phys(u32 domain_id, u64 iova)
+{
+	struct kvm_hyp_iommu_domain *domain;
+	phys_addr_t phys;
+
+	if (!iommu_registered())
+		return 0;
+	domain = domain_get(domain_id);
+	if (!domain)
+		return 0;
+	hyp_spin_lock(&domain->lock);
+	phys = kvm_io_pgtable_iova_to_phys(&domain->pgt, iova);
+	hyp_spin_unlock(&domain->lock);
+	domain_put(domain);
+	return phys;
+}

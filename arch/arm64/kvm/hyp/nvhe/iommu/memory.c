@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory for the hypervisor's IOMMU domains and I/O page tables. There is
+ * no carve-out: the host donates pages one by one into a per-CPU memcache
+ * when a hypercall answers that it needs some, and takes back the pages the
+ * hypervisor freed.
+ */
+#include <linux/string.h>
+
+#include <nvhe/mem_protect.h>
+#include <nvhe/memory.h>
+#include <nvhe/iommu.h>
+
+/* Donated pages ready for use on this CPU. */
+static DEFINE_PER_CPU(struct kvm_hyp_memcache, iommu_memcache);
+/* Pages the last failed reservation on this CPU was short of. */
+static DEFINE_PER_CPU(unsigned long, iommu_pages_needed);
+
+/* Freed pages waiting for the host to reclaim them. */
+static struct kvm_hyp_memcache iommu_reclaimable;
+/* Protects iommu_reclaimable */
+static DEFINE_HYP_SPINLOCK(iommu_reclaim_lock);
+
+/**
+ * kvm_iommu_reserve_pages() - Check that this CPU can allocate @nr pages.
+ * @nr:		Pages the caller is about to allocate.
+ *
+ * Return: 0, or -ENOMEM after recording the shortfall for
+ * kvm_iommu_pages_needed().
+ */
+int kvm_iommu_reserve_pages(size_t nr)
+{
+	struct kvm_hyp_memcache *mc = this_cpu_ptr(&iommu_memcache);
+
+	if (mc->nr_pages >= nr)
+		return 0;
+	*this_cpu_ptr(&iommu_pages_needed) = nr - mc->nr_pages;
+	return -ENOMEM;
+}
+
+/**
+ * kvm_iommu_pages_needed() - Pages to donate before retrying on this CPU.
+ *
+ * Return: the shortfall of the last failed reservation, which is cleared.
+ */
+unsigned long kvm_iommu_pages_needed(void)
+{
+	unsigned long nr = *this_cpu_ptr(&iommu_pages_needed);
+
+	*this_cpu_ptr(&iommu_pages_needed) = 0;
+	return nr;
+}
+
+/**
+ * kvm_iommu_alloc_page() - Take a zeroed page holding one reference.
+ *
+ * Return: the page, or NULL when this CPU's memcache is empty.
+ */
+void *kvm_iommu_alloc_page(void)
+{
+	void *va = pop_hyp_memcache(this_cpu_ptr(&iommu_memcache),
+				    hyp_phys_to_virt);
+
+	if (!va)
+		return NULL;
+	memset(va, 0, PAGE_SIZE);
+	hyp_set_page_refcounted(hyp_virt_to_page(va));
+	return va;
+}
+
+/**
+ * kvm_iommu_free_page() - Release a page whose last reference is the caller's.
+ * @va:		Page from kvm_iommu_alloc_page().
+ */
+void kvm_iommu_free_page(void *va)
+{
+	hyp_page_ref_dec(hyp_virt_to_page(va));
+	hyp_spin_lock(&iommu_reclaim_lock);
+	push_hyp_memcache(&iommu_reclaimable, va, hyp_virt_to_phys);
+	hyp_spin_unlock(&iommu_reclaim_lock);
+}
+
+/**
+ * kvm_iommu_donate_page() - Take a host page into this CPU's memcache.
+ * @pfn:	A page the host owns.
+ *
+ * Return: 0, or the error of the donation (-EPERM, -EBUSY).
+ */
+int kvm_iommu_donate_page(u64 pfn)
+{
+	int ret = __pkvm_host_donate_hyp(pfn, 1);
+
+	if (ret)
+		return ret;
+	push_hyp_memcache(this_cpu_ptr(&iommu_memcache),
+			  hyp_phys_to_virt(hyp_pfn_to_phys(pfn)), hyp_virt_to_phys);
+	return 0;
+}
+
+/**
+ * kvm_iommu_reclaim_page() - Give one unused page back to the host.
+ *
+ * Freed pages go first, then this CPU's memcache. The page is zeroed.
+ *
+ * Return: its PFN, or -ENOENT when there is nothing to give back.
+ */
+long kvm_iommu_reclaim_page(void)
+{
+	void *va;
+	u64 pfn;
+
+	hyp_spin_lock(&iommu_reclaim_lock);
+	va = pop_hyp_memcache(&iommu_reclaimable, hyp_phys_to_virt);
+	hyp_spin_unlock(&iommu_reclaim_lock);
+	if (!va)
+		va = pop_hyp_memcache(this_cpu_ptr(&iommu_memcache),
+				      hyp_phys_to_virt);
+	if (!va)
+		return -ENOENT;
+
+	memset(va, 0, PAGE_SIZE);
+	pfn = hyp_virt_to_pfn(va);
+	WARN_ON(__pkvm_hyp_donate_host(pfn, 1));
+	return pfn;
+}
+
+static void *iommu_zalloc_page(void *mc)
+{
+	return kvm_iommu_alloc_page();
+}
+
+static void iommu_get_page(void *va)
+{
+	hyp_page_ref_inc(hyp_virt_to_page(va));
+}
+
+static void iommu_put_page(void *va)
+{
+	hyp_page_ref_dec(hyp_virt_to_page(va));
+}
+
+const struct kvm_io_pgtable_mm_ops kvm_iommu_mm_ops = {
+	.zalloc_page	= iommu_zalloc_page,
+	.free_table	= kvm_iommu_free_page,
+	.get_page	= iommu_get_page,
+	.put_page	= iommu_put_page,
+	.page_count	= hyp_page_count,
+	.phys_to_virt	= hyp_phys_to_virt,
+	.virt_to_phys	= hyp_virt_to_phys,
+};

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace stand-in for the hypervisor's spinlock. */
+#ifndef __SHIM_NVHE_SPINLOCK_H__
+#define __SHIM_NVHE_SPINLOCK_H__
+
+#include <stdbool.h>
+
+typedef struct {
+	bool locked;
+} hyp_spinlock_t;
+
+#define hyp_spin_lock_init(l)	((l)->locked = false)
+
+static inline void hyp_spin_lock(hyp_spinlock_t *l)
+{
+	while (__atomic_test_and_set(&l->locked, __ATOMIC_ACQUIRE))
+		;
+}
+
+static inline void hyp_spin_unlock(hyp_spinlock_t *l)
+{
+	__atomic_clear(&l->locked, __ATOMIC_RELEASE);
+}
+
+#endif
