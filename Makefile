@@ -15,7 +15,7 @@ B := build
 TEST_OUT := $(B)/out/test
 TEST_IMAGE := $(TEST_OUT)/arch/arm64/boot/Image
 TEST_INITRD := $(B)/initramfs-test.cpio.gz
-TEST_CONFIG := configs/pkvm-smmu.config configs/test.config
+TEST_CONFIG := configs/pkvm-smmu.config configs/pkvm.config configs/test.config
 PATCHES := $(sort $(wildcard patches/*.patch))
 
 .PHONY: all deps need-deps series series-check kernel run shell check bench clean
@@ -42,8 +42,10 @@ $(TEST_OUT)/.built: $(B)/.applied $(TEST_CONFIG) | need-deps
 	@bench/kernel.sh build test $(TEST_CONFIG)
 	@touch $@
 
-$(B)/out/bench-%/.built: $(B)/.applied configs/pkvm-smmu.config configs/bench-%.config | need-deps
-	@bench/kernel.sh build bench-$* configs/pkvm-smmu.config configs/bench-$*.config
+# Benchmark kernels, without the hypervisor debug options: bench-stock has
+# the stock arm-smmu-v3 driver, bench-pkvm the pKVM one.
+$(B)/out/bench-%/.built: $(B)/.applied configs/pkvm-smmu.config configs/%.config | need-deps
+	@bench/kernel.sh build bench-$* configs/pkvm-smmu.config configs/$*.config
 	@touch $@
 
 $(TEST_INITRD): $(TEST_OUT)/.built $(wildcard guest/*) bench/initramfs.sh | need-deps

@@ -36,8 +36,10 @@ for v in $variants; do
 	"$top/bench/judge.py" bench "$log" --rc "$rc" --timeout "$timeout_s" \
 		--label "bench-$v" --expect-mode hVHE --rows "$logs/bench-$v.rows" ||
 		die "the $v benchmark run failed (see above)"
-	grep -q "driver=arm-smmu-v3" "$log" || [ "$v" != stock ] ||
-		die "the stock run did not have arm-smmu-v3 owning the SMMU"
+	want=arm-smmu-v3
+	[ "$v" = stock ] || want=arm-smmu-v3-kvm
+	grep -q "^bench: smmu .* driver=$want\b" "$log" ||
+		die "in the $v run, $want does not own the SMMU"
 done
 
 [ -f "$logs/bench-pkvm.rows" ] && [[ $variants == *pkvm* ]] || rm -f "$logs/bench-pkvm.rows"

@@ -63,7 +63,8 @@ if [ $built = 1 ]; then
 		FAIL*) fail "${line#FAIL }" ;;
 		*) echo "    $line" ;;
 		esac
-	done < <("$top/bench/kernel.sh" build-each test 2>&1)
+	done < <("$top/bench/kernel.sh" build-each test "$top"/configs/pkvm-smmu.config \
+		 "$top"/configs/pkvm.config "$top"/configs/test.config 2>&1)
 fi
 
 for cpu in max cortex-a72; do

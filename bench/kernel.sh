@@ -31,7 +31,8 @@ apply_series() {
 }
 
 # Configure from allnoconfig plus fragments; every option a fragment asks for
-# must survive olddefconfig, or the build stops and names it.
+# must survive olddefconfig, or the build stops and names it (unless
+# CONFIG_ANY is set, for the series' earlier patches that lack options).
 configure() {
 	local out=$1; shift
 	local frag opt bad=
@@ -45,7 +46,8 @@ configure() {
 			grep -qx -- "$opt" "$out/.config" || bad="$bad $opt"
 		done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag")
 	done
-	[ -z "$bad" ] || die "config options not satisfiable (check their dependencies):$bad"
+	[ -z "$bad" ] || [ -n "${CONFIG_ANY:-}" ] ||
+		die "config options not satisfiable (check their dependencies):$bad"
 }
 
 build() {
@@ -61,16 +63,18 @@ build() {
 }
 
 # Build Image at every patch of the applied series but the last (which
-# "build" covers), in the same output directory so that each step is
-# incremental, then return to the tip.
+# "build" covers), with the same fragments in the same output directory so
+# that each step is incremental, then return to the tip and rebuild it.
 build_each() {
 	local name=$1; shift
-	local out=$BUILD/out/$name c n=0 bad=
+	local out=$BUILD/out/$name c n=0 bad= f frags=()
 	local tip
+	for f in "$@"; do frags+=("$(realpath "$f")"); done
 	tip=$(git -C "$LINUX" rev-parse HEAD)
 	for c in $(git -C "$LINUX" rev-list --reverse "$BASE_TAG..$tip~1"); do
 		n=$((n + 1))
 		git -C "$LINUX" checkout -q "$c"
+		CONFIG_ANY=1 configure "$out" "${frags[@]}"
 		if make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS \
 			-j"$JOBS" Image > "$BUILD/build-each.log" 2>&1; then
 			echo "ok   builds at patch $n: $(git -C "$LINUX" log -1 --format=%s "$c")"
@@ -81,6 +85,7 @@ build_each() {
 		fi
 	done
 	git -C "$LINUX" checkout -q "$SERIES_BRANCH"
+	configure "$out" "${frags[@]}"
 	make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" Image ||
 		die "rebuilding the tip failed"
 	[ -z "$bad" ]
@@ -91,5 +96,5 @@ case "${1:-}" in
 apply) apply_series ;;
 build) shift; build "$@" ;;
 build-each) shift; build_each "$@" ;;
-*) die "usage: $0 apply | build NAME FRAGMENT... | build-each NAME" ;;
+*) die "usage: $0 apply | build NAME FRAGMENT... | build-each NAME FRAGMENT..." ;;
 esac

@@ -8,11 +8,9 @@
 
 #include <linux/types.h>
 
+#include <kvm/arm_pkvm_iommu.h>
 #include <nvhe/io-pgtable.h>
 #include <nvhe/spinlock.h>
-
-/* Domain IDs are chosen by the host, below this bound. */
-#define KVM_IOMMU_MAX_DOMAINS	1024
 
 struct kvm_hyp_iommu_domain {
 	u32 id;

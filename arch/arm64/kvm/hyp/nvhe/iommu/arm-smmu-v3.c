@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The SMMUv3 driver of the pKVM hypervisor: only what isolation needs. It
+ * takes an SMMU from the host before the host is deprivileged, resets it
+ * to abort all DMA, and then owns its stream table, its command queue and
+ * the I/O page tables of the domains its streams are attached to. Streams
+ * translate through stage 2; unattached streams abort.
+ *
+ * Probing details, interrupts and the event queue stay with the host.
+ */
+#include <asm/kvm_mmu.h>
+
+#include <nvhe/arm-smmu-v3.h>
+#include <nvhe/iommu.h>
+#include <nvhe/mem_protect.h>
+#include <nvhe/mm.h>
+
+#include "arm-smmu-v3.h"
+#include "io-pgtable-arm.h"
+
+#define KVM_ARM_SMMU_MAX		4
+#define SMMU_POLL_TIMEOUT		1000000
+
+/* One 4KiB page of STEs per level-2 table. */
+#define SMMU_STRTAB_SPLIT		(PAGE_SHIFT - ilog2(STRTAB_STE_DWORDS * 8))
+#define SMMU_STES_PER_L2		BIT(SMMU_STRTAB_SPLIT)
+#define SMMU_MAX_SID_BITS		16
+/* A page of commands. */
+#define SMMU_CMDQ_LOG2			(PAGE_SHIFT - ilog2(CMDQ_ENT_DWORDS * 8))
+
+struct hyp_arm_smmu {
+	void __iomem *base;
+	bool coherent;
+	bool range_inv;
+	u32 sid_bits;
+	/* Protects everything below: the command queue and the stream table */
+	hyp_spinlock_t lock;
+	u64 *cmdq;
+	u32 cmdq_prod;
+	u64 *strtab_l1;
+};
+
+static struct hyp_arm_smmu smmus[KVM_ARM_SMMU_MAX];
+/* Only grows, before finalize. Protected by smmu_register_lock */
+static unsigned int nr_smmus;
+static u32 domain_oas;
+static DEFINE_HYP_SPINLOCK(smmu_register_lock);
+
+static void smmu_sync_to_device(struct hyp_arm_smmu *smmu, void *va, size_t size)
+{
+	if (!smmu->coherent)
+		kvm_flush_dcache_to_poc(va, size);
+	/* Make the entries visible to the SMMU before it is told about them. */
+	wmb();
+}
+
+static int smmu_poll(struct hyp_arm_smmu *smmu, u32 reg, u32 mask, u32 want)
+{
+	int i;
+
+	for (i = 0; i < SMMU_POLL_TIMEOUT; i++) {
+		if ((readl_relaxed(smmu->base + reg) & mask) == want)
+			return 0;
+		cpu_relax();
+	}
+	return -ETIMEDOUT;
+}
+
+static int smmu_write_cr0(struct hyp_arm_smmu *smmu, u32 val)
+{
+	writel_relaxed(val, smmu->base + ARM_SMMU_CR0);
+	return smmu_poll(smmu, ARM_SMMU_CR0ACK, ~0U, val);
+}
+
+/* Queue index with its wrap bit. */
+static u32 cmdq_idx(u32 p)
+{
+	return p & (BIT(SMMU_CMDQ_LOG2 + 1) - 1);
+}
+
+static bool cmdq_full(struct hyp_arm_smmu *smmu)
+{
+	u32 cons = readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS);
+
+	return ((smmu->cmdq_prod ^ cons) & BIT(SMMU_CMDQ_LOG2)) &&
+	       !((smmu->cmdq_prod ^ cons) & (BIT(SMMU_CMDQ_LOG2) - 1));
+}
+
+/* Publish the queued commands and wait until the SMMU consumed them all. */
+static int smmu_cmdq_kick(struct hyp_arm_smmu *smmu)
+{
+	u32 cons;
+	int i;
+
+	smmu_sync_to_device(smmu, smmu->cmdq, PAGE_SIZE);
+	writel_relaxed(smmu->cmdq_prod, smmu->base + ARM_SMMU_CMDQ_PROD);
+	for (i = 0; i < SMMU_POLL_TIMEOUT; i++) {
+		cons = readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS);
+		if (FIELD_GET(CMDQ_CONS_ERR, cons))
+			return -EIO;
+		if (cmdq_idx(cons) == smmu->cmdq_prod)
+			return 0;
+		cpu_relax();
+	}
+	return -ETIMEDOUT;
+}
+
+static int smmu_cmdq_add(struct hyp_arm_smmu *smmu, u64 cmd0, u64 cmd1)
+{
+	u64 *ent;
+	int ret;
+
+	if (cmdq_full(smmu)) {
+		ret = smmu_cmdq_kick(smmu);
+		if (ret)
+			return ret;
+	}
+	ent = smmu->cmdq + (smmu->cmdq_prod & (BIT(SMMU_CMDQ_LOG2) - 1)) * CMDQ_ENT_DWORDS;
+	ent[0] = cmd0;
+	ent[1] = cmd1;
+	smmu->cmdq_prod = cmdq_idx(smmu->cmdq_prod + 1);
+	return 0;
+}
+
+/* One CMD_SYNC closes each batch; returns once the SMMU completed it. */
+static int smmu_cmdq_sync(struct hyp_arm_smmu *smmu)
+{
+	int ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
+				      FIELD_PREP(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_NONE), 0);
+
+	return ret ?: smmu_cmdq_kick(smmu);
+}
+
+static u64 *smmu_ste(struct hyp_arm_smmu *smmu, u32 sid)
+{
+	u64 l1 = smmu->strtab_l1[sid >> SMMU_STRTAB_SPLIT];
+
+	if (!(l1 & STRTAB_L1_DESC_SPAN))
+		return NULL;
+	return (u64 *)hyp_phys_to_virt(l1 & STRTAB_L1_DESC_L2PTR_MASK) +
+	       (sid & (SMMU_STES_PER_L2 - 1)) * STRTAB_STE_DWORDS;
+}
+
+/* The level-2 table holding @sid, allocated (all STEs abort) if missing. */
+static u64 *smmu_alloc_ste(struct hyp_arm_smmu *smmu, u32 sid)
+{
+	u64 *l1 = &smmu->strtab_l1[sid >> SMMU_STRTAB_SPLIT];
+	u64 *l2;
+
+	if (*l1 & STRTAB_L1_DESC_SPAN)
+		return smmu_ste(smmu, sid);
+	if (kvm_iommu_reserve_pages(1))
+		return NULL;
+	l2 = kvm_iommu_alloc_page();
+	if (!l2)
+		return NULL;
+	smmu_sync_to_device(smmu, l2, PAGE_SIZE);
+	WRITE_ONCE(*l1, hyp_virt_to_phys(l2) |
+		   FIELD_PREP(STRTAB_L1_DESC_SPAN, SMMU_STRTAB_SPLIT + 1));
+	smmu_sync_to_device(smmu, l1, sizeof(*l1));
+	return smmu_ste(smmu, sid);
+}
+
+static int smmu_cfgi_ste(struct hyp_arm_smmu *smmu, u32 sid)
+{
+	int ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_STE) |
+				      FIELD_PREP(CMDQ_CFGI_0_SID, sid),
+				CMDQ_CFGI_1_LEAF);
+
+	return ret ?: smmu_cmdq_sync(smmu);
+}
+
+/* Output size field of the STE's VTCR, as in VTCR_EL2.PS. */
+static u64 smmu_ps(u32 oas)
+{
+	switch (oas) {
+	case 32:
+		return ARM_LPAE_TCR_PS_32_BIT;
+	case 36:
+		return ARM_LPAE_TCR_PS_36_BIT;
+	case 40:
+		return ARM_LPAE_TCR_PS_40_BIT;
+	case 42:
+		return ARM_LPAE_TCR_PS_42_BIT;
+	case 44:
+		return ARM_LPAE_TCR_PS_44_BIT;
+	default:
+		return ARM_LPAE_TCR_PS_48_BIT;
+	}
+}
+
+static u16 domain_vmid(struct kvm_hyp_iommu_domain *domain)
+{
+	return domain->id + 1;
+}
+
+static struct hyp_arm_smmu *smmu_get(u32 iommu_id, u32 sid)
+{
+	struct hyp_arm_smmu *smmu;
+
+	if (iommu_id >= READ_ONCE(nr_smmus))
+		return NULL;
+	smmu = &smmus[iommu_id];
+	return sid < BIT(smmu->sid_bits) ? smmu : NULL;
+}
+
+static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
+			   u32 sid)
+{
+	struct hyp_arm_smmu *smmu = smmu_get(iommu_id, sid);
+	struct kvm_io_pgtable *pgt = &domain->pgt;
+	u64 *ste, vtcr;
+	int ret;
+
+	if (!smmu)
+		return -EINVAL;
+	hyp_spin_lock(&smmu->lock);
+	ste = smmu_alloc_ste(smmu, sid);
+	if (!ste) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	if (ste[0] & STRTAB_STE_0_V) {
+		ret = -EBUSY;
+		goto unlock;
+	}
+
+	vtcr = FIELD_PREP(STRTAB_STE_2_VTCR_S2T0SZ, 64 - pgt->ias) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2SL0, 2 - pgt->start_level) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2IR0, ARM_LPAE_TCR_RGN_WBWA) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2OR0, ARM_LPAE_TCR_RGN_WBWA) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2SH0, ARM_LPAE_TCR_SH_IS) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2TG, ARM_LPAE_TCR_TG0_4K) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2PS, smmu_ps(pgt->oas));
+	ste[1] = FIELD_PREP(STRTAB_STE_1_SHCFG, STRTAB_STE_1_SHCFG_INCOMING);
+	ste[2] = FIELD_PREP(STRTAB_STE_2_VTCR, vtcr) |
+		 FIELD_PREP(STRTAB_STE_2_S2VMID, domain_vmid(domain)) |
+		 STRTAB_STE_2_S2AA64 | STRTAB_STE_2_S2R;
+	ste[3] = hyp_virt_to_phys(pgt->pgd) & STRTAB_STE_3_S2TTB_MASK;
+	smmu_sync_to_device(smmu, ste, STRTAB_STE_DWORDS * 8);
+	/* The valid bit goes last, once the rest of the STE is visible. */
+	WRITE_ONCE(ste[0], STRTAB_STE_0_V |
+		   FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S2_TRANS));
+	smmu_sync_to_device(smmu, ste, sizeof(*ste));
+	ret = smmu_cfgi_ste(smmu, sid);
+unlock:
+	hyp_spin_unlock(&smmu->lock);
+	return ret;
+}
+
+static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
+			   u32 sid)
+{
+	struct hyp_arm_smmu *smmu = smmu_get(iommu_id, sid);
+	u64 *ste;
+	int ret;
+
+	if (!smmu)
+		return -EINVAL;
+	hyp_spin_lock(&smmu->lock);
+	ste = smmu_ste(smmu, sid);
+	if (!ste || !(ste[0] & STRTAB_STE_0_V) ||
+	    FIELD_GET(STRTAB_STE_2_S2VMID, ste[2]) != domain_vmid(domain)) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	WRITE_ONCE(ste[0], 0);
+	smmu_sync_to_device(smmu, ste, sizeof(*ste));
+	ret = smmu_cfgi_ste(smmu, sid);
+	/* Drop the domain's TLB entries: the stream may have been its last. */
+	ret = ret ?: smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) |
+				   FIELD_PREP(CMDQ_TLBI_0_VMID, domain_vmid(domain)), 0);
+	ret = ret ?: smmu_cmdq_sync(smmu);
+unlock:
+	hyp_spin_unlock(&smmu->lock);
+	return ret;
+}
+
+/* Past this many pages, invalidating the whole VMID is cheaper. */
+#define SMMU_TLBI_MAX_PAGES	64
+
+static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 vmid, u64 iova,
+			  size_t size, bool leaf_only)
+{
+	u64 cmd0 = FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S2_IPA) |
+		   FIELD_PREP(CMDQ_TLBI_0_VMID, vmid);
+	u64 end = iova + size;
+	int ret = 0;
+
+	if (size / PAGE_SIZE > SMMU_TLBI_MAX_PAGES) {
+		ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) |
+					  FIELD_PREP(CMDQ_TLBI_0_VMID, vmid), 0);
+	} else {
+		for (; !ret && iova < end; iova += PAGE_SIZE)
+			ret = smmu_cmdq_add(smmu, cmd0, (iova & CMDQ_TLBI_1_IPA_MASK) |
+					    (leaf_only ? CMDQ_TLBI_1_LEAF : 0));
+	}
+	return ret ?: smmu_cmdq_sync(smmu);
+}
+
+static int smmu_flush_range(struct kvm_hyp_iommu_domain *domain, u64 iova,
+			    size_t size, bool leaf_only)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < READ_ONCE(nr_smmus) && !ret; i++) {
+		hyp_spin_lock(&smmus[i].lock);
+		ret = smmu_flush_one(&smmus[i], domain_vmid(domain), iova, size,
+				     leaf_only);
+		hyp_spin_unlock(&smmus[i].lock);
+	}
+	return ret;
+}
+
+static const struct kvm_iommu_ops smmu_ops = {
+	.attach_dev	= smmu_attach_dev,
+	.detach_dev	= smmu_detach_dev,
+	.flush_range	= smmu_flush_range,
+};
+
+static u32 smmu_oas(u32 idr5)
+{
+	static const u8 bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+	u32 oas = FIELD_GET(IDR5_OAS, idr5);
+
+	/* Without LPA, a 4KiB granule stops at 48 bits. */
+	return oas < ARRAY_SIZE(bits) ? min_t(u32, bits[oas], 48) : 0;
+}
+
+static int smmu_reset(struct hyp_arm_smmu *smmu)
+{
+	u32 cache = smmu->coherent ? CR1_CACHE_WB : CR1_CACHE_NC;
+	u32 sh = smmu->coherent ? ARM_LPAE_TCR_SH_IS : ARM_LPAE_TCR_SH_NS;
+	int ret;
+
+	ret = smmu_write_cr0(smmu, 0);
+	if (ret)
+		return ret;
+	/* Until SMMUEN, and whenever it is cleared, all DMA aborts. */
+	writel_relaxed(GBPA_UPDATE | GBPA_ABORT, smmu->base + ARM_SMMU_GBPA);
+	ret = smmu_poll(smmu, ARM_SMMU_GBPA, GBPA_UPDATE, 0);
+	if (ret)
+		return ret;
+
+	writel_relaxed(FIELD_PREP(CR1_TABLE_SH, sh) | FIELD_PREP(CR1_TABLE_OC, cache) |
+		       FIELD_PREP(CR1_TABLE_IC, cache) | FIELD_PREP(CR1_QUEUE_SH, sh) |
+		       FIELD_PREP(CR1_QUEUE_OC, cache) | FIELD_PREP(CR1_QUEUE_IC, cache),
+		       smmu->base + ARM_SMMU_CR1);
+	writel_relaxed(CR2_PTM | CR2_RECINVSID, smmu->base + ARM_SMMU_CR2);
+
+	smmu_sync_to_device(smmu, smmu->strtab_l1,
+			    sizeof(u64) << (smmu->sid_bits - SMMU_STRTAB_SPLIT));
+	writeq_relaxed((hyp_virt_to_phys(smmu->strtab_l1) & STRTAB_BASE_ADDR_MASK) |
+		       STRTAB_BASE_RA, smmu->base + ARM_SMMU_STRTAB_BASE);
+	writel_relaxed(FIELD_PREP(STRTAB_BASE_CFG_FMT, STRTAB_BASE_CFG_FMT_2LVL) |
+		       FIELD_PREP(STRTAB_BASE_CFG_SPLIT, SMMU_STRTAB_SPLIT) |
+		       FIELD_PREP(STRTAB_BASE_CFG_LOG2SIZE, smmu->sid_bits),
+		       smmu->base + ARM_SMMU_STRTAB_BASE_CFG);
+
+	writeq_relaxed((hyp_virt_to_phys(smmu->cmdq) & Q_BASE_ADDR_MASK) | Q_BASE_RWA |
+		       FIELD_PREP(Q_BASE_LOG2SIZE, SMMU_CMDQ_LOG2),
+		       smmu->base + ARM_SMMU_CMDQ_BASE);
+	writel_relaxed(0, smmu->base + ARM_SMMU_CMDQ_PROD);
+	writel_relaxed(0, smmu->base + ARM_SMMU_CMDQ_CONS);
+	smmu->cmdq_prod = 0;
+	ret = smmu_write_cr0(smmu, CR0_CMDQEN);
+	if (ret)
+		return ret;
+
+	/* Forget any configuration and translation cached before. */
+	ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_ALL), 0) ?:
+	      smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL), 0) ?:
+	      smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_EL2_ALL), 0) ?:
+	      smmu_cmdq_sync(smmu);
+	if (ret)
+		return ret;
+
+	return smmu_write_cr0(smmu, CR0_CMDQEN | CR0_SMMUEN);
+}
+
+static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
+{
+	struct hyp_arm_smmu *smmu = &smmus[nr_smmus];
+	unsigned long base;
+	u32 idr0, idr1, idr5, oas;
+	u64 l1_size;
+	int ret;
+
+	if (nr_smmus == KVM_ARM_SMMU_MAX)
+		return -E2BIG;
+	if (mmio_size < SZ_128K || !PAGE_ALIGNED(mmio | mmio_size))
+		return -EINVAL;
+
+	ret = __pkvm_host_donate_hyp_mmio(mmio, mmio_size);
+	if (ret)
+		return ret;
+	ret = __pkvm_create_private_mapping(mmio, mmio_size, PAGE_HYP_DEVICE, &base);
+	if (ret)
+		return ret;
+	smmu->base = (void __iomem *)base;
+
+	idr0 = readl_relaxed(smmu->base + ARM_SMMU_IDR0);
+	idr1 = readl_relaxed(smmu->base + ARM_SMMU_IDR1);
+	idr5 = readl_relaxed(smmu->base + ARM_SMMU_IDR5);
+	oas = smmu_oas(idr5);
+	if (FIELD_GET(IDR0_ST_LVL, idr0) != IDR0_ST_LVL_2LVL ||
+	    !(idr0 & IDR0_S2P) || !(idr5 & IDR5_GRAN4K) || oas < 40 ||
+	    (domain_oas && oas < domain_oas) ||
+	    (FIELD_GET(IDR0_TTF, idr0) & IDR0_TTF_AARCH64) != IDR0_TTF_AARCH64)
+		return -ENODEV;
+	smmu->coherent = idr0 & IDR0_COHACC;
+	smmu->sid_bits = min_t(u32, FIELD_GET(IDR1_SIDSIZE, idr1), SMMU_MAX_SID_BITS);
+	if (smmu->sid_bits < SMMU_STRTAB_SPLIT)
+		smmu->sid_bits = SMMU_STRTAB_SPLIT;
+	l1_size = sizeof(u64) << (smmu->sid_bits - SMMU_STRTAB_SPLIT);
+	if (nr_pages < 1 + DIV_ROUND_UP(l1_size, PAGE_SIZE))
+		return -EINVAL;
+
+	ret = __pkvm_host_donate_hyp(mem_pfn, nr_pages);
+	if (ret)
+		return ret;
+	smmu->cmdq = hyp_phys_to_virt(hyp_pfn_to_phys(mem_pfn));
+	smmu->strtab_l1 = smmu->cmdq + PAGE_SIZE / sizeof(u64);
+	memset(smmu->cmdq, 0, nr_pages * PAGE_SIZE);
+	hyp_spin_lock_init(&smmu->lock);
+
+	ret = smmu_reset(smmu);
+	if (ret)
+		return ret;
+	if (!domain_oas) {
+		ret = kvm_iommu_init(&smmu_ops, KVM_IO_PGTABLE_S2, oas, oas);
+		if (ret)
+			return ret;
+		domain_oas = oas;
+	}
+	return nr_smmus++;
+}
+
+/**
+ * kvm_arm_smmu_register() - Take an SMMUv3 from the host.
+ * @mmio:	Physical address of its registers (the 128KiB of pages 0 and 1).
+ * @mmio_size:	Size of the register region.
+ * @mem_pfn:	First of @nr_pages host pages for its command queue and its
+ *		level-1 stream table.
+ * @nr_pages:	One page for the queue, then 8 bytes per 64 stream IDs.
+ *
+ * Only before the host is deprivileged. The registers leave the host stage-2
+ * and the memory is donated to the hypervisor.
+ *
+ * Domains translate with the output size of the first SMMU registered;
+ * later ones must support it.
+ *
+ * Return: the IOMMU ID, or -E2BIG when too many SMMUs are registered,
+ * -ENODEV for an SMMU without what is needed (2-level stream table, AArch64
+ * stage 2 with 4KiB pages), -EINVAL for too little memory, the error of the
+ * ownership transitions, or -ETIMEDOUT when the SMMU does not respond.
+ */
+int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
+{
+	int ret;
+
+	hyp_spin_lock(&smmu_register_lock);
+	ret = smmu_register(mmio, mmio_size, mem_pfn, nr_pages);
+	hyp_spin_unlock(&smmu_register_lock);
+	return ret;
+}

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pKVM paravirtual SMMUv3, the host side.
+ *
+ * In protected mode the pKVM hypervisor owns the SMMUs. This driver hands
+ * each SMMU of the device tree to the hypervisor before the host is
+ * deprivileged, and from then on never touches its registers or tables: the
+ * IOMMU API turns into hypercalls, which the hypervisor checks against the
+ * ownership of every page. Memory the hypervisor needs for domains and page
+ * tables is donated on demand and reclaimed when freed.
+ */
+#include <linux/arm-smccc.h>
+#include <linux/debugfs.h>
+#include <linux/idr.h>
+#include <linux/io.h>
+#include <linux/iommu.h>
+#include <linux/kvm_host.h>
+#include <linux/of.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+#include <linux/seq_file.h>
+#include <asm/kvm_asm.h>
+#include <asm/virt.h>
+#include <kvm/arm_pkvm_iommu.h>
+
+#include "../arm/arm-smmu-v3/arm-smmu-v3.h"
+#include "../dma-iommu.h"
+
+#define KVM_SMMU_MAX		4
+#define KVM_SMMU_MAX_SID_BITS	16
+#define KVM_SMMU_L2_SHIFT	6	/* 64 STEs per level-2 table */
+
+struct kvm_smmu {
+	struct iommu_device iommu;
+	struct device_node *np;
+	u32 id;			/* at the hypervisor */
+	u32 sid_bits;
+};
+
+struct kvm_smmu_domain {
+	struct iommu_domain domain;
+	u32 id;
+	atomic64_t mapped;	/* bytes */
+};
+
+struct kvm_smmu_master {
+	struct kvm_smmu *smmu;
+	struct kvm_smmu_domain *domain;	/* NULL: blocked */
+};
+
+enum kvm_smmu_stat {
+	KVM_SMMU_DOMAINS, KVM_SMMU_STREAMS, KVM_SMMU_MAPPED_PAGES, KVM_SMMU_DONATED,
+	KVM_SMMU_RECLAIMED, KVM_SMMU_FAULTS, KVM_SMMU_HC_ALLOC, KVM_SMMU_HC_FREE,
+	KVM_SMMU_HC_ATTACH, KVM_SMMU_HC_DETACH, KVM_SMMU_HC_MAP, KVM_SMMU_HC_UNMAP,
+	KVM_SMMU_HC_IOVA_TO_PHYS, KVM_SMMU_HC_DONATE, KVM_SMMU_HC_RECLAIM, KVM_SMMU_NR_STATS,
+};
+
+static const char * const kvm_smmu_stat_names[KVM_SMMU_NR_STATS] = {
+	"domains", "attached_streams", "mapped_pages", "pages_donated",
+	"pages_reclaimed", "faults", "hypercalls_alloc_domain",
+	"hypercalls_free_domain", "hypercalls_attach_dev",
+	"hypercalls_detach_dev", "hypercalls_map_pages",
+	"hypercalls_unmap_pages", "hypercalls_iova_to_phys",
+	"hypercalls_donate_page", "hypercalls_reclaim_page",
+};
+
+static atomic64_t kvm_smmu_stats[KVM_SMMU_NR_STATS];
+static struct kvm_smmu *kvm_smmus[KVM_SMMU_MAX];
+static unsigned int nr_kvm_smmus;
+static DEFINE_IDA(kvm_smmu_domain_ida);
+static const struct iommu_ops kvm_smmu_ops;
+
+static void stat_add(enum kvm_smmu_stat s, long n)
+{
+	atomic64_add(n, &kvm_smmu_stats[s]);
+}
+
+#define kvm_smmu_hvc(stat, fn, res, ...)				\
+	do {								\
+		struct arm_smccc_res *__res = (res);			\
+									\
+		stat_add(stat, 1);					\
+		arm_smccc_1_1_hvc(KVM_HOST_SMCCC_FUNC(fn), ##__VA_ARGS__, __res); \
+		WARN_ON_ONCE(__res->a0 != SMCCC_RET_SUCCESS);		\
+	} while (0)
+
+/* The hypervisor returns errors as negative ints in a 64-bit register. */
+static int hvc_ret(unsigned long a1)
+{
+	return (int)(long)a1;
+}
+
+/* Donate @nr pages to this CPU's memcache at the hypervisor. */
+static int kvm_smmu_topup(unsigned long nr, gfp_t gfp)
+{
+	struct arm_smccc_res res;
+	struct page *page;
+	int ret;
+
+	if (!nr || nr > 64)
+		return -ENOMEM;
+	while (nr--) {
+		page = alloc_page(gfp);
+		if (!page)
+			return -ENOMEM;
+		kvm_smmu_hvc(KVM_SMMU_HC_DONATE, __pkvm_host_iommu_donate_page, &res,
+			     page_to_pfn(page));
+		ret = hvc_ret(res.a1);
+		if (ret) {
+			__free_page(page);
+			return ret;
+		}
+		stat_add(KVM_SMMU_DONATED, 1);
+	}
+	return 0;
+}
+
+/* Take back the pages the hypervisor freed, and this CPU's memcache. */
+static void kvm_smmu_reclaim_cpu(void *unused)
+{
+	struct arm_smccc_res res;
+	long pfn;
+
+	for (;;) {
+		kvm_smmu_hvc(KVM_SMMU_HC_RECLAIM, __pkvm_host_iommu_reclaim_page, &res);
+		pfn = (long)res.a1;
+		if (pfn < 0)
+			break;
+		__free_page(pfn_to_page(pfn));
+		stat_add(KVM_SMMU_RECLAIMED, 1);
+	}
+}
+
+static struct kvm_smmu_domain *to_kvm_smmu_domain(struct iommu_domain *domain)
+{
+	return container_of(domain, struct kvm_smmu_domain, domain);
+}
+
+static struct iommu_domain *kvm_smmu_domain_alloc_paging(struct device *dev)
+{
+	struct kvm_smmu_domain *kdomain;
+	struct arm_smccc_res res;
+	int ret, id;
+
+	kdomain = kzalloc(sizeof(*kdomain), GFP_KERNEL);
+	if (!kdomain)
+		return ERR_PTR(-ENOMEM);
+	id = ida_alloc_max(&kvm_smmu_domain_ida, KVM_IOMMU_MAX_DOMAINS - 1,
+			   GFP_KERNEL);
+	if (id < 0) {
+		kfree(kdomain);
+		return ERR_PTR(id);
+	}
+	kdomain->id = id;
+	do {
+		kvm_smmu_hvc(KVM_SMMU_HC_ALLOC, __pkvm_host_iommu_alloc_domain, &res, id);
+		ret = hvc_ret(res.a1);
+	} while (ret == -ENOMEM && !kvm_smmu_topup(res.a2, GFP_KERNEL));
+	if (ret) {
+		ida_free(&kvm_smmu_domain_ida, id);
+		kfree(kdomain);
+		return ERR_PTR(ret);
+	}
+	kdomain->domain.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G;
+	kdomain->domain.geometry.aperture_end = (1ULL << 40) - 1;
+	kdomain->domain.geometry.force_aperture = true;
+	stat_add(KVM_SMMU_DOMAINS, 1);
+	return &kdomain->domain;
+}
+
+static void kvm_smmu_domain_free(struct iommu_domain *domain)
+{
+	struct kvm_smmu_domain *kdomain = to_kvm_smmu_domain(domain);
+	struct arm_smccc_res res;
+	int ret;
+
+	kvm_smmu_hvc(KVM_SMMU_HC_FREE, __pkvm_host_iommu_free_domain, &res, kdomain->id);
+	ret = hvc_ret(res.a1);
+	if (WARN(ret, "pkvm-smmu: cannot free domain %u: %d\n", kdomain->id, ret))
+		return;
+	stat_add(KVM_SMMU_MAPPED_PAGES, -(atomic64_read(&kdomain->mapped) >> PAGE_SHIFT));
+	stat_add(KVM_SMMU_DOMAINS, -1);
+	ida_free(&kvm_smmu_domain_ida, kdomain->id);
+	kfree(kdomain);
+	on_each_cpu(kvm_smmu_reclaim_cpu, NULL, 1);
+}
+
+static int kvm_smmu_stream_op(struct kvm_smmu_master *master, struct device *dev,
+			      struct kvm_smmu_domain *kdomain, bool attach)
+{
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	struct arm_smccc_res res;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < fwspec->num_ids; i++) {
+		u32 sid = fwspec->ids[i];
+
+		if (attach) {
+			do {
+				kvm_smmu_hvc(KVM_SMMU_HC_ATTACH, __pkvm_host_iommu_attach_dev,
+					     &res, master->smmu->id, kdomain->id, sid);
+				ret = hvc_ret(res.a1);
+			} while (ret == -ENOMEM && !kvm_smmu_topup(res.a2, GFP_KERNEL));
+		} else {
+			kvm_smmu_hvc(KVM_SMMU_HC_DETACH, __pkvm_host_iommu_detach_dev,
+				     &res, master->smmu->id, kdomain->id, sid);
+			ret = hvc_ret(res.a1);
+		}
+		if (ret) {
+			dev_err(dev, "pkvm-smmu: %s stream %u: %d\n",
+				attach ? "attach" : "detach", sid, ret);
+			break;
+		}
+		stat_add(KVM_SMMU_STREAMS, attach ? 1 : -1);
+	}
+	return ret;
+}
+
+static void kvm_smmu_detach(struct kvm_smmu_master *master, struct device *dev)
+{
+	if (master->domain)
+		WARN_ON(kvm_smmu_stream_op(master, dev, master->domain, false));
+	master->domain = NULL;
+}
+
+static int kvm_smmu_attach_dev(struct iommu_domain *domain, struct device *dev)
+{
+	struct kvm_smmu_master *master = dev_iommu_priv_get(dev);
+	struct kvm_smmu_domain *kdomain = to_kvm_smmu_domain(domain);
+	int ret;
+
+	if (master->domain == kdomain)
+		return 0;
+	kvm_smmu_detach(master, dev);
+	ret = kvm_smmu_stream_op(master, dev, kdomain, true);
+	if (ret) {
+		/* Undo the streams that made it: all of them abort again. */
+		kvm_smmu_stream_op(master, dev, kdomain, false);
+		return ret;
+	}
+	master->domain = kdomain;
+	return 0;
+}
+
+static int kvm_smmu_attach_blocked(struct iommu_domain *domain, struct device *dev)
+{
+	kvm_smmu_detach(dev_iommu_priv_get(dev), dev);
+	return 0;
+}
+
+static struct iommu_domain kvm_smmu_blocked_domain = {
+	.type = IOMMU_DOMAIN_BLOCKED,
+	.ops = &(const struct iommu_domain_ops) {
+		.attach_dev = kvm_smmu_attach_blocked,
+	},
+};
+
+static int kvm_smmu_map_pages(struct iommu_domain *domain, unsigned long iova,
+			      phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			      int prot, gfp_t gfp, size_t *mapped)
+{
+	struct kvm_smmu_domain *kdomain = to_kvm_smmu_domain(domain);
+	struct arm_smccc_res res;
+	size_t done;
+	int ret;
+
+	*mapped = 0;
+	for (;;) {
+		kvm_smmu_hvc(KVM_SMMU_HC_MAP, __pkvm_host_iommu_map_pages, &res,
+			     kdomain->id, iova, paddr, pgsize, pgcount, prot);
+		ret = hvc_ret(res.a1);
+		done = res.a2;
+		*mapped += done;
+		atomic64_add(done, &kdomain->mapped);
+		stat_add(KVM_SMMU_MAPPED_PAGES, done >> PAGE_SHIFT);
+		if (ret != -ENOMEM || kvm_smmu_topup(res.a3, gfp))
+			return ret;
+		iova += done;
+		paddr += done;
+		pgcount -= done / pgsize;
+	}
+}
+
+static size_t kvm_smmu_unmap_pages(struct iommu_domain *domain, unsigned long iova,
+				   size_t pgsize, size_t pgcount,
+				   struct iommu_iotlb_gather *gather)
+{
+	struct kvm_smmu_domain *kdomain = to_kvm_smmu_domain(domain);
+	struct arm_smccc_res res;
+
+	kvm_smmu_hvc(KVM_SMMU_HC_UNMAP, __pkvm_host_iommu_unmap_pages, &res,
+		     kdomain->id, iova, pgsize, pgcount);
+	atomic64_sub(res.a2, &kdomain->mapped);
+	stat_add(KVM_SMMU_MAPPED_PAGES, -(long)(res.a2 >> PAGE_SHIFT));
+	return res.a2;
+}
+
+static phys_addr_t kvm_smmu_iova_to_phys(struct iommu_domain *domain,
+					 dma_addr_t iova)
+{
+	struct arm_smccc_res res;
+
+	kvm_smmu_hvc(KVM_SMMU_HC_IOVA_TO_PHYS, __pkvm_host_iommu_iova_to_phys, &res,
+		     to_kvm_smmu_domain(domain)->id, iova);
+	return res.a1;
+}
+
+static struct kvm_smmu *kvm_smmu_find(struct fwnode_handle *fwnode)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_kvm_smmus; i++)
+		if (kvm_smmus[i]->iommu.fwnode == fwnode)
+			return kvm_smmus[i];
+	return NULL;
+}
+
+static struct iommu_device *kvm_smmu_probe_device(struct device *dev)
+{
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	struct kvm_smmu_master *master;
+	struct kvm_smmu *smmu;
+	unsigned int i;
+
+	smmu = fwspec ? kvm_smmu_find(fwspec->iommu_fwnode) : NULL;
+	if (!smmu)
+		return ERR_PTR(-ENODEV);
+	for (i = 0; i < fwspec->num_ids; i++)
+		if (fwspec->ids[i] >= BIT(smmu->sid_bits))
+			return ERR_PTR(-ERANGE);
+	master = kzalloc(sizeof(*master), GFP_KERNEL);
+	if (!master)
+		return ERR_PTR(-ENOMEM);
+	master->smmu = smmu;
+	dev_iommu_priv_set(dev, master);
+	return &smmu->iommu;
+}
+
+static void kvm_smmu_release_device(struct device *dev)
+{
+	struct kvm_smmu_master *master = dev_iommu_priv_get(dev);
+
+	kvm_smmu_detach(master, dev);
+	kfree(master);
+}
+
+static struct iommu_group *kvm_smmu_device_group(struct device *dev)
+{
+	return dev_is_pci(dev) ? pci_device_group(dev) : generic_device_group(dev);
+}
+
+static int kvm_smmu_of_xlate(struct device *dev, const struct of_phandle_args *args)
+{
+	return iommu_fwspec_add_ids(dev, args->args, 1);
+}
+
+/* PCI MSIs reach the GIC ITS doorbell through a mapping in this window. */
+static void kvm_smmu_get_resv_regions(struct device *dev, struct list_head *head)
+{
+	struct iommu_resv_region *region;
+
+	region = iommu_alloc_resv_region(MSI_IOVA_BASE, MSI_IOVA_LENGTH,
+					 IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO,
+					 IOMMU_RESV_SW_MSI, GFP_KERNEL);
+	if (!region)
+		return;
+	list_add_tail(&region->list, head);
+	iommu_dma_get_resv_regions(dev, head);
+}
+
+static const struct iommu_ops kvm_smmu_ops = {
+	.blocked_domain		= &kvm_smmu_blocked_domain,
+	.release_domain		= &kvm_smmu_blocked_domain,
+	.domain_alloc_paging	= kvm_smmu_domain_alloc_paging,
+	.probe_device		= kvm_smmu_probe_device,
+	.release_device		= kvm_smmu_release_device,
+	.device_group		= kvm_smmu_device_group,
+	.of_xlate		= kvm_smmu_of_xlate,
+	.get_resv_regions	= kvm_smmu_get_resv_regions,
+	.pgsize_bitmap		= SZ_4K | SZ_2M | SZ_1G,
+	.owner			= THIS_MODULE,
+	.default_domain_ops = &(const struct iommu_domain_ops) {
+		.attach_dev	= kvm_smmu_attach_dev,
+		.map_pages	= kvm_smmu_map_pages,
+		.unmap_pages	= kvm_smmu_unmap_pages,
+		.iova_to_phys	= kvm_smmu_iova_to_phys,
+		.free		= kvm_smmu_domain_free,
+	},
+};
+
+/* Read what the hypervisor will need memory for, before handing it over. */
+static int kvm_smmu_read_sid_bits(struct resource *res)
+{
+	void __iomem *base = ioremap(res->start, SZ_4K);
+	u32 idr1;
+
+	if (!base)
+		return -ENOMEM;
+	idr1 = readl_relaxed(base + ARM_SMMU_IDR1);
+	iounmap(base);
+	return clamp_t(u32, FIELD_GET(IDR1_SIDSIZE, idr1), KVM_SMMU_L2_SHIFT,
+		       KVM_SMMU_MAX_SID_BITS);
+}
+
+static int kvm_smmu_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	unsigned long nr_pages, ret;
+	struct kvm_smmu *smmu;
+	struct resource *mmio;
+	void *mem;
+	int sid_bits, err;
+
+	/* Without protected mode, the stock arm-smmu-v3 driver takes it. */
+	if (!is_protected_kvm_enabled() || !is_kvm_arm_initialised())
+		return -ENODEV;
+	if (static_branch_likely(&kvm_protected_mode_initialized)) {
+		dev_err(dev, "pkvm-smmu: probed after pKVM finalized: not isolated\n");
+		return -EPERM;
+	}
+	if (nr_kvm_smmus == KVM_SMMU_MAX)
+		return -ENOSPC;
+	mmio = platform_get_resource(pdev, IORESOURCE_MEM, 0);
+	if (!mmio || resource_size(mmio) < SZ_128K)
+		return -EINVAL;
+	sid_bits = kvm_smmu_read_sid_bits(mmio);
+	if (sid_bits < 0)
+		return sid_bits;
+
+	/* The command queue page, then the level-1 stream table. */
+	nr_pages = 1 + DIV_ROUND_UP(sizeof(u64) << (sid_bits - KVM_SMMU_L2_SHIFT),
+				    PAGE_SIZE);
+	mem = alloc_pages_exact(nr_pages * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO);
+	smmu = kzalloc(sizeof(*smmu), GFP_KERNEL);
+	if (!mem || !smmu) {
+		free_pages_exact(mem, nr_pages * PAGE_SIZE);
+		kfree(smmu);
+		return -ENOMEM;
+	}
+	ret = kvm_call_hyp_nvhe(__pkvm_smmu_register, mmio->start,
+				resource_size(mmio), virt_to_pfn(mem), nr_pages);
+	if (IS_ERR_VALUE(ret)) {
+		/* The memory may have been donated already: leave it. */
+		dev_err(dev, "pkvm-smmu: the hypervisor refused the SMMU: %ld\n",
+			(long)ret);
+		kfree(smmu);
+		return (int)(long)ret;
+	}
+	smmu->id = ret;
+	smmu->sid_bits = sid_bits;
+	smmu->np = dev->of_node;
+
+	err = iommu_device_sysfs_add(&smmu->iommu, dev, NULL, "smmu3.%pa",
+				     &mmio->start);
+	if (err)
+		return err;
+	kvm_smmus[nr_kvm_smmus++] = smmu;
+	err = iommu_device_register(&smmu->iommu, &kvm_smmu_ops, dev);
+	if (err) {
+		nr_kvm_smmus--;
+		iommu_device_sysfs_remove(&smmu->iommu);
+		return err;
+	}
+	dev_info(dev, "pkvm-smmu: owned by the hypervisor as IOMMU %u, %d-bit stream IDs\n",
+		 smmu->id, sid_bits);
+	return 0;
+}
+
+static const struct of_device_id kvm_smmu_of_match[] = {
+	{ .compatible = "arm,smmu-v3", },
+	{ },
+};
+
+static struct platform_driver kvm_smmu_driver = {
+	.driver	= {
+		.name			= "arm-smmu-v3-kvm",
+		.of_match_table		= kvm_smmu_of_match,
+		.suppress_bind_attrs	= true,
+	},
+	.probe	= kvm_smmu_probe,
+};
+builtin_platform_driver(kvm_smmu_driver);
+
+static int kvm_smmu_stats_show(struct seq_file *m, void *unused)
+{
+	int i;
+
+	for (i = 0; i < KVM_SMMU_NR_STATS; i++)
+		seq_printf(m, "%s %lld\n", kvm_smmu_stat_names[i],
+			   atomic64_read(&kvm_smmu_stats[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kvm_smmu_stats);
+
+static int kvm_smmu_reclaim_set(void *data, u64 val)
+{
+	on_each_cpu(kvm_smmu_reclaim_cpu, NULL, 1);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(kvm_smmu_reclaim_fops, NULL, kvm_smmu_reclaim_set, "%llu\n");
+
+/*
+ * After pKVM finalized: an SMMU of the device tree the hypervisor does not
+ * own leaves its devices' DMA unchecked. Say so loudly.
+ */
+static int __init kvm_smmu_check_all_owned(void)
+{
+	struct device_node *np;
+	struct dentry *dir;
+	unsigned int i;
+
+	if (!is_protected_kvm_enabled())
+		return 0;
+	for_each_compatible_node(np, NULL, "arm,smmu-v3") {
+		bool owned = false;
+
+		for (i = 0; i < nr_kvm_smmus; i++)
+			owned |= kvm_smmus[i]->np == np;
+		WARN(of_device_is_available(np) && !owned,
+		     "pkvm-smmu: %pOF is not owned by the hypervisor: DMA through it is NOT isolated\n",
+		     np);
+	}
+	dir = debugfs_create_dir("pkvm-smmu", NULL);
+	debugfs_create_file("stats", 0444, dir, NULL, &kvm_smmu_stats_fops);
+	debugfs_create_file("reclaim", 0200, dir, NULL, &kvm_smmu_reclaim_fops);
+	return 0;
+}
+late_initcall(kvm_smmu_check_all_owned);
