@@ -171,14 +171,33 @@ def cmd_check(a, lines, v):
 
 def cmd_run(a, lines, v):
     check_mode(lines, v, a.expect_mode)
-    smmus = [l.split()[2:] for l in lines if l.startswith("bench: smmu ")]
-    pcis = [l.split()[2:] for l in lines if l.startswith("bench: pci ")]
+    # The report is printed before and after the demo: show the last one.
+    start = max([i for i, l in enumerate(lines) if l.startswith("bench: smmu ")] or [0])
+    first = min([i for i, l in enumerate(lines) if l.startswith("bench: smmu ")] or [0])
+    smmus = [l.split()[2:] for l in lines[start:] if l.startswith("bench: smmu ")]
+    pcis = [l.split()[2:] for l in lines[start:] if l.startswith("bench: pci ")]
+    stats = dict((l.split()[2], int(l.split()[3])) for l in lines[start:]
+                 if l.startswith("bench: stat "))
+    before = dict((l.split()[2], int(l.split()[3])) for l in lines[first:start]
+                  if l.startswith("bench: stat "))
     if not smmus:
         v.problem("no SMMU in the guest", None)
     for s in smmus:
         print("  SMMU %-22s driver %s" % (s[0], s[1].split("=", 1)[1]))
         if s[1] == "driver=none":
             v.problem("SMMU %s has no driver" % s[0], None)
+        elif a.smmu_driver and s[1] != "driver=" + a.smmu_driver:
+            v.problem("SMMU %s is owned by %s, not %s"
+                      % (s[0], s[1].split("=", 1)[1], a.smmu_driver), None)
+    if stats:
+        print("  pKVM %d domains, %d attached streams, %d pages mapped now; "
+              "%d pages donated, %d reclaimed; %d map and %d unmap hypercalls "
+              "during the demo" % (
+                  stats["domains"], stats["attached_streams"],
+                  stats["mapped_pages"], stats["pages_donated"],
+                  stats["pages_reclaimed"],
+                  stats["hypercalls_map_pages"] - before.get("hypercalls_map_pages", 0),
+                  stats["hypercalls_unmap_pages"] - before.get("hypercalls_unmap_pages", 0)))
     for p in pcis:
         f = dict(kv.split("=", 1) for kv in p[1:])
         if f["group"] != "none":
@@ -236,6 +255,7 @@ def main():
     ap.add_argument("--expect-mode", choices=["hVHE", "nVHE"])
     ap.add_argument("--results")
     ap.add_argument("--rows")
+    ap.add_argument("--smmu-driver", help="run: the driver that must own every SMMU")
     a = ap.parse_args()
 
     lines = read_log(a.log)

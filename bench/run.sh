@@ -22,8 +22,8 @@ rc=0
 	-t "$timeout_s" -l "$log" -a "demo_iters=${DEMO_ITERS:-128}" || rc=$?
 echo "run: report"
 if "$top/bench/judge.py" run "$log" --rc "$rc" --timeout "$timeout_s" \
-	--label "$cpu" --expect-mode "$expect"; then
-	echo "run: PASS: pKVM $expect protected mode, DMA verified on every disk"
+	--label "$cpu" --expect-mode "$expect" --smmu-driver arm-smmu-v3-kvm; then
+	echo "run: PASS: pKVM $expect protected mode owns the SMMU, DMA verified on every disk"
 else
 	die "FAIL: see the reasons above; the console log is $log"
 fi

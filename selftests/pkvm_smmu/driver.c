@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pKVM SMMUv3 host driver: it, and not the stock arm-smmu-v3 driver,
+ * owns every SMMU, and its counters follow the DMA the host does. Removing
+ * a PCI device frees its domain: the domain's mappings go away and the
+ * pages the hypervisor used for it come back to the host.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define STATS		"/sys/kernel/debug/pkvm-smmu/stats"
+#define RECLAIM		"/sys/kernel/debug/pkvm-smmu/reclaim"
+#define PCI_DEVICES	"/sys/bus/pci/devices"
+
+static long stat(const char *name)
+{
+	char key[64];
+	long long val;
+	FILE *f = fopen(STATS, "r");
+	long ret = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &val) == 2) {
+		if (!strcmp(key, name))
+			ret = val;
+	}
+	fclose(f);
+	return ret;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+static bool driver_is(const char *dev, const char *want)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s/driver", dev);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strcmp(strrchr(target, '/') + 1, want);
+}
+
+/* The PCI address of the function bound to @driver, or NULL. */
+static char *pci_dev_with_driver(const char *driver)
+{
+	static char name[NAME_MAX + 1];
+	char dev[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(PCI_DEVICES);
+	bool found = false;
+
+	if (!d)
+		return NULL;
+	while (!found && (de = readdir(d))) {
+		snprintf(dev, sizeof(dev), "%s/%s", PCI_DEVICES, de->d_name);
+		if (de->d_name[0] != '.' && driver_is(dev, driver)) {
+			snprintf(name, sizeof(name), "%s", de->d_name);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found ? name : NULL;
+}
+
+TEST(pkvm_driver_owns_every_smmu)
+{
+	char dev[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir("/sys/bus/platform/devices");
+	int n = 0;
+
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d))) {
+		if (!strstr(de->d_name, "smmu"))
+			continue;
+		snprintf(dev, sizeof(dev), "/sys/bus/platform/devices/%s", de->d_name);
+		EXPECT_TRUE(driver_is(dev, "arm-smmu-v3-kvm"))
+			TH_LOG("%s is not owned by arm-smmu-v3-kvm", de->d_name);
+		EXPECT_FALSE(driver_is(dev, "arm-smmu-v3"))
+			TH_LOG("the stock driver is bound to %s", de->d_name);
+		n++;
+	}
+	closedir(d);
+	ASSERT_LT(0, n) TH_LOG("no SMMU platform device");
+	ASSERT_LE(0, stat("domains")) TH_LOG("no %s", STATS);
+}
+
+TEST(counters_follow_dma)
+{
+	char *nvme = pci_dev_with_driver("nvme");
+	long maps, donated;
+	void *buf;
+	int fd, i;
+
+	ASSERT_NE(NULL, nvme) TH_LOG("no NVMe device");
+	EXPECT_LT(0, stat("domains"));
+	EXPECT_LT(0, stat("attached_streams"));
+	EXPECT_LT(0, stat("mapped_pages"));
+	donated = stat("pages_donated");
+	EXPECT_LT(0, donated) TH_LOG("the hypervisor got no memory");
+	EXPECT_LE(stat("pages_reclaimed"), donated);
+
+	/* Each direct read is mapped and unmapped by hypercall. */
+	maps = stat("hypercalls_map_pages");
+	ASSERT_EQ(0, posix_memalign(&buf, 4096, 4096));
+	fd = open("/dev/nvme0n1", O_RDONLY | O_DIRECT);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(4096, pread(fd, buf, 4096, i * 65536));
+	close(fd);
+	free(buf);
+	EXPECT_LE(maps + 16, stat("hypercalls_map_pages"));
+}
+
+TEST(removing_a_device_frees_its_domain_and_memory)
+{
+	long domains, streams, mapped, reclaimed;
+	char path[PATH_MAX], *nvme = pci_dev_with_driver("nvme");
+	char bdf[NAME_MAX + 1];
+
+	ASSERT_NE(NULL, nvme) TH_LOG("no NVMe device");
+	snprintf(bdf, sizeof(bdf), "%s", nvme);
+	domains = stat("domains");
+	streams = stat("attached_streams");
+	mapped = stat("mapped_pages");
+	reclaimed = stat("pages_reclaimed");
+
+	snprintf(path, sizeof(path), "%s/%s/remove", PCI_DEVICES, bdf);
+	ASSERT_EQ(0, write_file(path, "1"));
+	EXPECT_EQ(domains - 1, stat("domains"));
+	EXPECT_EQ(streams - 1, stat("attached_streams"));
+	EXPECT_GT(mapped, stat("mapped_pages"))
+		TH_LOG("the NVMe queues were still mapped");
+	ASSERT_EQ(0, write_file(RECLAIM, "1"));
+	EXPECT_LT(reclaimed, stat("pages_reclaimed"))
+		TH_LOG("no page came back from the freed domain");
+	EXPECT_LE(stat("pages_reclaimed"), stat("pages_donated"));
+
+	/* Bring the disk back for whoever runs next. */
+	ASSERT_EQ(0, write_file("/sys/bus/pci/rescan", "1"));
+	EXPECT_NE(NULL, pci_dev_with_driver("nvme"));
+	EXPECT_EQ(domains, stat("domains"));
+}
+
+TEST_HARNESS_MAIN
