@@ -11,6 +11,9 @@
 #include <nvhe/memory.h>
 #include <nvhe/iommu.h>
 
+/* Freed pages stay for reuse on their CPU up to this many, then go back. */
+#define IOMMU_MEMCACHE_KEEP	32
+
 /* Donated pages ready for use on this CPU. */
 static DEFINE_PER_CPU(struct kvm_hyp_memcache, iommu_memcache);
 /* Pages the last failed reservation on this CPU was short of. */
@@ -71,10 +74,19 @@ void *kvm_iommu_alloc_page(void)
 /**
  * kvm_iommu_free_page() - Release a page whose last reference is the caller's.
  * @va:		Page from kvm_iommu_alloc_page().
+ *
+ * The page is kept for reuse on this CPU while its memcache is low, and
+ * queued for the host to reclaim otherwise.
  */
 void kvm_iommu_free_page(void *va)
 {
+	struct kvm_hyp_memcache *mc = this_cpu_ptr(&iommu_memcache);
+
 	hyp_page_ref_dec(hyp_virt_to_page(va));
+	if (mc->nr_pages < IOMMU_MEMCACHE_KEEP) {
+		push_hyp_memcache(mc, va, hyp_virt_to_phys);
+		return;
+	}
 	hyp_spin_lock(&iommu_reclaim_lock);
 	push_hyp_memcache(&iommu_reclaimable, va, hyp_virt_to_phys);
 	hyp_spin_unlock(&iommu_reclaim_lock);
