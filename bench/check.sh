@@ -84,6 +84,18 @@ for cpu in max cortex-a72; do
 		--label "$cpu" --expect-mode "$expect" --results "$logs/results-$cpu"
 	read -r ok bad < "$logs/results-$cpu" || { ok=0; bad=1; }
 	passed=$((passed + ok)) failed=$((failed + bad))
+
+	# A boot of its own, expected to die: the host reads the SMMU.
+	log=$logs/smmu-read-$cpu.log
+	rc=0
+	"$top/bench/qemu.sh" -c "$cpu" -m smmu_read -t 300 -l "$log" \
+		-k "$BUILD/out/test/arch/arm64/boot/Image" \
+		-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
+	if "$top/bench/judge.py" hyp-panic "$log" --rc "$rc" --label "$cpu"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
 done
 
 echo

@@ -5,6 +5,7 @@
   judge.py check LOG --rc RC --timeout S --label L [--expect-mode hVHE|nVHE] [--results F]
   judge.py run   LOG --rc RC --timeout S --label L [--expect-mode ...]
   judge.py bench LOG --rc RC --timeout S --label L --rows F
+  judge.py hyp-panic LOG --rc RC --timeout S --label L
 
 A run fails on a hypervisor panic, a kernel panic, oops, BUG or WARN, a
 QEMU timeout or crash, a guest that never reached its end, a missing or
@@ -245,9 +246,34 @@ def cmd_bench(a, lines, v):
             f.write("%d %d %s %s\n" % tuple(r))
 
 
+def cmd_hyp_panic(a, lines, v):
+    """The host touched hypervisor-owned MMIO: the only right outcome is a
+    hypervisor panic at the host's stage-2 fault, before any data is read."""
+    start = next((i for i, l in enumerate(lines)
+                  if "pkvm-smmu-test: reading the SMMU" in l), None)
+    if start is None:
+        v.problem("the guest never tried to read the SMMU registers", None)
+        return
+    leak = next((i for i, l in enumerate(lines) if "is NOT protected" in l or
+                 "read the SMMU registers and lived" in l), None)
+    if leak is not None:
+        v.problem("the host read the SMMU registers", leak)
+    hyp = next((i for i, l in enumerate(lines[start:], start)
+                if FATAL[0][1].search(l)), None)
+    if hyp is None:
+        v.problem("no hypervisor panic after the host read the SMMU registers",
+                  len(lines) - 1)
+    elif not any("mem_protect.c" in l for l in lines[hyp:hyp + 40]):
+        v.problem("the hypervisor panicked, but not at the host's stage-2 fault",
+                  hyp)
+    else:
+        print("ok   [%s] the host's read of the SMMU registers ended in a "
+              "hypervisor panic: %s" % (v.label, lines[hyp].strip()))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["check", "run", "bench"])
+    ap.add_argument("mode", choices=["check", "run", "bench", "hyp-panic"])
     ap.add_argument("log")
     ap.add_argument("--rc", type=int, default=0)
     ap.add_argument("--timeout", default="?")
@@ -260,8 +286,11 @@ def main():
 
     lines = read_log(a.log)
     v = Verdict(a.label)
-    check_console(lines, v, a.rc, a.timeout)
-    {"check": cmd_check, "run": cmd_run, "bench": cmd_bench}[a.mode](a, lines, v)
+    if a.mode == "hyp-panic":
+        cmd_hyp_panic(a, lines, v)
+    else:
+        check_console(lines, v, a.rc, a.timeout)
+        {"check": cmd_check, "run": cmd_run, "bench": cmd_bench}[a.mode](a, lines, v)
     report(v, lines)
     if not v.ok():
         print("FAIL [%s] %s; the whole console log is in %s"

@@ -136,6 +136,26 @@ class JudgeTest(unittest.TestCase):
         out = self.assertFails(text, "skipped: pkvm_smmu:dma_roundtrip")
         self.assertIn("no vd disk", out)
 
+    # The boot that must die: the host reads the SMMU's registers.
+
+    def test_smmu_read_ends_in_hyp_panic(self):
+        rc, out, _ = self.judge(fixture("smmu-read-max-hyp-panic.log"),
+                                mode="hyp-panic", expect=None)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("mem_protect.c", out)
+
+    def test_smmu_read_without_panic_fails(self):
+        text = fixture("smmu-read-max-hyp-panic.log")
+        text = text[:text.index("nVHE hyp BUG")] + (
+            "[    1.7] pkvm-smmu-test: the host read IDR0 = 0x1: the SMMU is NOT protected\n"
+            "bench: error: the host read the SMMU registers and lived\n")
+        self.assertFails(text, "the host read the SMMU registers",
+                         mode="hyp-panic", expect=None)
+
+    def test_smmu_read_never_attempted_fails(self):
+        self.assertFails(fixture("check-max-pass.log"),
+                         "never tried to read", mode="hyp-panic", expect=None)
+
     def test_failure_shows_console(self):
         out = self.assertFails(fixture("check-max-hyp-panic.log"),
                                "hypervisor panic")
