@@ -89,104 +89,89 @@ static bool check_ret(struct seq_file *m, struct hvc r, long want, int line)
 	return false;
 }
 
-/* The hypervisor still serves a normal map and unmap, and the domain goes. */
-static void still_works(struct seq_file *m, struct page *page)
+/* The hypervisor still serves a normal map and unmap. */
+static bool still_works(struct seq_file *m, struct page *page)
 {
 	struct hvc r;
 
 	r = map(TEST_DOMAIN, TEST_IOVA + SZ_1M, page_to_phys(page), SZ_4K, 1, RW);
 	if (!check_ret(m, r, 0, __LINE__))
-		goto out;
+		return false;
 	r = test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, TEST_IOVA + SZ_1M);
 	if (!check(m, (phys_addr_t)r.ret == page_to_phys(page), __LINE__,
 		   "iova_to_phys returned another page"))
-		goto out;
+		return false;
 	r = test_hvc(__pkvm_host_iommu_unmap_pages, TEST_DOMAIN, TEST_IOVA + SZ_1M, SZ_4K, 1);
-	if (!check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed"))
-		goto out;
-	seq_puts(m, "ok\n");
-out:
-	test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+	return check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed");
 }
 
-typedef void (*test_case_fn)(struct seq_file *m, struct page *page);
+/* A case returns whether every check held; failures are in @m. */
+typedef bool (*test_case_fn)(struct seq_file *m, struct page *page);
 
-static void map_hyp_memory(struct seq_file *m, struct page *page)
+static bool map_hyp_memory(struct seq_file *m, struct page *page)
 {
 	struct hvc r = map(TEST_DOMAIN, TEST_IOVA, hyp_mem_base, SZ_4K, 1, RW);
 
 	if (!check_ret(m, r, -EPERM, __LINE__))
-		goto out;
+		return false;
 	if (!check(m, r.x2 == 0, __LINE__, "part of the range was mapped"))
-		goto out;
-	still_works(m, page);
-	return;
-out:
-	test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+		return false;
+	return true;
 }
 
-static void map_smmu_mmio(struct seq_file *m, struct page *page)
+static bool map_smmu_mmio(struct seq_file *m, struct page *page)
 {
 	struct hvc r = map(TEST_DOMAIN, TEST_IOVA, smmu_mmio, SZ_4K, 1,
 			   RW | IOMMU_MMIO);
 
 	if (!check(m, smmu_mmio, __LINE__, "no SMMU in the device tree"))
-		goto out;
+		return false;
 	if (!check_ret(m, r, -EPERM, __LINE__))
-		goto out;
-	still_works(m, page);
-	return;
-out:
-	test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+		return false;
+	return true;
 }
 
 /* A page in the hypervisor's memcache is the hypervisor's. */
-static void map_page_donated_to_hyp(struct seq_file *m, struct page *page)
+static bool map_page_donated_to_hyp(struct seq_file *m, struct page *page)
 {
 	struct page *donated = alloc_page(GFP_KERNEL);
 	struct hvc r;
 
 	if (!check(m, donated, __LINE__, "no memory"))
-		goto out;
+		return false;
 	r = test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated));
 	if (!check_ret(m, r, 0, __LINE__))
-		goto out;
+		return false;
 	r = map(TEST_DOMAIN, TEST_IOVA, page_to_phys(donated), SZ_4K, 1, RW);
 	if (!check_ret(m, r, -EPERM, __LINE__))
-		goto out;
-	still_works(m, page);
-	return;
-out:
-	test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+		return false;
+	return true;
 }
 
 /* A DMA-mapped page cannot be donated; once unmapped it can. */
-static void donate_dma_mapped_page(struct seq_file *m, struct page *page)
+static bool donate_dma_mapped_page(struct seq_file *m, struct page *page)
 {
 	struct page *victim = alloc_page(GFP_KERNEL);
 	struct hvc r;
 
 	if (!check(m, victim, __LINE__, "no memory"))
-		goto out;
+		return false;
 	r = map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW);
 	if (!check_ret(m, r, 0, __LINE__))
-		goto out;
+		return false;
 	r = test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim));
 	if (!check_ret(m, r, -EBUSY, __LINE__))
-		goto out;
+		return false;
 	r = test_hvc(__pkvm_host_iommu_unmap_pages, TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
 	if (!check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed"))
-		goto out;
+		return false;
 	r = test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim));
 	if (!check_ret(m, r, 0, __LINE__))
-		goto out;
-	still_works(m, page);
-	return;
-out:
-	test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+		return false;
+	return true;
 }
 
-static void free_attached_domain(struct seq_file *m, struct page *page)
+static bool free_attached_domain(struct seq_file *m, struct page *page)
 {
 	struct hvc r;
 
@@ -213,21 +198,20 @@ static void free_attached_domain(struct seq_file *m, struct page *page)
 	r = test_hvc(__pkvm_host_iommu_attach_dev, 8, TEST_DOMAIN, 0);
 	if (!check_ret(m, r, -EINVAL, __LINE__))
 		goto out;
-	still_works(m, page);
-	return;
+	return true;
 out:
 	test_hvc(__pkvm_host_iommu_detach_dev, 0, TEST_DOMAIN, UNUSED_SID);
-	test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+	return false;
 }
 
 /* Reclaim gives back only unused pages: the mapped domain keeps working. */
-static void reclaim_pages_in_use(struct seq_file *m, struct page *page)
+static bool reclaim_pages_in_use(struct seq_file *m, struct page *page)
 {
 	struct hvc r = map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW);
 	int n;
 
 	if (!check_ret(m, r, 0, __LINE__))
-		goto out;
+		return false;
 	for (n = 0; n < 100000; n++) {
 		r = test_hvc(__pkvm_host_iommu_reclaim_page);
 		if (r.ret < 0)
@@ -235,33 +219,27 @@ static void reclaim_pages_in_use(struct seq_file *m, struct page *page)
 		__free_page(pfn_to_page(r.ret));
 	}
 	if (!check_ret(m, r, -ENOENT, __LINE__))
-		goto out;
+		return false;
 	r = test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, TEST_IOVA);
 	if (!check(m, (phys_addr_t)r.ret == page_to_phys(page), __LINE__,
 		   "the translation was lost"))
-		goto out;
+		return false;
 	r = test_hvc(__pkvm_host_iommu_unmap_pages, TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
 	if (!check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed"))
-		goto out;
-	still_works(m, page);
-	return;
-out:
-	test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+		return false;
+	return true;
 }
 
 /* Registration is an initialization hypercall: refused after finalize. */
-static void register_after_finalize(struct seq_file *m, struct page *page)
+static bool register_after_finalize(struct seq_file *m, struct page *page)
 {
 	struct hvc r = test_hvc(__pkvm_smmu_register, smmu_mmio, SZ_128K,
 				page_to_pfn(page), 1);
 
 	if (!check(m, r.status == SMCCC_RET_NOT_SUPPORTED, __LINE__,
 		   "the hypercall was not refused as an init call"))
-		goto out;
-	still_works(m, page);
-	return;
-out:
-	test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+		return false;
+	return true;
 }
 
 static const struct {
@@ -286,10 +264,13 @@ static int test_case_show(struct seq_file *m, void *unused)
 	if (!page)
 		return -ENOMEM;
 	ret = alloc_domain(TEST_DOMAIN);
-	if (ret)
+	if (ret) {
 		seq_printf(m, "FAIL: cannot allocate the test domain: %ld\n", ret);
-	else
-		fn(m, page);
+	} else {
+		if (fn(m, page) && still_works(m, page))
+			seq_puts(m, "ok\n");
+		test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+	}
 	__free_page(page);
 	return 0;
 }
