@@ -38,7 +38,7 @@ for v in $variants; do
 		die "the $v benchmark run failed (see above)"
 	want=arm-smmu-v3
 	[ "$v" = stock ] || want=arm-smmu-v3-kvm
-	grep -q "^bench: smmu .* driver=$want$" "$log" ||
+	grep -Eq "^bench: smmu .* driver=$want[[:space:]]*$" "$log" ||
 		die "in the $v run, $want does not own the SMMU"
 done
 
