@@ -65,6 +65,13 @@ if [ $built = 1 ]; then
 		esac
 	done < <("$top/bench/kernel.sh" build-each test "$top"/configs/pkvm-smmu.config \
 		 "$top"/configs/pkvm.config "$top"/configs/test.config 2>&1)
+	if "$top/bench/kernel.sh" build-w1 "$top"/configs/pkvm-smmu.config \
+		"$top"/configs/pkvm.config "$top"/configs/test.config > "$logs/w1.log" 2>&1; then
+		pass "no W=1 warnings in the series' hypervisor and driver code"
+	else
+		tail -30 "$logs/w1.log"
+		fail "W=1 build of the series' code (log: $logs/w1.log)"
+	fi
 fi
 
 for cpu in max cortex-a72; do

@@ -91,10 +91,28 @@ build_each() {
 	[ -z "$bad" ]
 }
 
+# Build the directories the series adds code to with W=1, in an output
+# directory of its own (W=1 changes the flags of every object it builds).
+# Fails, listing them, on any warning.
+build_w1() {
+	local out=$BUILD/out/w1 f frags=() log=$BUILD/out/w1.log
+	for f in "$@"; do frags+=("$(realpath "$f")"); done
+	configure "$out" "${frags[@]}"
+	make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" W=1 \
+		arch/arm64/kvm/hyp/nvhe/ drivers/iommu/arm-smmu-v3-kvm/ > "$log" 2>&1 ||
+		{ grep -E "error|warning" "$log" | head -20; die "W=1 build failed"; }
+	if grep -q "warning:" "$log"; then
+		grep -A3 "warning:" "$log" | head -40
+		die "W=1 warnings in the series' code (log: $log)"
+	fi
+	echo "kernel: W=1 build of arch/arm64/kvm/hyp/nvhe/ and drivers/iommu/arm-smmu-v3-kvm/ has no warnings"
+}
+
 need_deps
 case "${1:-}" in
 apply) apply_series ;;
 build) shift; build "$@" ;;
 build-each) shift; build_each "$@" ;;
-*) die "usage: $0 apply | build NAME FRAGMENT... | build-each NAME FRAGMENT..." ;;
+build-w1) shift; build_w1 "$@" ;;
+*) die "usage: $0 apply | build NAME FRAGMENT... | build-each NAME FRAGMENT... | build-w1 FRAGMENT..." ;;
 esac
