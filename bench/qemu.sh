@@ -10,7 +10,7 @@
 # CPU is "max" (pKVM in hVHE mode) or "cortex-a72" (classic nVHE). MODE is
 # what the guest init does (check, run, bench, shell). Without a terminal the
 # console goes to LOG and QEMU is killed after SECONDS; the exit status is
-# QEMU's, or 124 on timeout.
+# QEMU's, or 124 on timeout. QEMU_EXTRA adds QEMU options (tracing, say).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -53,6 +53,8 @@ qemu=(qemu-system-aarch64
 	-netdev user,id=net0
 	-device virtio-net-pci,netdev=net0,iommu_platform=on,disable-legacy=on,romfile=
 	-device pci-testdev)
+# shellcheck disable=SC2206
+[ -z "${QEMU_EXTRA:-}" ] || qemu+=($QEMU_EXTRA)
 
 if [ "$mode" = shell ] && [ -t 0 ]; then
 	"${qemu[@]}"

@@ -278,22 +278,42 @@ unlock:
 
 /* Past this many pages, invalidating the whole VMID is cheaper. */
 #define SMMU_TLBI_MAX_PAGES	64
+#define SMMU_TLBI_MAX_RANGE	SZ_1G
+/* TG field of range invalidations: 4KiB pages */
+#define SMMU_TLBI_TG_4K		1
 
 static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 vmid, u64 iova,
 			  size_t size, bool leaf_only)
 {
 	u64 cmd0 = FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S2_IPA) |
 		   FIELD_PREP(CMDQ_TLBI_0_VMID, vmid);
-	u64 end = iova + size;
+	u64 leaf = leaf_only ? CMDQ_TLBI_1_LEAF : 0;
+	u64 pages = size >> PAGE_SHIFT, end = iova + size;
 	int ret = 0;
 
-	if (size / PAGE_SIZE > SMMU_TLBI_MAX_PAGES) {
+	if (size > SMMU_TLBI_MAX_RANGE ||
+	    (!smmu->range_inv && pages > SMMU_TLBI_MAX_PAGES)) {
 		ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) |
 					  FIELD_PREP(CMDQ_TLBI_0_VMID, vmid), 0);
+	} else if (smmu->range_inv) {
+		/*
+		 * One command covers NUM + 1 blocks of 2^SCALE pages: take the
+		 * page count apart by its lowest set bits, a few commands at most.
+		 */
+		while (!ret && pages) {
+			u64 scale = __ffs(pages);
+			u64 num = (pages >> scale) & CMDQ_TLBI_RANGE_NUM_MAX;
+
+			ret = smmu_cmdq_add(smmu, cmd0 | FIELD_PREP(CMDQ_TLBI_0_SCALE, scale) |
+						  FIELD_PREP(CMDQ_TLBI_0_NUM, num - 1),
+					    (iova & CMDQ_TLBI_1_IPA_MASK) | leaf |
+					    FIELD_PREP(CMDQ_TLBI_1_TG, SMMU_TLBI_TG_4K));
+			iova += num << (scale + PAGE_SHIFT);
+			pages -= num << scale;
+		}
 	} else {
 		for (; !ret && iova < end; iova += PAGE_SIZE)
-			ret = smmu_cmdq_add(smmu, cmd0, (iova & CMDQ_TLBI_1_IPA_MASK) |
-					    (leaf_only ? CMDQ_TLBI_1_LEAF : 0));
+			ret = smmu_cmdq_add(smmu, cmd0, (iova & CMDQ_TLBI_1_IPA_MASK) | leaf);
 	}
 	return ret ?: smmu_cmdq_sync(smmu);
 }
@@ -410,6 +430,7 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	    (FIELD_GET(IDR0_TTF, idr0) & IDR0_TTF_AARCH64) != IDR0_TTF_AARCH64)
 		return -ENODEV;
 	smmu->coherent = idr0 & IDR0_COHACC;
+	smmu->range_inv = readl_relaxed(smmu->base + ARM_SMMU_IDR3) & IDR3_RIL;
 	smmu->sid_bits = min_t(u32, FIELD_GET(IDR1_SIDSIZE, idr1), SMMU_MAX_SID_BITS);
 	if (smmu->sid_bits < SMMU_STRTAB_SPLIT)
 		smmu->sid_bits = SMMU_STRTAB_SPLIT;
