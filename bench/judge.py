@@ -123,7 +123,7 @@ def parse_tap(lines, v, depth_of_tests):
     return top, sub
 
 
-def record(v, lines, top, sub, suite_names):
+def record(v, top, sub, suite_names):
     for idx, (name, res, i, why) in enumerate(top):
         key = suite_names(name)
         results = sub.get(key) if key else None
@@ -161,7 +161,7 @@ def report(v, lines):
 def cmd_check(a, lines, v):
     check_mode(lines, v, a.expect_mode)
     top, sub = parse_tap(lines, v, 0)
-    record(v, lines, top, sub, kselftest_name)
+    record(v, top, sub, kselftest_name)
     for n in v.passed:
         print("ok   [%s] %s" % (v.label, n))
     if a.results:
@@ -212,7 +212,7 @@ def cmd_run(a, lines, v):
         print("  PCI  %s  %s:%s  driver %-12s %s" % (
             p[0], f["vendor"][2:], f["device"][2:], f["driver"], group))
     top, sub = parse_tap(lines, v, 0)
-    record(v, lines, top, sub, lambda n: None)
+    record(v, top, sub, lambda n: None)
     total = 0
     for l in lines:
         m = re.search(r"# (\S+): verified (\d+) bytes \((\d+) written\)", l)

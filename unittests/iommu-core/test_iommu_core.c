@@ -42,7 +42,7 @@
 #define OAS		44
 #define NR_IOMMUS	2
 #define NR_SIDS		64
-#define MAX_MAPPINGS	8192
+#define MAX_MAPPINGS	16384
 #define POOL_PAGES	4096
 
 static int failures;
@@ -225,9 +225,16 @@ static long page_idx(void *va)
 	return off / SZ_4K;
 }
 
+/* The largest reservation that failed: what the host is asked to donate. */
+static size_t largest_request;
+
 int kvm_iommu_reserve_pages(size_t nr)
 {
-	return (size_t)pages_available >= nr ? 0 : -ENOMEM;
+	if ((size_t)pages_available >= nr)
+		return 0;
+	if (nr > largest_request)
+		largest_request = nr;
+	return -ENOMEM;
 }
 
 void *kvm_iommu_alloc_page(void)
@@ -830,6 +837,39 @@ static bool memcache_shortage(void)
 	pages_available = POOL_PAGES - pages_in_use;
 	ret = map(3, 5ULL * SZ_1G, MEM_BASE, SZ_4K, 600, RW, &mapped);
 	CHECK(!ret && mapped == 600 * SZ_4K && check_state(), "retry");
+	CHECK(!unmap(3, 5ULL * SZ_1G, SZ_4K, 600, &mapped) && mapped == 600 * SZ_4K,
+	      "unmap");
+
+	/*
+	 * A range needing far more tables than a donation brings maps step by
+	 * step: each -ENOMEM asks for a few pages and keeps what was mapped.
+	 */
+	{
+		size_t total = 0, asks = 0;
+		uint64_t count = 24 * 512;	/* 48MiB of 4KiB pages: 24+ tables */
+
+		pages_available = 0;
+		largest_request = 0;
+		while (total < count * SZ_4K) {
+			ret = map(3, 6ULL * SZ_1G + total, MEM_BASE + total, SZ_4K,
+				  count - total / SZ_4K, RW, &mapped);
+			total += mapped;
+			if (ret != -ENOMEM)
+				break;
+			asks++;
+			pages_available += 2;	/* a small donation */
+		}
+		CHECK(!ret && total == count * SZ_4K && asks > 5,
+		      "large map: returned %d after %zu bytes, %zu donations", ret, total,
+		      asks);
+		/* The host donates at most 64 pages per answer. */
+		CHECK(largest_request <= 8, "the hypervisor asked for %zu pages at once",
+		      largest_request);
+		CHECK(check_state(), "state after the large map");
+		CHECK(!unmap(3, 6ULL * SZ_1G, SZ_4K, count, &mapped) &&
+		      mapped == count * SZ_4K, "unmap the large range");
+		pages_available = POOL_PAGES - pages_in_use;
+	}
 	pages_available = 0;
 	ret = kvm_iommu_alloc_domain(4);
 	CHECK(ret == -ENOMEM && kvm_iommu_alloc_domain(4) == -ENOMEM, "alloc without memory");
@@ -847,6 +887,7 @@ static bool memcache_shortage(void)
 static bool flush_failure(void)
 {
 	uint64_t page = MEM_BASE + SZ_8M;
+	unsigned long flushes;
 	size_t n;
 	int ret, before;
 
@@ -855,9 +896,11 @@ static bool flush_failure(void)
 	CHECK(!map(5, 3ULL * SZ_1G, page, SZ_4K, 1, RW, &n), "map");
 	before = pages_in_use;	/* domain, root and three tables */
 	CHECK(before == 5, "%d pages for one 4KiB mapping", before);
+	flushes = nr_flushes;
 	flush_fails = true;
 	ret = unmap(5, 3ULL * SZ_1G, SZ_4K, 1, &n);
 	flush_fails = false;
+	CHECK(nr_flushes == flushes + 1, "the unmap did not try to flush");
 	CHECK(ret == -EIO && n == 0, "unmap returned %d, unmapped %zu", ret, n);
 	CHECK(mem_dma_count[(page - MEM_BASE) / SZ_4K] == 1, "page released");
 	CHECK(!kvm_iommu_iova_to_phys(5, 3ULL * SZ_1G), "entry still there");

@@ -186,41 +186,38 @@ static void kvm_smmu_domain_free(struct iommu_domain *domain)
 }
 
 static int kvm_smmu_stream_op(struct kvm_smmu_master *master, struct device *dev,
-			      struct kvm_smmu_domain *kdomain, bool attach)
+			      struct kvm_smmu_domain *kdomain, u32 sid, bool attach)
 {
-	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
 	struct arm_smccc_res res;
-	unsigned int i;
-	int ret = 0;
+	int ret;
 
-	for (i = 0; i < fwspec->num_ids; i++) {
-		u32 sid = fwspec->ids[i];
-
-		if (attach) {
-			do {
-				kvm_smmu_hvc(KVM_SMMU_HC_ATTACH, __pkvm_host_iommu_attach_dev,
-					     &res, master->smmu->id, kdomain->id, sid);
-				ret = hvc_ret(res.a1);
-			} while (ret == -ENOMEM && !kvm_smmu_topup(res.a2, GFP_KERNEL));
-		} else {
-			kvm_smmu_hvc(KVM_SMMU_HC_DETACH, __pkvm_host_iommu_detach_dev,
+	if (attach) {
+		do {
+			kvm_smmu_hvc(KVM_SMMU_HC_ATTACH, __pkvm_host_iommu_attach_dev,
 				     &res, master->smmu->id, kdomain->id, sid);
 			ret = hvc_ret(res.a1);
-		}
-		if (ret) {
-			dev_err(dev, "pkvm-smmu: %s stream %u: %d\n",
-				attach ? "attach" : "detach", sid, ret);
-			break;
-		}
-		stat_add(KVM_SMMU_STREAMS, attach ? 1 : -1);
+		} while (ret == -ENOMEM && !kvm_smmu_topup(res.a2, GFP_KERNEL));
+	} else {
+		kvm_smmu_hvc(KVM_SMMU_HC_DETACH, __pkvm_host_iommu_detach_dev,
+			     &res, master->smmu->id, kdomain->id, sid);
+		ret = hvc_ret(res.a1);
 	}
+	if (ret)
+		dev_err(dev, "pkvm-smmu: %s stream %u: %d\n",
+			attach ? "attach" : "detach", sid, ret);
+	else
+		stat_add(KVM_SMMU_STREAMS, attach ? 1 : -1);
 	return ret;
 }
 
 static void kvm_smmu_detach(struct kvm_smmu_master *master, struct device *dev)
 {
-	if (master->domain)
-		WARN_ON(kvm_smmu_stream_op(master, dev, master->domain, false));
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	unsigned int i;
+
+	for (i = 0; master->domain && i < fwspec->num_ids; i++)
+		WARN_ON(kvm_smmu_stream_op(master, dev, master->domain,
+					   fwspec->ids[i], false));
 	master->domain = NULL;
 }
 
@@ -228,16 +225,22 @@ static int kvm_smmu_attach_dev(struct iommu_domain *domain, struct device *dev)
 {
 	struct kvm_smmu_master *master = dev_iommu_priv_get(dev);
 	struct kvm_smmu_domain *kdomain = to_kvm_smmu_domain(domain);
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	unsigned int i;
 	int ret;
 
 	if (master->domain == kdomain)
 		return 0;
 	kvm_smmu_detach(master, dev);
-	ret = kvm_smmu_stream_op(master, dev, kdomain, true);
-	if (ret) {
-		/* Undo the streams that made it: all of them abort again. */
-		kvm_smmu_stream_op(master, dev, kdomain, false);
-		return ret;
+	for (i = 0; i < fwspec->num_ids; i++) {
+		ret = kvm_smmu_stream_op(master, dev, kdomain, fwspec->ids[i], true);
+		if (ret) {
+			/* The streams that made it abort again. */
+			while (i--)
+				kvm_smmu_stream_op(master, dev, kdomain,
+						   fwspec->ids[i], false);
+			return ret;
+		}
 	}
 	master->domain = kdomain;
 	return 0;

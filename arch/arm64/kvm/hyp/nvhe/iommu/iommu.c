@@ -29,6 +29,9 @@
 #define KVM_IOMMU_VALID_PROT	(IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | \
 				 IOMMU_NOEXEC | IOMMU_MMIO | IOMMU_PRIV)
 
+/* Leaves mapped per step: at most a few table pages to reserve each. */
+#define KVM_IOMMU_MAP_CHUNK	512
+
 /*
  * A slot's count is 0 while it is free and SLOT_CHANGING while a domain is
  * being allocated or freed in it. A live domain holds 1 for the table plus
@@ -199,6 +202,28 @@ int kvm_iommu_free_domain(u32 domain_id)
 	return 0;
 }
 
+static int domain_stream_op(u32 iommu_id, u32 domain_id, u32 sid, bool attach)
+{
+	struct kvm_hyp_iommu_domain *domain;
+	int ret;
+
+	if (!iommu_registered())
+		return -ENODEV;
+	domain = domain_get(domain_id);
+	if (!domain)
+		return domain_lookup_error(domain_id);
+	hyp_spin_lock(&domain->lock);
+	if (attach)
+		ret = iommu_ops->attach_dev(domain, iommu_id, sid);
+	else
+		ret = iommu_ops->detach_dev(domain, iommu_id, sid);
+	if (!ret)
+		domain->nr_attached += attach ? 1 : -1;
+	hyp_spin_unlock(&domain->lock);
+	domain_put(domain);
+	return ret;
+}
+
 /**
  * kvm_iommu_attach_dev() - Attach a stream of an IOMMU to a domain.
  * @iommu_id:	Index of the IOMMU, as registered.
@@ -211,21 +236,7 @@ int kvm_iommu_free_domain(u32 domain_id)
  */
 int kvm_iommu_attach_dev(u32 iommu_id, u32 domain_id, u32 sid)
 {
-	struct kvm_hyp_iommu_domain *domain;
-	int ret;
-
-	if (!iommu_registered())
-		return -ENODEV;
-	domain = domain_get(domain_id);
-	if (!domain)
-		return domain_lookup_error(domain_id);
-	hyp_spin_lock(&domain->lock);
-	ret = iommu_ops->attach_dev(domain, iommu_id, sid);
-	if (!ret)
-		domain->nr_attached++;
-	hyp_spin_unlock(&domain->lock);
-	domain_put(domain);
-	return ret;
+	return domain_stream_op(iommu_id, domain_id, sid, true);
 }
 
 /**
@@ -239,21 +250,7 @@ int kvm_iommu_attach_dev(u32 iommu_id, u32 domain_id, u32 sid)
  */
 int kvm_iommu_detach_dev(u32 iommu_id, u32 domain_id, u32 sid)
 {
-	struct kvm_hyp_iommu_domain *domain;
-	int ret;
-
-	if (!iommu_registered())
-		return -ENODEV;
-	domain = domain_get(domain_id);
-	if (!domain)
-		return domain_lookup_error(domain_id);
-	hyp_spin_lock(&domain->lock);
-	ret = iommu_ops->detach_dev(domain, iommu_id, sid);
-	if (!ret)
-		domain->nr_attached--;
-	hyp_spin_unlock(&domain->lock);
-	domain_put(domain);
-	return ret;
+	return domain_stream_op(iommu_id, domain_id, sid, false);
 }
 
 /* The checks shared by map and unmap; on success @size is the range size. */
@@ -284,11 +281,15 @@ static int check_range(u64 iova, u64 pgsize, u64 pgcount, u64 *size)
  * @mapped:	Set to the bytes mapped from @iova up, also on error: exactly
  *		those stay mapped and accounted.
  *
+ * The range is mapped in steps of KVM_IOMMU_MAP_CHUNK leaves, each with a
+ * small memory reservation, so that a large range needs few donated pages
+ * at a time: after -ENOMEM, the caller donates and continues from @mapped.
+ *
  * Return: 0; -EINVAL for a bad ID, size, alignment or prot; -ERANGE when
  * the range overflows or exceeds the domain's input or output size; -ENOENT
  * when the domain does not exist; -EPERM when the host does not own every
  * page; -EEXIST when part of the range is mapped already; -ENOMEM when the
- * memcache needs pages (nothing was mapped).
+ * memcache needs pages for the next step.
  */
 int kvm_iommu_map_pages(u32 domain_id, u64 iova, u64 paddr, u64 pgsize,
 			u64 pgcount, int prot, size_t *mapped)
@@ -314,19 +315,29 @@ int kvm_iommu_map_pages(u32 domain_id, u64 iova, u64 paddr, u64 pgsize,
 		return domain_lookup_error(domain_id);
 
 	hyp_spin_lock(&domain->lock);
-	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_max_tables(&domain->pgt, iova,
-								pgsize, pgcount));
-	if (ret)
-		goto unlock;
-	ret = __pkvm_host_share_dma(paddr, size);
-	if (ret)
-		goto unlock;
-	ret = kvm_io_pgtable_map(&domain->pgt, iova, paddr, pgsize, pgcount,
-				 prot, NULL, mapped);
-	/* What was not mapped was never visible to a device. */
-	if (*mapped < size)
-		WARN_ON(__pkvm_host_unshare_dma(paddr + *mapped, size - *mapped));
-unlock:
+	while (!ret && *mapped < size) {
+		u64 n = (size - *mapped) / pgsize;
+		u64 chunk_iova = iova + *mapped, chunk_pa = paddr + *mapped;
+		size_t done = 0;
+
+		if (n > KVM_IOMMU_MAP_CHUNK)
+			n = KVM_IOMMU_MAP_CHUNK;
+		ret = kvm_iommu_reserve_pages(kvm_io_pgtable_max_tables(&domain->pgt,
+									chunk_iova,
+									pgsize, n));
+		if (ret)
+			break;
+		ret = __pkvm_host_share_dma(chunk_pa, n * pgsize);
+		if (ret)
+			break;
+		ret = kvm_io_pgtable_map(&domain->pgt, chunk_iova, chunk_pa, pgsize,
+					 n, prot, NULL, &done);
+		/* What was not mapped was never visible to a device. */
+		if (done < n * pgsize)
+			WARN_ON(__pkvm_host_unshare_dma(chunk_pa + done,
+							n * pgsize - done));
+		*mapped += done;
+	}
 	hyp_spin_unlock(&domain->lock);
 	domain_put(domain);
 	return ret;
