@@ -8,4 +8,18 @@
 /* Domain IDs are chosen by the host, below this bound. */
 #define KVM_IOMMU_MAX_DOMAINS	1024
 
+/*
+ * Operations of the __pkvm_host_iommu_test hypercall, which exists only
+ * with CONFIG_ARM_SMMU_V3_PKVM_TEST:
+ * FAIL_ALLOC:   the n-th page allocation from now fails (n = 0 cancels).
+ * PAGES_IN_USE: return how many donated pages hold domains and tables.
+ * CMDQ_ERROR:   the next command batch of each SMMU carries an illegal
+ *               command.
+ */
+enum kvm_iommu_test_op {
+	KVM_IOMMU_TEST_FAIL_ALLOC,
+	KVM_IOMMU_TEST_PAGES_IN_USE,
+	KVM_IOMMU_TEST_CMDQ_ERROR,
+};
+
 #endif /* __KVM_ARM_PKVM_IOMMU_H__ */

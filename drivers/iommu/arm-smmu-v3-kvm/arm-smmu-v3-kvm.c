@@ -12,6 +12,7 @@
 #include <linux/arm-smccc.h>
 #include <linux/debugfs.h>
 #include <linux/idr.h>
+#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/iommu.h>
 #include <linux/kvm_host.h>
@@ -32,6 +33,7 @@
 
 struct kvm_smmu {
 	struct iommu_device iommu;
+	struct device *dev;
 	struct device_node *np;
 	u32 id;			/* at the hypervisor */
 	u32 sid_bits;
@@ -52,7 +54,8 @@ enum kvm_smmu_stat {
 	KVM_SMMU_DOMAINS, KVM_SMMU_STREAMS, KVM_SMMU_MAPPED_PAGES, KVM_SMMU_DONATED,
 	KVM_SMMU_RECLAIMED, KVM_SMMU_FAULTS, KVM_SMMU_HC_ALLOC, KVM_SMMU_HC_FREE,
 	KVM_SMMU_HC_ATTACH, KVM_SMMU_HC_DETACH, KVM_SMMU_HC_MAP, KVM_SMMU_HC_UNMAP,
-	KVM_SMMU_HC_IOVA_TO_PHYS, KVM_SMMU_HC_DONATE, KVM_SMMU_HC_RECLAIM, KVM_SMMU_NR_STATS,
+	KVM_SMMU_HC_IOVA_TO_PHYS, KVM_SMMU_HC_DONATE, KVM_SMMU_HC_RECLAIM,
+	KVM_SMMU_HC_NEXT_FAULT, KVM_SMMU_NR_STATS,
 };
 
 static const char * const kvm_smmu_stat_names[KVM_SMMU_NR_STATS] = {
@@ -62,6 +65,7 @@ static const char * const kvm_smmu_stat_names[KVM_SMMU_NR_STATS] = {
 	"hypercalls_detach_dev", "hypercalls_map_pages",
 	"hypercalls_unmap_pages", "hypercalls_iova_to_phys",
 	"hypercalls_donate_page", "hypercalls_reclaim_page",
+	"hypercalls_next_fault",
 };
 
 static atomic64_t kvm_smmu_stats[KVM_SMMU_NR_STATS];
@@ -309,6 +313,51 @@ static phys_addr_t kvm_smmu_iova_to_phys(struct iommu_domain *domain,
 	return res.a1;
 }
 
+static const char *kvm_smmu_event_name(u8 id)
+{
+	switch (id) {
+	case 0x01: return "F_UUT";
+	case 0x02: return "C_BAD_STREAMID";
+	case 0x04: return "C_BAD_STE";
+	case EVT_ID_TRANSLATION_FAULT: return "F_TRANSLATION";
+	case EVT_ID_ADDR_SIZE_FAULT: return "F_ADDR_SIZE";
+	case EVT_ID_ACCESS_FAULT: return "F_ACCESS";
+	case EVT_ID_PERMISSION_FAULT: return "F_PERMISSION";
+	default: return "event";
+	}
+}
+
+/*
+ * The hypervisor owns the event queue: take its records one by one, each
+ * reduced to the event type, the stream, the access and the address.
+ */
+static irqreturn_t kvm_smmu_evtq_thread(int irq, void *data)
+{
+	struct kvm_smmu *smmu = data;
+	struct arm_smccc_1_2_regs args = {
+		.a0 = KVM_HOST_SMCCC_FUNC(__pkvm_host_iommu_next_fault),
+		.a1 = smmu->id,
+	};
+	struct arm_smccc_1_2_regs res;
+
+	for (;;) {
+		/* Four results: the status, then the record's three fields. */
+		stat_add(KVM_SMMU_HC_NEXT_FAULT, 1);
+		arm_smccc_1_2_hvc(&args, &res);
+		if (WARN_ON_ONCE(res.a0 != SMCCC_RET_SUCCESS) || (long)res.a1 <= 0)
+			break;
+		stat_add(KVM_SMMU_FAULTS, 1);
+		dev_err_ratelimited(smmu->dev,
+				    "pkvm-smmu: %s (0x%02llx) stream %llu: %s at 0x%lx%s\n",
+				    kvm_smmu_event_name(FIELD_GET(EVTQ_0_ID, res.a2)),
+				    FIELD_GET(EVTQ_0_ID, res.a2),
+				    FIELD_GET(EVTQ_0_SID, res.a2),
+				    res.a3 & EVTQ_1_RnW ? "read" : "write", res.a4,
+				    res.a3 & EVTQ_1_S2 ? " (stage 2)" : "");
+	}
+	return IRQ_HANDLED;
+}
+
 static struct kvm_smmu *kvm_smmu_find(struct fwnode_handle *fwnode)
 {
 	unsigned int i;
@@ -413,7 +462,7 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 	struct kvm_smmu *smmu;
 	struct resource *mmio;
 	void *mem;
-	int sid_bits, err;
+	int sid_bits, err, irq;
 
 	/* Without protected mode, the stock arm-smmu-v3 driver takes it. */
 	if (!is_protected_kvm_enabled() || !is_kvm_arm_initialised())
@@ -431,8 +480,8 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 	if (sid_bits < 0)
 		return sid_bits;
 
-	/* The command queue page, then the level-1 stream table. */
-	nr_pages = 1 + DIV_ROUND_UP(sizeof(u64) << (sid_bits - KVM_SMMU_L2_SHIFT),
+	/* The command and event queue pages, then the level-1 stream table. */
+	nr_pages = 2 + DIV_ROUND_UP(sizeof(u64) << (sid_bits - KVM_SMMU_L2_SHIFT),
 				    PAGE_SIZE);
 	mem = alloc_pages_exact(nr_pages * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO);
 	smmu = kzalloc(sizeof(*smmu), GFP_KERNEL);
@@ -453,6 +502,7 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 	smmu->id = ret;
 	smmu->sid_bits = sid_bits;
 	smmu->np = dev->of_node;
+	smmu->dev = dev;
 
 	err = iommu_device_sysfs_add(&smmu->iommu, dev, NULL, "smmu3.%pa",
 				     &mmio->start);
@@ -467,6 +517,15 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 	}
 	dev_info(dev, "pkvm-smmu: owned by the hypervisor as IOMMU %u, %d-bit stream IDs\n",
 		 smmu->id, sid_bits);
+
+	irq = platform_get_irq_byname_optional(pdev, "eventq");
+	if (irq > 0)
+		err = devm_request_threaded_irq(dev, irq, NULL, kvm_smmu_evtq_thread,
+						IRQF_ONESHOT, "pkvm-smmu-evtq", smmu);
+	if (irq <= 0 || err)
+		dev_warn(dev, "pkvm-smmu: no event interrupt: device faults are not reported\n");
+	else
+		kvm_smmu_evtq_thread(irq, smmu);
 	return 0;
 }
 

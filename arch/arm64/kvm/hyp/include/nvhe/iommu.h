@@ -71,5 +71,7 @@ int kvm_iommu_reserve_pages(size_t nr);
 unsigned long kvm_iommu_pages_needed(void);
 int kvm_iommu_donate_page(u64 pfn);
 long kvm_iommu_reclaim_page(void);
+int kvm_iommu_pages_in_use(void);
+int kvm_iommu_test_fail_alloc(u64 n);
 
 #endif /* __KVM_NVHE_IOMMU_H__ */

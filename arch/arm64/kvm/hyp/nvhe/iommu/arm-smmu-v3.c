@@ -6,7 +6,9 @@
  * the I/O page tables of the domains its streams are attached to. Streams
  * translate through stage 2; unattached streams abort.
  *
- * Probing details, interrupts and the event queue stay with the host.
+ * The event queue is the hypervisor's too: the host takes the interrupt and
+ * asks for the records one by one, reduced to what a fault report needs.
+ * Probing details and interrupt routing stay with the host.
  */
 #include <asm/kvm_mmu.h>
 
@@ -25,19 +27,29 @@
 #define SMMU_STRTAB_SPLIT		(PAGE_SHIFT - ilog2(STRTAB_STE_DWORDS * 8))
 #define SMMU_STES_PER_L2		BIT(SMMU_STRTAB_SPLIT)
 #define SMMU_MAX_SID_BITS		16
-/* A page of commands. */
+/* A page of commands, and a page of events. */
 #define SMMU_CMDQ_LOG2			(PAGE_SHIFT - ilog2(CMDQ_ENT_DWORDS * 8))
+#define SMMU_EVTQ_LOG2			(PAGE_SHIFT - ilog2(EVTQ_ENT_DWORDS * 8))
+/* The registers of page 1 */
+#define SMMU_PAGE1			SZ_64K
 
 struct hyp_arm_smmu {
 	void __iomem *base;
 	bool coherent;
 	bool range_inv;
+	bool msi;
 	u32 sid_bits;
 	/* Protects everything below: the command queue and the stream table */
 	hyp_spinlock_t lock;
 	u64 *cmdq;
 	u32 cmdq_prod;
 	u64 *strtab_l1;
+	/* Test builds: the next batch carries an illegal command. */
+	bool inject_cmdq_error;
+	/* Protects the event queue */
+	hyp_spinlock_t evtq_lock;
+	u64 *evtq;
+	u32 evtq_cons;
 };
 
 static struct hyp_arm_smmu smmus[KVM_ARM_SMMU_MAX];
@@ -86,20 +98,52 @@ static bool cmdq_full(struct hyp_arm_smmu *smmu)
 	       !((smmu->cmdq_prod ^ cons) & (BIT(SMMU_CMDQ_LOG2) - 1));
 }
 
-/* Publish the queued commands and wait until the SMMU consumed them all. */
+static bool smmu_cmdq_error(struct hyp_arm_smmu *smmu)
+{
+	u32 active = readl_relaxed(smmu->base + ARM_SMMU_GERROR) ^
+		     readl_relaxed(smmu->base + ARM_SMMU_GERRORN);
+
+	return active & GERROR_CMDQ_ERR;
+}
+
+/*
+ * The SMMU stopped at a command it could not execute: replace it with a
+ * CMD_SYNC, acknowledge the error and let the SMMU go on, so that one bad
+ * command fails one batch rather than every batch after it.
+ */
+static void smmu_cmdq_skip_error(struct hyp_arm_smmu *smmu, u32 cons)
+{
+	u64 *ent = smmu->cmdq + (cons & (BIT(SMMU_CMDQ_LOG2) - 1)) * CMDQ_ENT_DWORDS;
+	u32 gerrorn = readl_relaxed(smmu->base + ARM_SMMU_GERRORN);
+
+	ent[0] = FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
+		 FIELD_PREP(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_NONE);
+	ent[1] = 0;
+	smmu_sync_to_device(smmu, ent, CMDQ_ENT_DWORDS * 8);
+	writel_relaxed(gerrorn ^ GERROR_CMDQ_ERR, smmu->base + ARM_SMMU_GERRORN);
+	writel_relaxed(smmu->cmdq_prod, smmu->base + ARM_SMMU_CMDQ_PROD);
+}
+
+/*
+ * Publish the queued commands and wait until the SMMU consumed them all.
+ * -EIO when one of them failed, -ETIMEDOUT when the SMMU does not respond.
+ */
 static int smmu_cmdq_kick(struct hyp_arm_smmu *smmu)
 {
+	int i, ret = 0;
 	u32 cons;
-	int i;
 
 	smmu_sync_to_device(smmu, smmu->cmdq, PAGE_SIZE);
 	writel_relaxed(smmu->cmdq_prod, smmu->base + ARM_SMMU_CMDQ_PROD);
 	for (i = 0; i < SMMU_POLL_TIMEOUT; i++) {
 		cons = readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS);
-		if (FIELD_GET(CMDQ_CONS_ERR, cons))
-			return -EIO;
+		if (smmu_cmdq_error(smmu)) {
+			smmu_cmdq_skip_error(smmu, cons);
+			ret = -EIO;
+			continue;
+		}
 		if (cmdq_idx(cons) == smmu->cmdq_prod)
-			return 0;
+			return ret;
 		cpu_relax();
 	}
 	return -ETIMEDOUT;
@@ -125,9 +169,15 @@ static int smmu_cmdq_add(struct hyp_arm_smmu *smmu, u64 cmd0, u64 cmd1)
 /* One CMD_SYNC closes each batch; returns once the SMMU completed it. */
 static int smmu_cmdq_sync(struct hyp_arm_smmu *smmu)
 {
-	int ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
-				      FIELD_PREP(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_NONE), 0);
+	int ret = 0;
 
+	if (IS_ENABLED(CONFIG_ARM_SMMU_V3_PKVM_TEST) && smmu->inject_cmdq_error) {
+		smmu->inject_cmdq_error = false;
+		/* Opcode 0 is reserved: the SMMU stops at it with CERROR_ILL. */
+		ret = smmu_cmdq_add(smmu, 0, 0);
+	}
+	ret = ret ?: smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
+				   FIELD_PREP(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_NONE), 0);
 	return ret ?: smmu_cmdq_kick(smmu);
 }
 
@@ -384,7 +434,25 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 	writel_relaxed(0, smmu->base + ARM_SMMU_CMDQ_PROD);
 	writel_relaxed(0, smmu->base + ARM_SMMU_CMDQ_CONS);
 	smmu->cmdq_prod = 0;
-	ret = smmu_write_cr0(smmu, CR0_CMDQEN);
+
+	writeq_relaxed((hyp_virt_to_phys(smmu->evtq) & Q_BASE_ADDR_MASK) | Q_BASE_RWA |
+		       FIELD_PREP(Q_BASE_LOG2SIZE, SMMU_EVTQ_LOG2),
+		       smmu->base + ARM_SMMU_EVTQ_BASE);
+	writel_relaxed(0, smmu->base + SMMU_PAGE1 + ARM_SMMU_EVTQ_PROD);
+	writel_relaxed(0, smmu->base + SMMU_PAGE1 + ARM_SMMU_EVTQ_CONS);
+	smmu->evtq_cons = 0;
+
+	/* Wired interrupts only: no MSI that the host could point anywhere. */
+	writel_relaxed(0, smmu->base + ARM_SMMU_IRQ_CTRL);
+	ret = smmu_poll(smmu, ARM_SMMU_IRQ_CTRLACK, ~0U, 0);
+	if (ret)
+		return ret;
+	if (smmu->msi) {
+		writeq_relaxed(0, smmu->base + ARM_SMMU_EVTQ_IRQ_CFG0);
+		writeq_relaxed(0, smmu->base + ARM_SMMU_GERROR_IRQ_CFG0);
+	}
+
+	ret = smmu_write_cr0(smmu, CR0_CMDQEN | CR0_EVTQEN);
 	if (ret)
 		return ret;
 
@@ -396,7 +464,11 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 	if (ret)
 		return ret;
 
-	return smmu_write_cr0(smmu, CR0_CMDQEN | CR0_SMMUEN);
+	ret = smmu_write_cr0(smmu, CR0_CMDQEN | CR0_EVTQEN | CR0_SMMUEN);
+	if (ret)
+		return ret;
+	writel_relaxed(IRQ_CTRL_EVTQ_IRQEN, smmu->base + ARM_SMMU_IRQ_CTRL);
+	return smmu_poll(smmu, ARM_SMMU_IRQ_CTRLACK, ~0U, IRQ_CTRL_EVTQ_IRQEN);
 }
 
 static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
@@ -427,24 +499,29 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	if (FIELD_GET(IDR0_ST_LVL, idr0) != IDR0_ST_LVL_2LVL ||
 	    !(idr0 & IDR0_S2P) || !(idr5 & IDR5_GRAN4K) || oas < 40 ||
 	    (domain_oas && oas < domain_oas) ||
-	    (FIELD_GET(IDR0_TTF, idr0) & IDR0_TTF_AARCH64) != IDR0_TTF_AARCH64)
+	    (FIELD_GET(IDR0_TTF, idr0) & IDR0_TTF_AARCH64) != IDR0_TTF_AARCH64 ||
+	    FIELD_GET(IDR1_CMDQS, idr1) < SMMU_CMDQ_LOG2 ||
+	    FIELD_GET(IDR1_EVTQS, idr1) < SMMU_EVTQ_LOG2)
 		return -ENODEV;
 	smmu->coherent = idr0 & IDR0_COHACC;
+	smmu->msi = idr0 & IDR0_MSI;
 	smmu->range_inv = readl_relaxed(smmu->base + ARM_SMMU_IDR3) & IDR3_RIL;
 	smmu->sid_bits = min_t(u32, FIELD_GET(IDR1_SIDSIZE, idr1), SMMU_MAX_SID_BITS);
 	if (smmu->sid_bits < SMMU_STRTAB_SPLIT)
 		smmu->sid_bits = SMMU_STRTAB_SPLIT;
 	l1_size = sizeof(u64) << (smmu->sid_bits - SMMU_STRTAB_SPLIT);
-	if (nr_pages < 1 + DIV_ROUND_UP(l1_size, PAGE_SIZE))
+	if (nr_pages < 2 + DIV_ROUND_UP(l1_size, PAGE_SIZE))
 		return -EINVAL;
 
 	ret = __pkvm_host_donate_hyp(mem_pfn, nr_pages);
 	if (ret)
 		return ret;
 	smmu->cmdq = hyp_phys_to_virt(hyp_pfn_to_phys(mem_pfn));
-	smmu->strtab_l1 = smmu->cmdq + PAGE_SIZE / sizeof(u64);
+	smmu->evtq = smmu->cmdq + PAGE_SIZE / sizeof(u64);
+	smmu->strtab_l1 = smmu->evtq + PAGE_SIZE / sizeof(u64);
 	memset(smmu->cmdq, 0, nr_pages * PAGE_SIZE);
 	hyp_spin_lock_init(&smmu->lock);
+	hyp_spin_lock_init(&smmu->evtq_lock);
 
 	ret = smmu_reset(smmu);
 	if (ret)
@@ -462,9 +539,9 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
  * kvm_arm_smmu_register() - Take an SMMUv3 from the host.
  * @mmio:	Physical address of its registers (the 128KiB of pages 0 and 1).
  * @mmio_size:	Size of the register region.
- * @mem_pfn:	First of @nr_pages host pages for its command queue and its
- *		level-1 stream table.
- * @nr_pages:	One page for the queue, then 8 bytes per 64 stream IDs.
+ * @mem_pfn:	First of @nr_pages host pages for its command queue, its
+ *		event queue and its level-1 stream table.
+ * @nr_pages:	A page for each queue, then 8 bytes per 64 stream IDs.
  *
  * Only before the host is deprivileged. The registers leave the host stage-2
  * and the memory is donated to the hypervisor.
@@ -485,4 +562,72 @@ int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	ret = smmu_register(mmio, mmio_size, mem_pfn, nr_pages);
 	hyp_spin_unlock(&smmu_register_lock);
 	return ret;
+}
+
+/**
+ * kvm_arm_smmu_next_fault() - Take the oldest record of an SMMU's event queue.
+ * @iommu_id:	Index of the SMMU, as registered.
+ * @fault:	Filled with what the host may know of the record: the event
+ *		type and stream ID, the access flags, and the input address.
+ *
+ * The host calls this from its event interrupt until the queue is empty.
+ * Nothing else of the record leaves the hypervisor: for walk errors it
+ * holds the addresses of the hypervisor's tables.
+ *
+ * Return: 1 with @fault filled, 0 when the queue is empty, -EINVAL for an
+ * unknown SMMU.
+ */
+int kvm_arm_smmu_next_fault(u32 iommu_id, struct kvm_arm_smmu_fault *fault)
+{
+	struct hyp_arm_smmu *smmu;
+	u32 prod, idx_mask = BIT(SMMU_EVTQ_LOG2 + 1) - 1;
+	u64 *ent;
+	int ret = 0;
+
+	if (iommu_id >= READ_ONCE(nr_smmus))
+		return -EINVAL;
+	smmu = &smmus[iommu_id];
+
+	hyp_spin_lock(&smmu->evtq_lock);
+	prod = readl_relaxed(smmu->base + SMMU_PAGE1 + ARM_SMMU_EVTQ_PROD);
+	if ((prod & idx_mask) != smmu->evtq_cons) {
+		/* Read the record only after the index that published it. */
+		rmb();
+		ent = smmu->evtq + (smmu->evtq_cons & (BIT(SMMU_EVTQ_LOG2) - 1)) *
+				   EVTQ_ENT_DWORDS;
+		if (!smmu->coherent)
+			kvm_flush_dcache_to_poc(ent, EVTQ_ENT_DWORDS * 8);
+		fault->id_sid = ent[0] & (EVTQ_0_ID | EVTQ_0_SID);
+		fault->flags = ent[1] & (EVTQ_1_PnU | EVTQ_1_InD | EVTQ_1_RnW |
+					 EVTQ_1_S2 | EVTQ_1_CLASS);
+		fault->addr = ent[2];
+		smmu->evtq_cons = (smmu->evtq_cons + 1) & idx_mask;
+		ret = 1;
+	}
+	/* Acknowledge an overflow along with the records consumed. */
+	writel_relaxed(smmu->evtq_cons | Q_OVF(prod),
+		       smmu->base + SMMU_PAGE1 + ARM_SMMU_EVTQ_CONS);
+	hyp_spin_unlock(&smmu->evtq_lock);
+	return ret;
+}
+
+/**
+ * kvm_arm_smmu_test_cmdq_error() - Make the next command batch of every SMMU
+ * fail.
+ *
+ * For the test module: the batch's illegal command must be detected,
+ * reported to the caller and skipped, and the queue must go on.
+ *
+ * Return: 0.
+ */
+int kvm_arm_smmu_test_cmdq_error(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < READ_ONCE(nr_smmus); i++) {
+		hyp_spin_lock(&smmus[i].lock);
+		smmus[i].inject_cmdq_error = true;
+		hyp_spin_unlock(&smmus[i].lock);
+	}
+	return 0;
 }

@@ -5,6 +5,7 @@
  * when a hypercall answers that it needs some, and takes back the pages the
  * hypervisor freed.
  */
+#include <linux/atomic.h>
 #include <linux/string.h>
 
 #include <nvhe/mem_protect.h>
@@ -23,6 +24,11 @@ static DEFINE_PER_CPU(unsigned long, iommu_pages_needed);
 static struct kvm_hyp_memcache iommu_reclaimable;
 /* Protects iommu_reclaimable */
 static DEFINE_HYP_SPINLOCK(iommu_reclaim_lock);
+
+/* Pages allocated and not freed: domains, tables, stream-table leaves. */
+static atomic_t iommu_pages_in_use;
+/* Test builds: allocations until one fails, 0 for none. */
+static atomic_t iommu_fail_alloc_in;
 
 /**
  * kvm_iommu_reserve_pages() - Check that this CPU can allocate @nr pages.
@@ -61,13 +67,17 @@ unsigned long kvm_iommu_pages_needed(void)
  */
 void *kvm_iommu_alloc_page(void)
 {
-	void *va = pop_hyp_memcache(this_cpu_ptr(&iommu_memcache),
-				    hyp_phys_to_virt);
+	void *va;
 
+	if (IS_ENABLED(CONFIG_ARM_SMMU_V3_PKVM_TEST) &&
+	    !atomic_dec_if_positive(&iommu_fail_alloc_in))
+		return NULL;
+	va = pop_hyp_memcache(this_cpu_ptr(&iommu_memcache), hyp_phys_to_virt);
 	if (!va)
 		return NULL;
 	memset(va, 0, PAGE_SIZE);
 	hyp_set_page_refcounted(hyp_virt_to_page(va));
+	atomic_inc(&iommu_pages_in_use);
 	return va;
 }
 
@@ -83,6 +93,7 @@ void kvm_iommu_free_page(void *va)
 	struct kvm_hyp_memcache *mc = this_cpu_ptr(&iommu_memcache);
 
 	hyp_page_ref_dec(hyp_virt_to_page(va));
+	atomic_dec(&iommu_pages_in_use);
 	if (mc->nr_pages < IOMMU_MEMCACHE_KEEP) {
 		push_hyp_memcache(mc, va, hyp_virt_to_phys);
 		return;
@@ -134,6 +145,33 @@ long kvm_iommu_reclaim_page(void)
 	pfn = hyp_virt_to_pfn(va);
 	WARN_ON(__pkvm_hyp_donate_host(pfn, 1));
 	return pfn;
+}
+
+/**
+ * kvm_iommu_pages_in_use() - Count the pages holding domains and tables.
+ *
+ * Return: pages allocated and not freed.
+ */
+int kvm_iommu_pages_in_use(void)
+{
+	return atomic_read(&iommu_pages_in_use);
+}
+
+/**
+ * kvm_iommu_test_fail_alloc() - Make the @n-th page allocation from now fail.
+ * @n:		1 for the next allocation; 0 cancels.
+ *
+ * For the test module: every caller must handle an allocation failing even
+ * after its reservation succeeded.
+ *
+ * Return: 0, or -EINVAL when @n is out of range.
+ */
+int kvm_iommu_test_fail_alloc(u64 n)
+{
+	if (n > INT_MAX)
+		return -EINVAL;
+	atomic_set(&iommu_fail_alloc_in, n);
+	return 0;
 }
 
 static void *iommu_zalloc_page(void *mc)
