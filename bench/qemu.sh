@@ -3,7 +3,9 @@
 #
 # Boot the bench machine: QEMU virt with an SMMUv3 in front of the PCIe bus,
 # pKVM in protected mode, and DMA masters behind the SMMU (NVMe, virtio-blk,
-# virtio-net, and a spare pci-testdev for dma_map_benchmark).
+# virtio-net, a spare pci-testdev for dma_map_benchmark, and QEMU's edu
+# device, whose DMA engine writes wherever the device-side tests tell it;
+# its DMA mask is widened to 40 bits to reach all of RAM).
 #
 #   bench/qemu.sh -c CPU -m MODE -k IMAGE -i INITRD [-t SECONDS] [-l LOG] [-a "ENV=VAL ..."]
 #
@@ -52,7 +54,8 @@ qemu=(qemu-system-aarch64
 	-device virtio-blk-pci,drive=vblk0,iommu_platform=on,disable-legacy=on
 	-netdev user,id=net0
 	-device virtio-net-pci,netdev=net0,iommu_platform=on,disable-legacy=on,romfile=
-	-device pci-testdev)
+	-device pci-testdev
+	-device edu,dma_mask=0xffffffffff)
 # shellcheck disable=SC2206
 [ -z "${QEMU_EXTRA:-}" ] || qemu+=($QEMU_EXTRA)
 

@@ -327,9 +327,13 @@ static const char *kvm_smmu_event_name(u8 id)
 	}
 }
 
+/* A blocked transfer can fault on every access: a few lines per burst. */
+static DEFINE_RATELIMIT_STATE(kvm_smmu_fault_rs, 5 * HZ, 50);
+
 /*
  * The hypervisor owns the event queue: take its records one by one, each
- * reduced to the event type, the stream, the access and the address.
+ * reduced to the event type, the stream, the access and the address. Of a
+ * run of records with the same event and stream, only the first is logged.
  */
 static irqreturn_t kvm_smmu_evtq_thread(int irq, void *data)
 {
@@ -339,6 +343,8 @@ static irqreturn_t kvm_smmu_evtq_thread(int irq, void *data)
 		.a1 = smmu->id,
 	};
 	struct arm_smccc_1_2_regs res;
+	unsigned int repeats = 0;
+	u64 last = 0;
 
 	for (;;) {
 		/* Four results: the status, then the record's three fields. */
@@ -347,14 +353,20 @@ static irqreturn_t kvm_smmu_evtq_thread(int irq, void *data)
 		if (WARN_ON_ONCE(res.a0 != SMCCC_RET_SUCCESS) || (long)res.a1 <= 0)
 			break;
 		stat_add(KVM_SMMU_FAULTS, 1);
-		dev_err_ratelimited(smmu->dev,
-				    "pkvm-smmu: %s (0x%02llx) stream %llu: %s at 0x%lx%s\n",
-				    kvm_smmu_event_name(FIELD_GET(EVTQ_0_ID, res.a2)),
-				    FIELD_GET(EVTQ_0_ID, res.a2),
-				    FIELD_GET(EVTQ_0_SID, res.a2),
-				    res.a3 & EVTQ_1_RnW ? "read" : "write", res.a4,
-				    res.a3 & EVTQ_1_S2 ? " (stage 2)" : "");
+		if (res.a2 == last) {
+			repeats++;
+			continue;
+		}
+		last = res.a2;
+		if (__ratelimit(&kvm_smmu_fault_rs))
+			dev_err(smmu->dev, "pkvm-smmu: %s (0x%02llx) stream %llu: %s at 0x%lx%s\n",
+				kvm_smmu_event_name(FIELD_GET(EVTQ_0_ID, res.a2)),
+				FIELD_GET(EVTQ_0_ID, res.a2), FIELD_GET(EVTQ_0_SID, res.a2),
+				res.a3 & EVTQ_1_RnW ? "read" : "write", res.a4,
+				res.a3 & EVTQ_1_S2 ? " (stage 2)" : "");
 	}
+	if (repeats && __ratelimit(&kvm_smmu_fault_rs))
+		dev_err(smmu->dev, "pkvm-smmu: and %u more faults like these\n", repeats);
 	return IRQ_HANDLED;
 }
 

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Device-side isolation tests of the pKVM SMMUv3, for test kernels only.
+ *
+ * QEMU's "edu" PCI device copies between its 4KiB buffer and any bus
+ * address it is given. This driver takes its DMA away from the DMA API
+ * (driver_managed_dma), so that each case chooses exactly what the stream
+ * is attached to and what is mapped, then makes the device write to memory
+ * and looks at what arrived. Each file in /sys/kernel/debug/pkvm-smmu-dma/
+ * is one case; reading it runs the case and returns "ok" or what went
+ * wrong. The faults that blocked DMA raise are reported by the SMMU driver,
+ * whose log and counters the kselftest checks.
+ */
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+
+#define EDU_VENDOR		0x1234
+#define EDU_DEVICE		0x11e8
+#define EDU_DMA_SRC		0x80
+#define EDU_DMA_DST		0x88
+#define EDU_DMA_COUNT		0x90
+#define EDU_DMA_CMD		0x98
+#define EDU_DMA_START		BIT(0)
+#define EDU_DMA_TO_RAM		BIT(1)
+/* The device's buffer, as a DMA address on its side */
+#define EDU_BUF			0x40000
+#define EDU_BUF_SIZE		SZ_4K
+/* Each transfer takes 100ms of virtual time in QEMU. */
+#define EDU_DMA_TIMEOUT_MS	2000
+
+#define IOVA_SRC		0x100000UL
+#define IOVA_DST		0x200000UL
+#define IOVA_STALE		0x300000UL
+
+static struct pci_dev *edu_pdev;
+static void __iomem *edu_regs;
+/* Serializes the cases: one transfer at a time, one owner of the stream. */
+static DEFINE_MUTEX(edu_lock);
+
+/* Copy @len bytes between the device's buffer and bus address @iova. */
+static int edu_dma(u64 iova, bool to_ram)
+{
+	int ms;
+
+	writeq(to_ram ? EDU_BUF : iova, edu_regs + EDU_DMA_SRC);
+	writeq(to_ram ? iova : EDU_BUF, edu_regs + EDU_DMA_DST);
+	writeq(EDU_BUF_SIZE, edu_regs + EDU_DMA_COUNT);
+	writeq(EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0), edu_regs + EDU_DMA_CMD);
+	for (ms = 0; ms < EDU_DMA_TIMEOUT_MS; ms += 10) {
+		if (!(readq(edu_regs + EDU_DMA_CMD) & EDU_DMA_START))
+			return 0;
+		msleep(10);
+	}
+	return -ETIMEDOUT;
+}
+
+static bool check(struct seq_file *m, bool ok, int line, const char *what)
+{
+	if (!ok)
+		seq_printf(m, "FAIL line %d: %s\n", line, what);
+	return ok;
+}
+
+static bool page_filled(struct page *page, u8 byte)
+{
+	return !memchr_inv(page_address(page), byte, PAGE_SIZE);
+}
+
+/* The pages of a case: a source with 0xa5, a target and a bystander with 0. */
+struct edu_pages {
+	struct page *src, *dst, *victim;
+};
+
+/*
+ * Load the device's buffer with 0xa5 from @pages->src through the mapping
+ * at IOVA_SRC, which the case maps beforehand.
+ */
+static bool load_pattern(struct seq_file *m, struct iommu_domain *domain,
+			 struct edu_pages *pages)
+{
+	memset(page_address(pages->src), 0xa5, PAGE_SIZE);
+	if (!check(m, !iommu_map(domain, IOVA_SRC, page_to_phys(pages->src),
+				 PAGE_SIZE, IOMMU_READ, GFP_KERNEL),
+		   __LINE__, "cannot map the source"))
+		return false;
+	if (!check(m, !edu_dma(IOVA_SRC, false), __LINE__, "the read DMA timed out"))
+		return false;
+	return true;
+}
+
+/* (a) A mapped IOVA: the data arrives. */
+static bool dma_to_mapped_iova(struct seq_file *m, struct iommu_domain *domain,
+			       struct edu_pages *pages)
+{
+	if (!load_pattern(m, domain, pages))
+		return false;
+	if (!check(m, !iommu_map(domain, IOVA_DST, page_to_phys(pages->dst),
+				 PAGE_SIZE, IOMMU_WRITE, GFP_KERNEL),
+		   __LINE__, "cannot map the target"))
+		return false;
+	if (!check(m, !edu_dma(IOVA_DST, true), __LINE__, "the write DMA timed out"))
+		return false;
+	return check(m, page_filled(pages->dst, 0xa5), __LINE__,
+		     "the data did not arrive");
+}
+
+/*
+ * (b) An IOVA with no mapping, equal to the physical address of a page: the
+ * DMA does not bypass translation and the page is unchanged.
+ */
+static bool dma_to_unmapped_iova(struct seq_file *m, struct iommu_domain *domain,
+				 struct edu_pages *pages)
+{
+	if (!load_pattern(m, domain, pages))
+		return false;
+	if (!check(m, !edu_dma(page_to_phys(pages->victim), true), __LINE__,
+		   "the write DMA timed out"))
+		return false;
+	return check(m, page_filled(pages->victim, 0), __LINE__,
+		     "DMA to an unmapped IOVA reached memory");
+}
+
+/*
+ * (d) An IOVA that was just unmapped: the first write fills the SMMU's TLB,
+ * the unmap must have invalidated it, and the second write is blocked.
+ */
+static bool dma_after_unmap(struct seq_file *m, struct iommu_domain *domain,
+			    struct edu_pages *pages)
+{
+	if (!load_pattern(m, domain, pages))
+		return false;
+	if (!check(m, !iommu_map(domain, IOVA_STALE, page_to_phys(pages->dst),
+				 PAGE_SIZE, IOMMU_WRITE, GFP_KERNEL),
+		   __LINE__, "cannot map the target"))
+		return false;
+	if (!check(m, !edu_dma(IOVA_STALE, true), __LINE__, "the write DMA timed out") ||
+	    !check(m, page_filled(pages->dst, 0xa5), __LINE__,
+		   "the data did not arrive while mapped"))
+		return false;
+	if (!check(m, iommu_unmap(domain, IOVA_STALE, PAGE_SIZE) == PAGE_SIZE,
+		   __LINE__, "the unmap failed"))
+		return false;
+	memset(page_address(pages->dst), 0, PAGE_SIZE);
+	if (!check(m, !edu_dma(IOVA_STALE, true), __LINE__, "the write DMA timed out"))
+		return false;
+	return check(m, page_filled(pages->dst, 0), __LINE__,
+		     "DMA through a stale TLB entry reached the unmapped page");
+}
+
+typedef bool (*edu_case_fn)(struct seq_file *m, struct iommu_domain *domain,
+			    struct edu_pages *pages);
+
+/* Run @fn with the device's stream attached to a fresh domain of its own. */
+static bool run_in_domain(struct seq_file *m, edu_case_fn fn, struct edu_pages *pages)
+{
+	struct device *dev = &edu_pdev->dev;
+	struct iommu_domain *domain;
+	bool ok;
+
+	domain = iommu_paging_domain_alloc(dev);
+	if (!check(m, !IS_ERR(domain), __LINE__, "cannot allocate a domain"))
+		return false;
+	ok = check(m, !iommu_attach_device(domain, dev), __LINE__,
+		   "cannot attach the device");
+	if (ok) {
+		ok = fn(m, domain, pages);
+		iommu_detach_device(domain, dev);
+	}
+	iommu_domain_free(domain);
+	return ok;
+}
+
+/*
+ * (c) No domain: the stream is blocked (its STE aborts), so even an IOVA
+ * equal to a physical address does not reach memory.
+ */
+static bool dma_without_domain(struct seq_file *m, struct edu_pages *pages)
+{
+	if (!check(m, !edu_dma(page_to_phys(pages->victim), true), __LINE__,
+		   "the write DMA timed out"))
+		return false;
+	return check(m, page_filled(pages->victim, 0), __LINE__,
+		     "DMA from a stream without a domain reached memory");
+}
+
+enum edu_case { EDU_MAPPED, EDU_UNMAPPED, EDU_NO_DOMAIN, EDU_STALE_TLB, EDU_NR_CASES };
+
+static const char * const edu_case_names[EDU_NR_CASES] = {
+	"dma_to_mapped_iova", "dma_to_unmapped_iova", "dma_without_domain",
+	"dma_after_unmap",
+};
+
+static bool run_case(struct seq_file *m, enum edu_case c, struct edu_pages *pages)
+{
+	switch (c) {
+	case EDU_MAPPED:
+		return run_in_domain(m, dma_to_mapped_iova, pages);
+	case EDU_UNMAPPED:
+		return run_in_domain(m, dma_to_unmapped_iova, pages);
+	case EDU_NO_DOMAIN:
+		return dma_without_domain(m, pages);
+	case EDU_STALE_TLB:
+		return run_in_domain(m, dma_after_unmap, pages);
+	default:
+		return false;
+	}
+}
+
+static int edu_case_show(struct seq_file *m, void *unused)
+{
+	enum edu_case c = (uintptr_t)m->private;
+	struct edu_pages pages = {
+		.src = alloc_page(GFP_KERNEL | __GFP_ZERO),
+		.dst = alloc_page(GFP_KERNEL | __GFP_ZERO),
+		.victim = alloc_page(GFP_KERNEL | __GFP_ZERO),
+	};
+	struct device *dev;
+	int ret = 0;
+
+	if (!pages.src || !pages.dst || !pages.victim) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	mutex_lock(&edu_lock);
+	if (!edu_pdev) {
+		seq_puts(m, "FAIL: no edu device\n");
+		goto out_unlock;
+	}
+	dev = &edu_pdev->dev;
+	/* From the DMA API's default domain to blocked: this test owns DMA. */
+	ret = iommu_device_claim_dma_owner(dev, &edu_lock);
+	if (ret) {
+		seq_printf(m, "FAIL: cannot take the device from the DMA API: %d\n", ret);
+		ret = 0;
+		goto out_unlock;
+	}
+	if (run_case(m, c, &pages))
+		seq_puts(m, "ok\n");
+	iommu_device_release_dma_owner(dev);
+out_unlock:
+	mutex_unlock(&edu_lock);
+out_free:
+	__free_page(pages.src);
+	__free_page(pages.dst);
+	__free_page(pages.victim);
+	return ret;
+}
+DEFINE_SHOW_ATTRIBUTE(edu_case);
+
+static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct dentry *dir;
+	uintptr_t c;
+	int ret;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	edu_regs = pcim_iomap(pdev, 0, 0);
+	if (!edu_regs)
+		return -ENOMEM;
+	pci_set_master(pdev);
+	edu_pdev = pdev;
+
+	dir = debugfs_create_dir("pkvm-smmu-dma", NULL);
+	for (c = 0; c < EDU_NR_CASES; c++)
+		debugfs_create_file(edu_case_names[c], 0400, dir, (void *)c,
+				    &edu_case_fops);
+	return 0;
+}
+
+static const struct pci_device_id edu_ids[] = {
+	{ PCI_DEVICE(EDU_VENDOR, EDU_DEVICE) },
+	{ }
+};
+
+static struct pci_driver edu_driver = {
+	.name			= "pkvm-smmu-dma-test",
+	.id_table		= edu_ids,
+	.probe			= edu_probe,
+	.driver_managed_dma	= true,
+};
+builtin_pci_driver(edu_driver);
