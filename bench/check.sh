@@ -81,17 +81,22 @@ for cpu in max cortex-a72; do
 		continue
 	fi
 	case $cpu in max) expect=hVHE ;; *) expect=nVHE ;; esac
-	log=$logs/check-$cpu.log
 	timeout_s=${CHECK_TIMEOUT:-900}
-	rc=0
-	"$top/bench/qemu.sh" -c "$cpu" -m check -t "$timeout_s" -l "$log" \
-		-k "$BUILD/out/test/arch/arm64/boot/Image" \
-		-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
-	"$top/bench/judge.py" check "$log" --rc "$rc" --timeout "$timeout_s" \
-		--label "$cpu" --expect-mode "$expect" --results "$logs/results-$cpu"
-	read -r ok bad < "$logs/results-$cpu" || { ok=0; bad=1; }
-	passed=$((passed + ok)) failed=$((failed + bad))
-
+	# The SMMU with both stages (the driver uses stage 2), then with
+	# stage 1 only.
+	for stages in nested 1; do
+		case $stages in nested) stage=2 tag=$cpu ;; *) stage=1 tag=$cpu-s1 ;; esac
+		log=$logs/check-$tag.log
+		rc=0
+		"$top/bench/qemu.sh" -c "$cpu" -s "$stages" -m check -t "$timeout_s" -l "$log" \
+			-k "$BUILD/out/test/arch/arm64/boot/Image" \
+			-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
+		"$top/bench/judge.py" check "$log" --rc "$rc" --timeout "$timeout_s" \
+			--label "$cpu, stage $stage" --expect-mode "$expect" \
+			--expect-stage "$stage" --results "$logs/results-$tag"
+		read -r ok bad < "$logs/results-$tag" || { ok=0; bad=1; }
+		passed=$((passed + ok)) failed=$((failed + bad))
+	done
 	# A boot of its own, expected to die: the host reads the SMMU.
 	log=$logs/smmu-read-$cpu.log
 	rc=0

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Judge a bench guest's serial console.
 
-  judge.py check LOG --rc RC --timeout S --label L [--expect-mode hVHE|nVHE] [--results F]
+  judge.py check LOG --rc RC --timeout S --label L [--expect-mode hVHE|nVHE]
+                   [--expect-stage 1|2] [--results F]
   judge.py run   LOG --rc RC --timeout S --label L [--expect-mode ...]
   judge.py bench LOG --rc RC --timeout S --label L --rows F
   judge.py hyp-panic LOG --rc RC --timeout S --label L
@@ -83,6 +84,19 @@ def check_mode(lines, v, expect):
         v.problem("pKVM did not report '%s'" % want, None)
 
 
+def check_stage(lines, v, stage):
+    """Every SMMU the pKVM driver took translates with the expected stage."""
+    if not stage:
+        return
+    owned = [i for i, l in enumerate(lines) if "owned by the hypervisor" in l]
+    want = "stage-%s translation" % stage
+    if not owned:
+        v.problem("no SMMU was taken by the hypervisor", None)
+    for i in owned:
+        if want not in lines[i]:
+            v.problem("an SMMU does not use %s" % want, i)
+
+
 def parse_tap(lines, v, depth_of_tests):
     """Collect results. depth_of_tests is the nesting level whose plan
     must be present; deeper (subtest) results are named after their suite."""
@@ -160,6 +174,7 @@ def report(v, lines):
 
 def cmd_check(a, lines, v):
     check_mode(lines, v, a.expect_mode)
+    check_stage(lines, v, getattr(a, "expect_stage", None))
     top, sub = parse_tap(lines, v, 0)
     record(v, top, sub, kselftest_name)
     for n in v.passed:
@@ -279,6 +294,7 @@ def main():
     ap.add_argument("--timeout", default="?")
     ap.add_argument("--label", default="guest")
     ap.add_argument("--expect-mode", choices=["hVHE", "nVHE"])
+    ap.add_argument("--expect-stage", choices=["1", "2"])
     ap.add_argument("--results")
     ap.add_argument("--rows")
     ap.add_argument("--smmu-driver", help="run: the driver that must own every SMMU")

@@ -7,22 +7,26 @@
 # device, whose DMA engine writes wherever the device-side tests tell it;
 # its DMA mask is widened to 40 bits to reach all of RAM).
 #
-#   bench/qemu.sh -c CPU -m MODE -k IMAGE -i INITRD [-t SECONDS] [-l LOG] [-a "ENV=VAL ..."]
+#   bench/qemu.sh -c CPU -m MODE -k IMAGE -i INITRD [-s STAGES] [-t SECONDS] [-l LOG]
+#                 [-a "ENV=VAL ..."]
 #
-# CPU is "max" (pKVM in hVHE mode) or "cortex-a72" (classic nVHE). MODE is
+# CPU is "max" (pKVM in hVHE mode) or "cortex-a72" (classic nVHE). STAGES
+# are the SMMU's translation stages: "nested" (both, the default) or "1"
+# (stage 1 only, as QEMU's virt machines before 9.2 had it). MODE is
 # what the guest init does (check, run, bench, shell). Without a terminal the
 # console goes to LOG and QEMU is killed after SECONDS; the exit status is
 # QEMU's, or 124 on timeout. QEMU_EXTRA adds QEMU options (tracing, say).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-cpu=max mode=shell kernel= initrd= timeout_s=600 log= extra=
-while getopts "c:m:k:i:t:l:a:" o; do
+cpu=max mode=shell kernel= initrd= timeout_s=600 log= extra= stages=nested
+while getopts "c:m:k:i:s:t:l:a:" o; do
 	case $o in
 	c) cpu=$OPTARG ;;
 	m) mode=$OPTARG ;;
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
+	s) stages=$OPTARG ;;
 	t) timeout_s=$OPTARG ;;
 	l) log=$OPTARG ;;
 	a) extra=$OPTARG ;;
@@ -38,12 +42,18 @@ cortex-a72) cpuopt=cortex-a72 ;;
 *) die "unknown CPU variant '$cpu' (max or cortex-a72)" ;;
 esac
 
+case $stages in
+nested) machine=virt ;;
+1) machine=virt-9.1 ;;
+*) die "unknown SMMU stages '$stages' (nested or 1)" ;;
+esac
+
 disks=$(mktemp -d "$BUILD/disks.XXXXXX")
 trap 'rm -rf "$disks"' EXIT
 truncate -s 64M "$disks/nvme.img" "$disks/vblk.img"
 
 qemu=(qemu-system-aarch64
-	-M virt,virtualization=on,iommu=smmuv3,gic-version=3
+	-M "$machine",virtualization=on,iommu=smmuv3,gic-version=3
 	-cpu "$cpuopt" -smp 4 -m 2G
 	-nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd"

@@ -37,6 +37,7 @@ struct kvm_smmu {
 	struct device_node *np;
 	u32 id;			/* at the hypervisor */
 	u32 sid_bits;
+	u32 stage;		/* of the translation: 2 if the SMMU has it */
 };
 
 struct kvm_smmu_domain {
@@ -453,18 +454,24 @@ static const struct iommu_ops kvm_smmu_ops = {
 	},
 };
 
-/* Read what the hypervisor will need memory for, before handing it over. */
-static int kvm_smmu_read_sid_bits(struct resource *res)
+/*
+ * Read what the hypervisor will need memory for, and which stage it will
+ * translate with, before handing the SMMU over.
+ */
+static int kvm_smmu_read_id(struct kvm_smmu *smmu, struct resource *res)
 {
 	void __iomem *base = ioremap(res->start, SZ_4K);
-	u32 idr1;
+	u32 idr0, idr1;
 
 	if (!base)
 		return -ENOMEM;
+	idr0 = readl_relaxed(base + ARM_SMMU_IDR0);
 	idr1 = readl_relaxed(base + ARM_SMMU_IDR1);
 	iounmap(base);
-	return clamp_t(u32, FIELD_GET(IDR1_SIDSIZE, idr1), KVM_SMMU_L2_SHIFT,
-		       KVM_SMMU_MAX_SID_BITS);
+	smmu->sid_bits = clamp_t(u32, FIELD_GET(IDR1_SIDSIZE, idr1), KVM_SMMU_L2_SHIFT,
+				 KVM_SMMU_MAX_SID_BITS);
+	smmu->stage = idr0 & IDR0_S2P ? 2 : 1;
+	return 0;
 }
 
 static int kvm_smmu_probe(struct platform_device *pdev)
@@ -474,7 +481,7 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 	struct kvm_smmu *smmu;
 	struct resource *mmio;
 	void *mem;
-	int sid_bits, err, irq;
+	int err, irq;
 
 	/* Without protected mode, the stock arm-smmu-v3 driver takes it. */
 	if (!is_protected_kvm_enabled() || !is_kvm_arm_initialised())
@@ -488,17 +495,20 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 	mmio = platform_get_resource(pdev, IORESOURCE_MEM, 0);
 	if (!mmio || resource_size(mmio) < SZ_128K)
 		return -EINVAL;
-	sid_bits = kvm_smmu_read_sid_bits(mmio);
-	if (sid_bits < 0)
-		return sid_bits;
+	smmu = kzalloc(sizeof(*smmu), GFP_KERNEL);
+	if (!smmu)
+		return -ENOMEM;
+	err = kvm_smmu_read_id(smmu, mmio);
+	if (err) {
+		kfree(smmu);
+		return err;
+	}
 
 	/* The command and event queue pages, then the level-1 stream table. */
-	nr_pages = 2 + DIV_ROUND_UP(sizeof(u64) << (sid_bits - KVM_SMMU_L2_SHIFT),
+	nr_pages = 2 + DIV_ROUND_UP(sizeof(u64) << (smmu->sid_bits - KVM_SMMU_L2_SHIFT),
 				    PAGE_SIZE);
 	mem = alloc_pages_exact(nr_pages * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO);
-	smmu = kzalloc(sizeof(*smmu), GFP_KERNEL);
-	if (!mem || !smmu) {
-		free_pages_exact(mem, nr_pages * PAGE_SIZE);
+	if (!mem) {
 		kfree(smmu);
 		return -ENOMEM;
 	}
@@ -512,7 +522,6 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 		return (int)(long)ret;
 	}
 	smmu->id = ret;
-	smmu->sid_bits = sid_bits;
 	smmu->np = dev->of_node;
 	smmu->dev = dev;
 
@@ -527,8 +536,8 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 		iommu_device_sysfs_remove(&smmu->iommu);
 		return err;
 	}
-	dev_info(dev, "pkvm-smmu: owned by the hypervisor as IOMMU %u, %d-bit stream IDs\n",
-		 smmu->id, sid_bits);
+	dev_info(dev, "pkvm-smmu: owned by the hypervisor as IOMMU %u, %u-bit stream IDs, stage-%u translation\n",
+		 smmu->id, smmu->sid_bits, smmu->stage);
 
 	irq = platform_get_irq_byname_optional(pdev, "eventq");
 	if (irq > 0)

@@ -4,7 +4,9 @@
  * takes an SMMU from the host before the host is deprivileged, resets it
  * to abort all DMA, and then owns its stream table, its command queue and
  * the I/O page tables of the domains its streams are attached to. Streams
- * translate through stage 2; unattached streams abort.
+ * translate through stage 2, with the domain's ID as VMID; on SMMUs without
+ * stage 2, through stage 1 with a context descriptor per domain and the ID
+ * as ASID. Unattached streams abort.
  *
  * The event queue is the hypervisor's too: the host takes the interrupt and
  * asks for the records one by one, reduced to what a fault report needs.
@@ -27,6 +29,8 @@
 #define SMMU_STRTAB_SPLIT		(PAGE_SHIFT - ilog2(STRTAB_STE_DWORDS * 8))
 #define SMMU_STES_PER_L2		BIT(SMMU_STRTAB_SPLIT)
 #define SMMU_MAX_SID_BITS		16
+/* Input size of stage-1 domains: 48-bit VAs, translated from level 0 */
+#define SMMU_S1_IAS			48
 /* A page of commands, and a page of events. */
 #define SMMU_CMDQ_LOG2			(PAGE_SHIFT - ilog2(CMDQ_ENT_DWORDS * 8))
 #define SMMU_EVTQ_LOG2			(PAGE_SHIFT - ilog2(EVTQ_ENT_DWORDS * 8))
@@ -56,6 +60,14 @@ static struct hyp_arm_smmu smmus[KVM_ARM_SMMU_MAX];
 /* Only grows, before finalize. Protected by smmu_register_lock */
 static unsigned int nr_smmus;
 static u32 domain_oas;
+/* Whether domains translate through stage 1: the SMMUs lack stage 2 */
+static bool smmu_stage1;
+
+/* Stage 1: a context descriptor per domain ID, in pages of 64. */
+#define SMMU_CDS_PER_PAGE		(PAGE_SIZE / (CTXDESC_CD_DWORDS * 8))
+static u64 *smmu_cds[KVM_IOMMU_MAX_DOMAINS / SMMU_CDS_PER_PAGE];
+/* Protects the allocation of smmu_cds pages */
+static DEFINE_HYP_SPINLOCK(smmu_cd_lock);
 static DEFINE_HYP_SPINLOCK(smmu_register_lock);
 
 static void smmu_sync_to_device(struct hyp_arm_smmu *smmu, void *va, size_t size)
@@ -211,15 +223,6 @@ static u64 *smmu_alloc_ste(struct hyp_arm_smmu *smmu, u32 sid)
 	return smmu_ste(smmu, sid);
 }
 
-static int smmu_cfgi_ste(struct hyp_arm_smmu *smmu, u32 sid)
-{
-	int ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_STE) |
-				      FIELD_PREP(CMDQ_CFGI_0_SID, sid),
-				CMDQ_CFGI_1_LEAF);
-
-	return ret ?: smmu_cmdq_sync(smmu);
-}
-
 /* Output size field of the STE's VTCR, as in VTCR_EL2.PS. */
 static u64 smmu_ps(u32 oas)
 {
@@ -239,7 +242,8 @@ static u64 smmu_ps(u32 oas)
 	}
 }
 
-static u16 domain_vmid(struct kvm_hyp_iommu_domain *domain)
+/* The VMID (stage 2) or ASID (stage 1) of a domain's TLB entries. */
+static u16 domain_tag(struct kvm_hyp_iommu_domain *domain)
 {
 	return domain->id + 1;
 }
@@ -254,16 +258,136 @@ static struct hyp_arm_smmu *smmu_get(u32 iommu_id, u32 sid)
 	return sid < BIT(smmu->sid_bits) ? smmu : NULL;
 }
 
+/*
+ * The context descriptor of a stage-1 domain, in a page of 64 allocated on
+ * first use and kept: its address identifies the domain in an STE.
+ */
+static u64 *domain_cd(struct kvm_hyp_iommu_domain *domain)
+{
+	u64 **page = &smmu_cds[domain->id / SMMU_CDS_PER_PAGE];
+
+	hyp_spin_lock(&smmu_cd_lock);
+	if (!*page && !kvm_iommu_reserve_pages(1))
+		*page = kvm_iommu_alloc_page();
+	hyp_spin_unlock(&smmu_cd_lock);
+	if (!*page)
+		return NULL;
+	return *page + (domain->id % SMMU_CDS_PER_PAGE) * CTXDESC_CD_DWORDS;
+}
+
+/*
+ * Point the domain's context descriptor at its tables. Called with the
+ * domain's lock held and no stream attached, so no SMMU uses the CD.
+ */
+static void domain_write_cd(struct kvm_hyp_iommu_domain *domain, u64 *cd)
+{
+	struct kvm_io_pgtable *pgt = &domain->pgt;
+
+	cd[1] = hyp_virt_to_phys(pgt->pgd) & CTXDESC_CD_1_TTB0_MASK;
+	cd[3] = MAIR_ATTRIDX(MAIR_ATTR_NORMAL, KVM_IO_PGTABLE_MAIR_IDX_NORMAL) |
+		MAIR_ATTRIDX(MAIR_ATTR_NORMAL_NC, KVM_IO_PGTABLE_MAIR_IDX_NC) |
+		MAIR_ATTRIDX(MAIR_ATTR_DEVICE_nGnRE, KVM_IO_PGTABLE_MAIR_IDX_DEVICE);
+	WRITE_ONCE(cd[0], CTXDESC_CD_0_V | CTXDESC_CD_0_AA64 |
+		   FIELD_PREP(CTXDESC_CD_0_TCR_T0SZ, 64 - pgt->ias) |
+		   FIELD_PREP(CTXDESC_CD_0_TCR_TG0, ARM_LPAE_TCR_TG0_4K) |
+		   FIELD_PREP(CTXDESC_CD_0_TCR_IRGN0, ARM_LPAE_TCR_RGN_WBWA) |
+		   FIELD_PREP(CTXDESC_CD_0_TCR_ORGN0, ARM_LPAE_TCR_RGN_WBWA) |
+		   FIELD_PREP(CTXDESC_CD_0_TCR_SH0, ARM_LPAE_TCR_SH_IS) |
+		   CTXDESC_CD_0_TCR_EPD1 |
+		   FIELD_PREP(CTXDESC_CD_0_TCR_IPS, smmu_ps(pgt->oas)) |
+		   /* Record faults and abort, never stall; non-shared ASIDs */
+		   CTXDESC_CD_0_R | CTXDESC_CD_0_A | CTXDESC_CD_0_ASET |
+		   FIELD_PREP(CTXDESC_CD_0_ASID, domain_tag(domain)));
+}
+
+/* The STE of a stream translating through @domain, without its valid bit. */
+static void domain_make_ste(struct kvm_hyp_iommu_domain *domain, u64 *cd, u64 *ste)
+{
+	struct kvm_io_pgtable *pgt = &domain->pgt;
+	u64 vtcr;
+
+	if (cd) {
+		ste[0] = FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S1_TRANS) |
+			 FIELD_PREP(STRTAB_STE_0_S1FMT, STRTAB_STE_0_S1FMT_LINEAR) |
+			 (hyp_virt_to_phys(cd) & STRTAB_STE_0_S1CTXPTR_MASK);
+		ste[1] = FIELD_PREP(STRTAB_STE_1_S1CIR, STRTAB_STE_1_S1C_CACHE_WBRA) |
+			 FIELD_PREP(STRTAB_STE_1_S1COR, STRTAB_STE_1_S1C_CACHE_WBRA) |
+			 FIELD_PREP(STRTAB_STE_1_S1CSH, ARM_SMMU_SH_ISH) |
+			 FIELD_PREP(STRTAB_STE_1_STRW, STRTAB_STE_1_STRW_NSEL1) |
+			 FIELD_PREP(STRTAB_STE_1_SHCFG, STRTAB_STE_1_SHCFG_INCOMING);
+		ste[2] = 0;
+		ste[3] = 0;
+		return;
+	}
+	vtcr = FIELD_PREP(STRTAB_STE_2_VTCR_S2T0SZ, 64 - pgt->ias) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2SL0, 2 - pgt->start_level) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2IR0, ARM_LPAE_TCR_RGN_WBWA) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2OR0, ARM_LPAE_TCR_RGN_WBWA) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2SH0, ARM_LPAE_TCR_SH_IS) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2TG, ARM_LPAE_TCR_TG0_4K) |
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2PS, smmu_ps(pgt->oas));
+	ste[0] = FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S2_TRANS);
+	ste[1] = FIELD_PREP(STRTAB_STE_1_SHCFG, STRTAB_STE_1_SHCFG_INCOMING);
+	ste[2] = FIELD_PREP(STRTAB_STE_2_VTCR, vtcr) |
+		 FIELD_PREP(STRTAB_STE_2_S2VMID, domain_tag(domain)) |
+		 STRTAB_STE_2_S2AA64 | STRTAB_STE_2_S2R;
+	ste[3] = hyp_virt_to_phys(pgt->pgd) & STRTAB_STE_3_S2TTB_MASK;
+}
+
+/* Whether a valid STE translates through @domain. */
+static bool ste_uses_domain(u64 *ste, struct kvm_hyp_iommu_domain *domain)
+{
+	u64 *cd;
+
+	if (!(ste[0] & STRTAB_STE_0_V))
+		return false;
+	if (!smmu_stage1)
+		return FIELD_GET(STRTAB_STE_2_S2VMID, ste[2]) == domain_tag(domain);
+	cd = smmu_cds[domain->id / SMMU_CDS_PER_PAGE];
+	return cd && (ste[0] & STRTAB_STE_0_S1CTXPTR_MASK) ==
+		     hyp_virt_to_phys(cd + (domain->id % SMMU_CDS_PER_PAGE) *
+				      CTXDESC_CD_DWORDS);
+}
+
+/* Invalidate what the SMMU cached of a stream's STE and context descriptor. */
+static int smmu_cfgi_stream(struct hyp_arm_smmu *smmu, u32 sid)
+{
+	int ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_STE) |
+				      FIELD_PREP(CMDQ_CFGI_0_SID, sid),
+				CMDQ_CFGI_1_LEAF);
+
+	if (!ret && smmu_stage1)
+		ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_CD) |
+					  FIELD_PREP(CMDQ_CFGI_0_SID, sid),
+				    CMDQ_CFGI_1_LEAF);
+	return ret ?: smmu_cmdq_sync(smmu);
+}
+
+/* Drop every TLB entry of a domain. */
+static int smmu_tlbi_domain(struct hyp_arm_smmu *smmu, u16 tag)
+{
+	if (smmu_stage1)
+		return smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) |
+					   FIELD_PREP(CMDQ_TLBI_0_ASID, tag), 0);
+	return smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) |
+				   FIELD_PREP(CMDQ_TLBI_0_VMID, tag), 0);
+}
+
 static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			   u32 sid)
 {
 	struct hyp_arm_smmu *smmu = smmu_get(iommu_id, sid);
-	struct kvm_io_pgtable *pgt = &domain->pgt;
-	u64 *ste, vtcr;
+	u64 *ste, *cd = NULL;
+	u64 new[STRTAB_STE_DWORDS];
 	int ret;
 
 	if (!smmu)
 		return -EINVAL;
+	if (smmu_stage1) {
+		cd = domain_cd(domain);
+		if (!cd)
+			return -ENOMEM;
+	}
 	hyp_spin_lock(&smmu->lock);
 	ste = smmu_alloc_ste(smmu, sid);
 	if (!ste) {
@@ -274,25 +398,20 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		ret = -EBUSY;
 		goto unlock;
 	}
+	if (cd && !domain->nr_attached) {
+		domain_write_cd(domain, cd);
+		smmu_sync_to_device(smmu, cd, CTXDESC_CD_DWORDS * 8);
+	}
 
-	vtcr = FIELD_PREP(STRTAB_STE_2_VTCR_S2T0SZ, 64 - pgt->ias) |
-	       FIELD_PREP(STRTAB_STE_2_VTCR_S2SL0, 2 - pgt->start_level) |
-	       FIELD_PREP(STRTAB_STE_2_VTCR_S2IR0, ARM_LPAE_TCR_RGN_WBWA) |
-	       FIELD_PREP(STRTAB_STE_2_VTCR_S2OR0, ARM_LPAE_TCR_RGN_WBWA) |
-	       FIELD_PREP(STRTAB_STE_2_VTCR_S2SH0, ARM_LPAE_TCR_SH_IS) |
-	       FIELD_PREP(STRTAB_STE_2_VTCR_S2TG, ARM_LPAE_TCR_TG0_4K) |
-	       FIELD_PREP(STRTAB_STE_2_VTCR_S2PS, smmu_ps(pgt->oas));
-	ste[1] = FIELD_PREP(STRTAB_STE_1_SHCFG, STRTAB_STE_1_SHCFG_INCOMING);
-	ste[2] = FIELD_PREP(STRTAB_STE_2_VTCR, vtcr) |
-		 FIELD_PREP(STRTAB_STE_2_S2VMID, domain_vmid(domain)) |
-		 STRTAB_STE_2_S2AA64 | STRTAB_STE_2_S2R;
-	ste[3] = hyp_virt_to_phys(pgt->pgd) & STRTAB_STE_3_S2TTB_MASK;
+	domain_make_ste(domain, cd, new);
+	ste[1] = new[1];
+	ste[2] = new[2];
+	ste[3] = new[3];
 	smmu_sync_to_device(smmu, ste, STRTAB_STE_DWORDS * 8);
 	/* The valid bit goes last, once the rest of the STE is visible. */
-	WRITE_ONCE(ste[0], STRTAB_STE_0_V |
-		   FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S2_TRANS));
+	WRITE_ONCE(ste[0], new[0] | STRTAB_STE_0_V);
 	smmu_sync_to_device(smmu, ste, sizeof(*ste));
-	ret = smmu_cfgi_ste(smmu, sid);
+	ret = smmu_cfgi_stream(smmu, sid);
 unlock:
 	hyp_spin_unlock(&smmu->lock);
 	return ret;
@@ -309,42 +428,41 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		return -EINVAL;
 	hyp_spin_lock(&smmu->lock);
 	ste = smmu_ste(smmu, sid);
-	if (!ste || !(ste[0] & STRTAB_STE_0_V) ||
-	    FIELD_GET(STRTAB_STE_2_S2VMID, ste[2]) != domain_vmid(domain)) {
+	if (!ste || !ste_uses_domain(ste, domain)) {
 		ret = -ENOENT;
 		goto unlock;
 	}
 	WRITE_ONCE(ste[0], 0);
 	smmu_sync_to_device(smmu, ste, sizeof(*ste));
-	ret = smmu_cfgi_ste(smmu, sid);
+	ret = smmu_cfgi_stream(smmu, sid);
 	/* Drop the domain's TLB entries: the stream may have been its last. */
-	ret = ret ?: smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) |
-				   FIELD_PREP(CMDQ_TLBI_0_VMID, domain_vmid(domain)), 0);
+	ret = ret ?: smmu_tlbi_domain(smmu, domain_tag(domain));
 	ret = ret ?: smmu_cmdq_sync(smmu);
 unlock:
 	hyp_spin_unlock(&smmu->lock);
 	return ret;
 }
 
-/* Past this many pages, invalidating the whole VMID is cheaper. */
+/* Past this many pages, invalidating the whole domain is cheaper. */
 #define SMMU_TLBI_MAX_PAGES	64
 #define SMMU_TLBI_MAX_RANGE	SZ_1G
 /* TG field of range invalidations: 4KiB pages */
 #define SMMU_TLBI_TG_4K		1
 
-static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 vmid, u64 iova,
+static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 tag, u64 iova,
 			  size_t size, bool leaf_only)
 {
-	u64 cmd0 = FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S2_IPA) |
-		   FIELD_PREP(CMDQ_TLBI_0_VMID, vmid);
+	u64 cmd0 = smmu_stage1 ?
+		   FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NH_VA) | FIELD_PREP(CMDQ_TLBI_0_ASID, tag) :
+		   FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S2_IPA) | FIELD_PREP(CMDQ_TLBI_0_VMID, tag);
+	u64 addr_mask = smmu_stage1 ? CMDQ_TLBI_1_VA_MASK : CMDQ_TLBI_1_IPA_MASK;
 	u64 leaf = leaf_only ? CMDQ_TLBI_1_LEAF : 0;
 	u64 pages = size >> PAGE_SHIFT, end = iova + size;
 	int ret = 0;
 
 	if (size > SMMU_TLBI_MAX_RANGE ||
 	    (!smmu->range_inv && pages > SMMU_TLBI_MAX_PAGES)) {
-		ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) |
-					  FIELD_PREP(CMDQ_TLBI_0_VMID, vmid), 0);
+		ret = smmu_tlbi_domain(smmu, tag);
 	} else if (smmu->range_inv) {
 		/*
 		 * One command covers NUM + 1 blocks of 2^SCALE pages: take the
@@ -356,14 +474,14 @@ static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 vmid, u64 iova,
 
 			ret = smmu_cmdq_add(smmu, cmd0 | FIELD_PREP(CMDQ_TLBI_0_SCALE, scale) |
 						  FIELD_PREP(CMDQ_TLBI_0_NUM, num - 1),
-					    (iova & CMDQ_TLBI_1_IPA_MASK) | leaf |
+					    (iova & addr_mask) | leaf |
 					    FIELD_PREP(CMDQ_TLBI_1_TG, SMMU_TLBI_TG_4K));
 			iova += num << (scale + PAGE_SHIFT);
 			pages -= num << scale;
 		}
 	} else {
 		for (; !ret && iova < end; iova += PAGE_SIZE)
-			ret = smmu_cmdq_add(smmu, cmd0, (iova & CMDQ_TLBI_1_IPA_MASK) | leaf);
+			ret = smmu_cmdq_add(smmu, cmd0, (iova & addr_mask) | leaf);
 	}
 	return ret ?: smmu_cmdq_sync(smmu);
 }
@@ -376,7 +494,7 @@ static int smmu_flush_range(struct kvm_hyp_iommu_domain *domain, u64 iova,
 
 	for (i = 0; i < READ_ONCE(nr_smmus) && !ret; i++) {
 		hyp_spin_lock(&smmus[i].lock);
-		ret = smmu_flush_one(&smmus[i], domain_vmid(domain), iova, size,
+		ret = smmu_flush_one(&smmus[i], domain_tag(domain), iova, size,
 				     leaf_only);
 		hyp_spin_unlock(&smmus[i].lock);
 	}
@@ -476,6 +594,7 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	struct hyp_arm_smmu *smmu = &smmus[nr_smmus];
 	unsigned long base;
 	u32 idr0, idr1, idr5, oas;
+	bool stage1;
 	u64 l1_size;
 	int ret;
 
@@ -496,8 +615,12 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	idr1 = readl_relaxed(smmu->base + ARM_SMMU_IDR1);
 	idr5 = readl_relaxed(smmu->base + ARM_SMMU_IDR5);
 	oas = smmu_oas(idr5);
+	/* Stage 2 when every SMMU has it, else stage 1 with 16-bit ASIDs. */
+	stage1 = domain_oas ? smmu_stage1 : !(idr0 & IDR0_S2P);
 	if (FIELD_GET(IDR0_ST_LVL, idr0) != IDR0_ST_LVL_2LVL ||
-	    !(idr0 & IDR0_S2P) || !(idr5 & IDR5_GRAN4K) || oas < 40 ||
+	    (!stage1 && !(idr0 & IDR0_S2P)) ||
+	    (stage1 && (idr0 & (IDR0_S1P | IDR0_ASID16)) != (IDR0_S1P | IDR0_ASID16)) ||
+	    !(idr5 & IDR5_GRAN4K) || oas < 40 ||
 	    (domain_oas && oas < domain_oas) ||
 	    (FIELD_GET(IDR0_TTF, idr0) & IDR0_TTF_AARCH64) != IDR0_TTF_AARCH64 ||
 	    FIELD_GET(IDR1_CMDQS, idr1) < SMMU_CMDQ_LOG2 ||
@@ -527,9 +650,11 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	if (ret)
 		return ret;
 	if (!domain_oas) {
-		ret = kvm_iommu_init(&smmu_ops, KVM_IO_PGTABLE_S2, oas, oas);
+		ret = kvm_iommu_init(&smmu_ops, stage1 ? KVM_IO_PGTABLE_S1 : KVM_IO_PGTABLE_S2,
+				     stage1 ? SMMU_S1_IAS : oas, oas);
 		if (ret)
 			return ret;
+		smmu_stage1 = stage1;
 		domain_oas = oas;
 	}
 	return nr_smmus++;
@@ -546,13 +671,14 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
  * Only before the host is deprivileged. The registers leave the host stage-2
  * and the memory is donated to the hypervisor.
  *
- * Domains translate with the output size of the first SMMU registered;
- * later ones must support it.
+ * Domains translate with the stage and the output size of the first SMMU
+ * registered (stage 2 if it has it); later ones must support both.
  *
  * Return: the IOMMU ID, or -E2BIG when too many SMMUs are registered,
  * -ENODEV for an SMMU without what is needed (2-level stream table, AArch64
- * stage 2 with 4KiB pages), -EINVAL for too little memory, the error of the
- * ownership transitions, or -ETIMEDOUT when the SMMU does not respond.
+ * tables with 4KiB pages, stage 2 or stage 1 with 16-bit ASIDs), -EINVAL
+ * for too little memory, the error of the ownership transitions, or
+ * -ETIMEDOUT when the SMMU does not respond.
  */
 int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 {
