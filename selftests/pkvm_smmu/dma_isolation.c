@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "run_case.h"
 
 #define CASES	"/sys/kernel/debug/pkvm-smmu-dma"
 #define STATS	"/sys/kernel/debug/pkvm-smmu/stats"
@@ -149,21 +150,15 @@ FIXTURE_TEARDOWN(edu)
 
 TEST_F(edu, dma)
 {
-	char path[256], want[128];
+	char want[128];
 	long faults, after;
-	ssize_t n;
-	int fd, ms;
+	int ms;
 
 	faults = read_stat("faults");
 	ASSERT_LE(0, faults) TH_LOG("no faults counter in %s", STATS);
 
-	snprintf(path, sizeof(path), "%s/%s", CASES, variant->name);
-	fd = open(path, O_RDONLY);
-	ASSERT_LE(0, fd) TH_LOG("no case %s", variant->name);
-	n = read(fd, self->out, sizeof(self->out) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	self->out[n] = '\0';
+	ASSERT_EQ(0, run_case(CASES, variant->name, self->out, sizeof(self->out)))
+		TH_LOG("cannot run case %s", variant->name);
 	ASSERT_EQ(0, strcmp(self->out, "ok\n")) TH_LOG("%s: %s", variant->name, self->out);
 
 	/* The SMMU driver reports faults from a thread: give it a moment. */

@@ -5,14 +5,26 @@
  * makes the hypercalls from the kernel and checks that the hypervisor
  * refused them with the documented error and still works afterwards:
  *
+ *  - domain IDs out of range (-EINVAL), never allocated or freed
+ *    (-ENOENT), or in use (-EEXIST, and -EBUSY to free while attached);
+ *  - stream IDs beyond the SMMU's range and unknown SMMUs (-EINVAL);
+ *    double attach (-EBUSY) and double detach (-ENOENT);
+ *  - IOVAs beyond the input size and page counts that overflow (-ERANGE);
+ *    unsupported page sizes, unaligned addresses, unknown prot bits
+ *    (-EINVAL); physical addresses beyond the output size (-ERANGE);
+ *  - mapping over a mapping (-EEXIST, reporting exactly what was mapped);
+ *    unmapping a hole or a partly mapped range (-ENOENT, reporting what was
+ *    unmapped) or part of a block (-EINVAL, the block intact);
  *  - mapping hypervisor memory, the SMMU's registers, or a page donated to
- *    the hypervisor (in its memcache) fails with -EPERM;
- *  - donating a DMA-mapped page fails with -EBUSY, and works once unmapped;
- *  - freeing a domain with an attached stream fails with -EBUSY; double
- *    attach (-EBUSY), double detach (-ENOENT) and out-of-range IOMMU or
- *    stream IDs (-EINVAL) are refused;
+ *    the hypervisor (in its memcache) fails with -EPERM; donating a page
+ *    twice or hypervisor memory too; donating a DMA-mapped page fails with
+ *    -EBUSY, and works once unmapped;
  *  - reclaiming gives back no page still in use;
- *  - registering an SMMU after finalize is refused.
+ *  - registering an SMMU after finalize is refused;
+ *  - fault injection: the n-th page allocation of alloc_domain, attach and
+ *    map failing reaches the caller as -ENOMEM with no page kept, and the
+ *    retry succeeds; a command-queue error is reported as -EIO, leaves an
+ *    unmapped page accounted and a stream unattached, and the queue goes on.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +32,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "run_case.h"
 
 #define CASES	"/sys/kernel/debug/pkvm-smmu-test"
 
@@ -31,33 +44,58 @@ FIXTURE_VARIANT(hostile) {
 	const char *name;
 };
 
-FIXTURE_VARIANT_ADD(hostile, map_hyp_memory) {
-	.name = "map_hyp_memory",
-};
+/* One variant per case of the module, named as it is. */
+#define HOSTILE_CASE(case_name)				\
+	FIXTURE_VARIANT_ADD(hostile, case_name) {		\
+		.name = #case_name,				\
+	}
 
-FIXTURE_VARIANT_ADD(hostile, map_smmu_mmio) {
-	.name = "map_smmu_mmio",
-};
-
-FIXTURE_VARIANT_ADD(hostile, map_page_donated_to_hyp) {
-	.name = "map_page_donated_to_hyp",
-};
-
-FIXTURE_VARIANT_ADD(hostile, donate_dma_mapped_page) {
-	.name = "donate_dma_mapped_page",
-};
-
-FIXTURE_VARIANT_ADD(hostile, free_attached_domain) {
-	.name = "free_attached_domain",
-};
-
-FIXTURE_VARIANT_ADD(hostile, reclaim_pages_in_use) {
-	.name = "reclaim_pages_in_use",
-};
-
-FIXTURE_VARIANT_ADD(hostile, register_after_finalize) {
-	.name = "register_after_finalize",
-};
+HOSTILE_CASE(alloc_domain_out_of_range);
+HOSTILE_CASE(alloc_domain_in_use);
+HOSTILE_CASE(free_domain_out_of_range);
+HOSTILE_CASE(free_domain_never_allocated);
+HOSTILE_CASE(free_domain_twice);
+HOSTILE_CASE(map_freed_domain);
+HOSTILE_CASE(map_domain_out_of_range);
+HOSTILE_CASE(map_domain_never_allocated);
+HOSTILE_CASE(attach_domain_out_of_range);
+HOSTILE_CASE(attach_domain_never_allocated);
+HOSTILE_CASE(attach_sid_beyond_smmu);
+HOSTILE_CASE(attach_unknown_smmu);
+HOSTILE_CASE(attach_twice);
+HOSTILE_CASE(detach_twice);
+HOSTILE_CASE(detach_never_attached);
+HOSTILE_CASE(detach_from_other_domain);
+HOSTILE_CASE(free_attached_domain);
+HOSTILE_CASE(map_iova_beyond_input_size);
+HOSTILE_CASE(map_range_crossing_input_end);
+HOSTILE_CASE(map_pgcount_overflow);
+HOSTILE_CASE(unmap_pgcount_overflow);
+HOSTILE_CASE(map_pgcount_zero);
+HOSTILE_CASE(map_pgsize_unsupported);
+HOSTILE_CASE(map_iova_unaligned);
+HOSTILE_CASE(map_paddr_unaligned);
+HOSTILE_CASE(map_paddr_beyond_output_size);
+HOSTILE_CASE(map_unknown_prot);
+HOSTILE_CASE(map_over_mapping);
+HOSTILE_CASE(map_block_over_mapping);
+HOSTILE_CASE(unmap_hole);
+HOSTILE_CASE(unmap_partly_mapped);
+HOSTILE_CASE(unmap_part_of_block);
+HOSTILE_CASE(map_hyp_memory);
+HOSTILE_CASE(map_smmu_mmio);
+HOSTILE_CASE(map_page_donated_to_hyp);
+HOSTILE_CASE(donate_page_twice);
+HOSTILE_CASE(donate_hyp_memory);
+HOSTILE_CASE(donate_dma_mapped_page);
+HOSTILE_CASE(reclaim_pages_in_use);
+HOSTILE_CASE(register_after_finalize);
+HOSTILE_CASE(unknown_test_op);
+HOSTILE_CASE(alloc_fails_in_alloc_domain);
+HOSTILE_CASE(alloc_fails_in_attach);
+HOSTILE_CASE(alloc_fails_in_map);
+HOSTILE_CASE(cmdq_error_in_unmap);
+HOSTILE_CASE(cmdq_error_in_attach);
 
 FIXTURE_SETUP(hostile)
 {
@@ -71,17 +109,8 @@ FIXTURE_TEARDOWN(hostile)
 
 TEST_F(hostile, refused)
 {
-	char path[256];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", CASES, variant->name);
-	fd = open(path, O_RDONLY);
-	ASSERT_LE(0, fd) TH_LOG("no case %s", variant->name);
-	n = read(fd, self->out, sizeof(self->out) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	self->out[n] = '\0';
+	ASSERT_EQ(0, run_case(CASES, variant->name, self->out, sizeof(self->out)))
+		TH_LOG("cannot run case %s", variant->name);
 	ASSERT_EQ(0, strcmp(self->out, "ok\n")) TH_LOG("%s: %s", variant->name, self->out);
 }
 

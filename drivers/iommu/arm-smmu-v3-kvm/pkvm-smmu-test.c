@@ -22,6 +22,7 @@
 
 /* Far from the IDs the driver hands out from 0 up. */
 #define TEST_DOMAIN		(KVM_IOMMU_MAX_DOMAINS - 1)
+#define OTHER_DOMAIN		(KVM_IOMMU_MAX_DOMAINS - 2)
 #define UNUSED_SID		0xfffe
 #define TEST_IOVA		0x10000000UL
 #define RW			(IOMMU_READ | IOMMU_WRITE)
@@ -59,7 +60,7 @@ static long alloc_domain(u32 id)
 
 	do {
 		r = test_hvc(__pkvm_host_iommu_alloc_domain, id);
-	} while (r.ret == -ENOMEM && !donate(r.x2));
+	} while (r.ret == -ENOMEM && r.x2 && !donate(r.x2));
 	return r.ret;
 }
 
@@ -108,26 +109,364 @@ static bool still_works(struct seq_file *m, struct page *page)
 /* A case returns whether every check held; failures are in @m. */
 typedef bool (*test_case_fn)(struct seq_file *m, struct page *page);
 
+/* Check that a hypercall returned @want; on mismatch the case fails here. */
+#define EXPECT(r, want)							\
+	do {								\
+		if (!check_ret(m, (r), (want), __LINE__))		\
+			return false;					\
+	} while (0)
+
+#define EXPECT_TRUE(cond, what)						\
+	do {								\
+		if (!check(m, (cond), __LINE__, (what)))		\
+			return false;					\
+	} while (0)
+
+static struct hvc unmap(u32 id, u64 iova, u64 pgsize, u64 n)
+{
+	return test_hvc(__pkvm_host_iommu_unmap_pages, id, iova, pgsize, n);
+}
+
+static struct hvc attach(u32 iommu, u32 id, u32 sid)
+{
+	struct hvc r;
+
+	do {
+		r = test_hvc(__pkvm_host_iommu_attach_dev, iommu, id, sid);
+	} while (r.ret == -ENOMEM && r.x2 && !donate(r.x2));
+	return r;
+}
+
+static struct hvc detach(u32 iommu, u32 id, u32 sid)
+{
+	return test_hvc(__pkvm_host_iommu_detach_dev, iommu, id, sid);
+}
+
+static struct hvc free_domain(u32 id)
+{
+	return test_hvc(__pkvm_host_iommu_free_domain, id);
+}
+
+static struct hvc hvc_ret(long ret)
+{
+	return (struct hvc){ .ret = ret, .status = SMCCC_RET_SUCCESS };
+}
+
+/* Domain IDs: out of range, never allocated, freed, in use. */
+
+static bool alloc_domain_out_of_range(struct seq_file *m, struct page *page)
+{
+	EXPECT(hvc_ret(alloc_domain(KVM_IOMMU_MAX_DOMAINS)), -EINVAL);
+	EXPECT(hvc_ret(alloc_domain(U32_MAX)), -EINVAL);
+	return true;
+}
+
+static bool alloc_domain_in_use(struct seq_file *m, struct page *page)
+{
+	EXPECT(hvc_ret(alloc_domain(TEST_DOMAIN)), -EEXIST);
+	return true;
+}
+
+static bool free_domain_out_of_range(struct seq_file *m, struct page *page)
+{
+	EXPECT(free_domain(KVM_IOMMU_MAX_DOMAINS), -EINVAL);
+	return true;
+}
+
+static bool free_domain_never_allocated(struct seq_file *m, struct page *page)
+{
+	EXPECT(free_domain(OTHER_DOMAIN), -ENOENT);
+	return true;
+}
+
+static bool free_domain_twice(struct seq_file *m, struct page *page)
+{
+	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
+	EXPECT(free_domain(OTHER_DOMAIN), 0);
+	EXPECT(free_domain(OTHER_DOMAIN), -ENOENT);
+	return true;
+}
+
+static bool map_freed_domain(struct seq_file *m, struct page *page)
+{
+	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
+	EXPECT(free_domain(OTHER_DOMAIN), 0);
+	EXPECT(map(OTHER_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), -ENOENT);
+	EXPECT(unmap(OTHER_DOMAIN, TEST_IOVA, SZ_4K, 1), -ENOENT);
+	EXPECT_TRUE(!test_hvc(__pkvm_host_iommu_iova_to_phys, OTHER_DOMAIN, TEST_IOVA).ret,
+		    "iova_to_phys of a freed domain");
+	return true;
+}
+
+static bool map_domain_out_of_range(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(KVM_IOMMU_MAX_DOMAINS, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW),
+	       -EINVAL);
+	EXPECT(unmap(KVM_IOMMU_MAX_DOMAINS, TEST_IOVA, SZ_4K, 1), -EINVAL);
+	return true;
+}
+
+static bool map_domain_never_allocated(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(OTHER_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), -ENOENT);
+	return true;
+}
+
+static bool attach_domain_out_of_range(struct seq_file *m, struct page *page)
+{
+	EXPECT(attach(0, KVM_IOMMU_MAX_DOMAINS, UNUSED_SID), -EINVAL);
+	EXPECT(detach(0, KVM_IOMMU_MAX_DOMAINS, UNUSED_SID), -EINVAL);
+	return true;
+}
+
+static bool attach_domain_never_allocated(struct seq_file *m, struct page *page)
+{
+	EXPECT(attach(0, OTHER_DOMAIN, UNUSED_SID), -ENOENT);
+	return true;
+}
+
+/* Streams: beyond the SMMU's range, unknown SMMU, double attach and detach. */
+
+static bool attach_sid_beyond_smmu(struct seq_file *m, struct page *page)
+{
+	EXPECT(attach(0, TEST_DOMAIN, 1 << 16), -EINVAL);
+	EXPECT(attach(0, TEST_DOMAIN, U32_MAX), -EINVAL);
+	EXPECT(detach(0, TEST_DOMAIN, 1 << 16), -EINVAL);
+	return true;
+}
+
+static bool attach_unknown_smmu(struct seq_file *m, struct page *page)
+{
+	EXPECT(attach(8, TEST_DOMAIN, 0), -EINVAL);
+	EXPECT(attach(U32_MAX, TEST_DOMAIN, 0), -EINVAL);
+	return true;
+}
+
+static bool attach_twice(struct seq_file *m, struct page *page)
+{
+	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), -EBUSY);
+	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
+	EXPECT(attach(0, OTHER_DOMAIN, UNUSED_SID), -EBUSY);
+	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	return true;
+}
+
+static bool detach_twice(struct seq_file *m, struct page *page)
+{
+	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), -ENOENT);
+	return true;
+}
+
+static bool detach_never_attached(struct seq_file *m, struct page *page)
+{
+	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID - 1), -ENOENT);
+	return true;
+}
+
+static bool detach_from_other_domain(struct seq_file *m, struct page *page)
+{
+	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
+	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	EXPECT(detach(0, OTHER_DOMAIN, UNUSED_SID), -ENOENT);
+	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	return true;
+}
+
+static bool free_attached_domain(struct seq_file *m, struct page *page)
+{
+	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	EXPECT(free_domain(TEST_DOMAIN), -EBUSY);
+	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	return true;
+}
+
+/* Sizes and alignment. */
+
+static bool map_iova_beyond_input_size(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(TEST_DOMAIN, BIT_ULL(48), page_to_phys(page), SZ_4K, 1, RW), -ERANGE);
+	EXPECT(map(TEST_DOMAIN, -SZ_4K, page_to_phys(page), SZ_4K, 1, RW), -ERANGE);
+	return true;
+}
+
+static bool map_range_crossing_input_end(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(TEST_DOMAIN, BIT_ULL(48) - SZ_4K, page_to_phys(page), SZ_4K, 2, RW),
+	       -ERANGE);
+	return true;
+}
+
+static bool map_pgcount_overflow(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K,
+		   U64_MAX / SZ_4K + 1, RW), -ERANGE);
+	EXPECT(map(TEST_DOMAIN, 0, page_to_phys(page), SZ_1G, BIT_ULL(34), RW), -ERANGE);
+	return true;
+}
+
+static bool unmap_pgcount_overflow(struct seq_file *m, struct page *page)
+{
+	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, U64_MAX), -ERANGE);
+	return true;
+}
+
+static bool map_pgcount_zero(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 0, RW), -EINVAL);
+	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 0), -EINVAL);
+	return true;
+}
+
+static bool map_pgsize_unsupported(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_8K, 1, RW), -EINVAL);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_64K, 1, RW), -EINVAL);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), 0, 1, RW), -EINVAL);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K | SZ_2M, 1, RW),
+	       -EINVAL);
+	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA, SZ_16K, 1), -EINVAL);
+	return true;
+}
+
+static bool map_iova_unaligned(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA + 0x800, page_to_phys(page), SZ_4K, 1, RW),
+	       -EINVAL);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA + SZ_4K, page_to_phys(page), SZ_2M, 1, RW),
+	       -EINVAL);
+	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA + 1, SZ_4K, 1), -EINVAL);
+	return true;
+}
+
+static bool map_paddr_unaligned(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page) + 8, SZ_4K, 1, RW), -EINVAL);
+	EXPECT(map(TEST_DOMAIN, 0, ALIGN(page_to_phys(page), SZ_2M) + SZ_4K, SZ_2M, 1, RW),
+	       -EINVAL);
+	return true;
+}
+
+static bool map_paddr_beyond_output_size(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, BIT_ULL(52), SZ_4K, 1, RW), -ERANGE);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, -SZ_4K, SZ_4K, 1, RW), -ERANGE);
+	return true;
+}
+
+static bool map_unknown_prot(struct seq_file *m, struct page *page)
+{
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW | BIT(10)),
+	       -EINVAL);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, -1), -EINVAL);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, 0), -EINVAL);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, IOMMU_CACHE),
+	       -EINVAL);
+	return true;
+}
+
+/* Overlaps and holes. */
+
+static bool map_over_mapping(struct seq_file *m, struct page *page)
+{
+	struct page *pages = alloc_pages(GFP_KERNEL, 2);
+	bool ok = false;
+	struct hvc r;
+
+	EXPECT_TRUE(pages, "no memory");
+	r = map(TEST_DOMAIN, TEST_IOVA + SZ_4K, page_to_phys(pages), SZ_4K, 1, RW);
+	if (!check_ret(m, r, 0, __LINE__))
+		goto out;
+	r = map(TEST_DOMAIN, TEST_IOVA, page_to_phys(pages), SZ_4K, 3, RW);
+	if (!check_ret(m, r, -EEXIST, __LINE__) ||
+	    !check(m, r.x2 == SZ_4K, __LINE__,
+		   "a partial map must report exactly the part mapped"))
+		goto out_unmap;
+	ok = true;
+out_unmap:
+	ok &= check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 2), 0, __LINE__);
+out:
+	__free_pages(pages, 2);
+	return ok;
+}
+
+static bool map_block_over_mapping(struct seq_file *m, struct page *page)
+{
+	struct page *block = alloc_pages(GFP_KERNEL, get_order(SZ_2M));
+	bool ok = false;
+
+	EXPECT_TRUE(block, "no 2MiB block of memory");
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA + SZ_4K, page_to_phys(page), SZ_4K,
+			      1, RW), 0, __LINE__))
+		goto out;
+	ok = check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(block), SZ_2M, 1, RW),
+		       -EEXIST, __LINE__);
+	ok &= check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA + SZ_4K, SZ_4K, 1), 0, __LINE__);
+out:
+	__free_pages(block, get_order(SZ_2M));
+	return ok;
+}
+
+static bool unmap_hole(struct seq_file *m, struct page *page)
+{
+	struct hvc r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
+
+	EXPECT(r, -ENOENT);
+	EXPECT_TRUE(r.x2 == 0, "unmapped bytes reported for a hole");
+	return true;
+}
+
+static bool unmap_partly_mapped(struct seq_file *m, struct page *page)
+{
+	struct hvc r;
+
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), 0);
+	r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 4);
+	EXPECT(r, -ENOENT);
+	EXPECT_TRUE(r.x2 == SZ_4K, "the mapped part was not reported unmapped");
+	EXPECT_TRUE(!test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, TEST_IOVA).ret,
+		    "the mapped part is still mapped");
+	return true;
+}
+
+static bool unmap_part_of_block(struct seq_file *m, struct page *page)
+{
+	struct page *block = alloc_pages(GFP_KERNEL, get_order(SZ_2M));
+	bool ok = false;
+
+	EXPECT_TRUE(block, "no 2MiB block of memory");
+	if (!check_ret(m, map(TEST_DOMAIN, 0, page_to_phys(block), SZ_2M, 1, RW), 0,
+		       __LINE__))
+		goto out;
+	if (!check_ret(m, unmap(TEST_DOMAIN, SZ_4K, SZ_4K, 1), -EINVAL, __LINE__))
+		goto out_unmap;
+	ok = check(m, test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, SZ_4K).ret ==
+		   page_to_phys(block) + SZ_4K, __LINE__, "the block was split");
+out_unmap:
+	ok &= check_ret(m, unmap(TEST_DOMAIN, 0, SZ_2M, 1), 0, __LINE__);
+out:
+	__free_pages(block, get_order(SZ_2M));
+	return ok;
+}
+
+/* Ownership. */
+
 static bool map_hyp_memory(struct seq_file *m, struct page *page)
 {
 	struct hvc r = map(TEST_DOMAIN, TEST_IOVA, hyp_mem_base, SZ_4K, 1, RW);
 
-	if (!check_ret(m, r, -EPERM, __LINE__))
-		return false;
-	if (!check(m, r.x2 == 0, __LINE__, "part of the range was mapped"))
-		return false;
+	EXPECT(r, -EPERM);
+	EXPECT_TRUE(r.x2 == 0, "part of the range was mapped");
 	return true;
 }
 
 static bool map_smmu_mmio(struct seq_file *m, struct page *page)
 {
-	struct hvc r = map(TEST_DOMAIN, TEST_IOVA, smmu_mmio, SZ_4K, 1,
-			   RW | IOMMU_MMIO);
-
-	if (!check(m, smmu_mmio, __LINE__, "no SMMU in the device tree"))
-		return false;
-	if (!check_ret(m, r, -EPERM, __LINE__))
-		return false;
+	EXPECT_TRUE(smmu_mmio, "no SMMU in the device tree");
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, smmu_mmio, SZ_4K, 1, RW | IOMMU_MMIO), -EPERM);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, smmu_mmio + SZ_64K, SZ_4K, 1, RW), -EPERM);
 	return true;
 }
 
@@ -135,16 +474,26 @@ static bool map_smmu_mmio(struct seq_file *m, struct page *page)
 static bool map_page_donated_to_hyp(struct seq_file *m, struct page *page)
 {
 	struct page *donated = alloc_page(GFP_KERNEL);
-	struct hvc r;
 
-	if (!check(m, donated, __LINE__, "no memory"))
-		return false;
-	r = test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated));
-	if (!check_ret(m, r, 0, __LINE__))
-		return false;
-	r = map(TEST_DOMAIN, TEST_IOVA, page_to_phys(donated), SZ_4K, 1, RW);
-	if (!check_ret(m, r, -EPERM, __LINE__))
-		return false;
+	EXPECT_TRUE(donated, "no memory");
+	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), 0);
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(donated), SZ_4K, 1, RW), -EPERM);
+	return true;
+}
+
+static bool donate_page_twice(struct seq_file *m, struct page *page)
+{
+	struct page *donated = alloc_page(GFP_KERNEL);
+
+	EXPECT_TRUE(donated, "no memory");
+	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), 0);
+	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), -EPERM);
+	return true;
+}
+
+static bool donate_hyp_memory(struct seq_file *m, struct page *page)
+{
+	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, PHYS_PFN(hyp_mem_base)), -EPERM);
 	return true;
 }
 
@@ -154,79 +503,33 @@ static bool donate_dma_mapped_page(struct seq_file *m, struct page *page)
 	struct page *victim = alloc_page(GFP_KERNEL);
 	struct hvc r;
 
-	if (!check(m, victim, __LINE__, "no memory"))
-		return false;
-	r = map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW);
-	if (!check_ret(m, r, 0, __LINE__))
-		return false;
-	r = test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim));
-	if (!check_ret(m, r, -EBUSY, __LINE__))
-		return false;
-	r = test_hvc(__pkvm_host_iommu_unmap_pages, TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
-	if (!check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed"))
-		return false;
-	r = test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim));
-	if (!check_ret(m, r, 0, __LINE__))
-		return false;
+	EXPECT_TRUE(victim, "no memory");
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW), 0);
+	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), -EBUSY);
+	r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
+	EXPECT_TRUE(!r.ret && r.x2 == SZ_4K, "the unmap failed");
+	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), 0);
 	return true;
-}
-
-static bool free_attached_domain(struct seq_file *m, struct page *page)
-{
-	struct hvc r;
-
-	do {
-		r = test_hvc(__pkvm_host_iommu_attach_dev, 0, TEST_DOMAIN, UNUSED_SID);
-	} while (r.ret == -ENOMEM && !donate(r.x2));
-	if (!check_ret(m, r, 0, __LINE__))
-		goto out;
-	r = test_hvc(__pkvm_host_iommu_attach_dev, 0, TEST_DOMAIN, UNUSED_SID);
-	if (!check_ret(m, r, -EBUSY, __LINE__))
-		goto out;
-	r = test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
-	if (!check_ret(m, r, -EBUSY, __LINE__))
-		goto out;
-	r = test_hvc(__pkvm_host_iommu_detach_dev, 0, TEST_DOMAIN, UNUSED_SID);
-	if (!check_ret(m, r, 0, __LINE__))
-		goto out;
-	r = test_hvc(__pkvm_host_iommu_detach_dev, 0, TEST_DOMAIN, UNUSED_SID);
-	if (!check_ret(m, r, -ENOENT, __LINE__))
-		goto out;
-	r = test_hvc(__pkvm_host_iommu_attach_dev, 0, TEST_DOMAIN, 1 << 16);
-	if (!check_ret(m, r, -EINVAL, __LINE__))
-		goto out;
-	r = test_hvc(__pkvm_host_iommu_attach_dev, 8, TEST_DOMAIN, 0);
-	if (!check_ret(m, r, -EINVAL, __LINE__))
-		goto out;
-	return true;
-out:
-	test_hvc(__pkvm_host_iommu_detach_dev, 0, TEST_DOMAIN, UNUSED_SID);
-	return false;
 }
 
 /* Reclaim gives back only unused pages: the mapped domain keeps working. */
 static bool reclaim_pages_in_use(struct seq_file *m, struct page *page)
 {
-	struct hvc r = map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW);
+	struct hvc r;
 	int n;
 
-	if (!check_ret(m, r, 0, __LINE__))
-		return false;
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), 0);
 	for (n = 0; n < 100000; n++) {
 		r = test_hvc(__pkvm_host_iommu_reclaim_page);
 		if (r.ret < 0)
 			break;
 		__free_page(pfn_to_page(r.ret));
 	}
-	if (!check_ret(m, r, -ENOENT, __LINE__))
-		return false;
-	r = test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, TEST_IOVA);
-	if (!check(m, (phys_addr_t)r.ret == page_to_phys(page), __LINE__,
-		   "the translation was lost"))
-		return false;
-	r = test_hvc(__pkvm_host_iommu_unmap_pages, TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
-	if (!check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed"))
-		return false;
+	EXPECT(r, -ENOENT);
+	EXPECT_TRUE(test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, TEST_IOVA).ret ==
+		    page_to_phys(page), "the translation was lost");
+	r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
+	EXPECT_TRUE(!r.ret && r.x2 == SZ_4K, "the unmap failed");
 	return true;
 }
 
@@ -236,23 +539,207 @@ static bool register_after_finalize(struct seq_file *m, struct page *page)
 	struct hvc r = test_hvc(__pkvm_smmu_register, smmu_mmio, SZ_128K,
 				page_to_pfn(page), 1);
 
-	if (!check(m, r.status == SMCCC_RET_NOT_SUPPORTED, __LINE__,
-		   "the hypercall was not refused as an init call"))
-		return false;
+	EXPECT_TRUE(r.status == SMCCC_RET_NOT_SUPPORTED,
+		    "the hypercall was not refused as an init call");
 	return true;
 }
+
+static bool unknown_test_op(struct seq_file *m, struct page *page)
+{
+	EXPECT(test_hvc(__pkvm_host_iommu_test, 1000, 0), -EINVAL);
+	EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, U64_MAX),
+	       -EINVAL);
+	return true;
+}
+
+/* Fault injection: the n-th page allocation of a hypercall fails. */
+
+static long pages_in_use(void)
+{
+	return test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_PAGES_IN_USE, 0).ret;
+}
+
+/*
+ * Run @op with its n-th allocation failing, for n = 1, 2, ... until it
+ * succeeds: each failure must reach the caller as -ENOMEM and leave no page
+ * allocated; @undo takes back a success.
+ */
+static bool fail_each_alloc(struct seq_file *m, struct hvc (*op)(struct page *page),
+			    void (*undo)(struct page *page), struct page *page)
+{
+	long before;
+	struct hvc r;
+	int n;
+
+	/* Enough pages in the memcache that only the injection fails. */
+	EXPECT_TRUE(!donate(16), "cannot donate");
+	for (n = 1; n < 16; n++) {
+		before = pages_in_use();
+		EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, n), 0);
+		r = op(page);
+		test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, 0);
+		if (!r.ret)
+			break;
+		EXPECT(r, -ENOMEM);
+		EXPECT_TRUE(pages_in_use() == before, "a failed hypercall kept pages");
+	}
+	EXPECT_TRUE(n > 1, "the hypercall allocated nothing");
+	EXPECT(r, 0);
+	undo(page);
+	return true;
+}
+
+static struct hvc op_alloc_domain(struct page *page)
+{
+	return hvc_ret(alloc_domain(OTHER_DOMAIN));
+}
+
+static void undo_alloc_domain(struct page *page)
+{
+	free_domain(OTHER_DOMAIN);
+}
+
+static bool alloc_fails_in_alloc_domain(struct seq_file *m, struct page *page)
+{
+	return fail_each_alloc(m, op_alloc_domain, undo_alloc_domain, page);
+}
+
+/* A stream whose level-2 stream table is not allocated yet. */
+static u32 fresh_sid;
+
+static struct hvc op_attach(struct page *page)
+{
+	return attach(0, TEST_DOMAIN, fresh_sid);
+}
+
+static void undo_attach(struct page *page)
+{
+	detach(0, TEST_DOMAIN, fresh_sid);
+}
+
+static bool alloc_fails_in_attach(struct seq_file *m, struct page *page)
+{
+	/* Each run takes a new block of 64 streams, from the top down. */
+	static u32 next = UNUSED_SID & ~63;
+
+	next -= 64;
+	fresh_sid = next;
+	return fail_each_alloc(m, op_attach, undo_attach, page);
+}
+
+/*
+ * A map into an empty domain needs a table at every level. The tables a
+ * failed map linked stay in the domain for the retry (freeing them would
+ * need a TLB invalidation first): they must be back once it is freed.
+ */
+static bool alloc_fails_in_map(struct seq_file *m, struct page *page)
+{
+	long before;
+	struct hvc r;
+	int n;
+
+	EXPECT_TRUE(!donate(16), "cannot donate");
+	before = pages_in_use();
+	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
+	for (n = 1; n < 16; n++) {
+		EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, n), 0);
+		r = map(OTHER_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW);
+		test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, 0);
+		if (!r.ret)
+			break;
+		EXPECT(r, -ENOMEM);
+		EXPECT_TRUE(!r.x2, "a failed map reported bytes mapped");
+		EXPECT_TRUE(!test_hvc(__pkvm_host_iommu_iova_to_phys, OTHER_DOMAIN,
+				      TEST_IOVA).ret, "a failed map left a translation");
+	}
+	EXPECT_TRUE(n > 2, "the map allocated fewer than two tables");
+	EXPECT(r, 0);
+	EXPECT(unmap(OTHER_DOMAIN, TEST_IOVA, SZ_4K, 1), 0);
+	EXPECT(free_domain(OTHER_DOMAIN), 0);
+	EXPECT_TRUE(pages_in_use() == before, "pages kept after the domain was freed");
+	return true;
+}
+
+/*
+ * A command-queue error during an unmap's TLB invalidation: reported as
+ * -EIO; the page stays accounted as mapped, since the TLB may still hold
+ * it; the queue goes on.
+ */
+static bool cmdq_error_in_unmap(struct seq_file *m, struct page *page)
+{
+	struct page *victim = alloc_page(GFP_KERNEL);
+
+	EXPECT_TRUE(victim, "no memory");
+	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW), 0);
+	EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0), 0);
+	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1), -EIO);
+	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), -EBUSY);
+	return true;
+}
+
+/* An error while attaching: the stream is left aborting, not attached. */
+static bool cmdq_error_in_attach(struct seq_file *m, struct page *page)
+{
+	EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0), 0);
+	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), -EIO);
+	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), -ENOENT);
+	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	return true;
+}
+
+#define CASE(name)	{ #name, name }
 
 static const struct {
 	const char *name;
 	test_case_fn fn;
 } test_cases[] = {
-	{ "map_hyp_memory", map_hyp_memory },
-	{ "map_smmu_mmio", map_smmu_mmio },
-	{ "map_page_donated_to_hyp", map_page_donated_to_hyp },
-	{ "donate_dma_mapped_page", donate_dma_mapped_page },
-	{ "free_attached_domain", free_attached_domain },
-	{ "reclaim_pages_in_use", reclaim_pages_in_use },
-	{ "register_after_finalize", register_after_finalize },
+	CASE(alloc_domain_out_of_range),
+	CASE(alloc_domain_in_use),
+	CASE(free_domain_out_of_range),
+	CASE(free_domain_never_allocated),
+	CASE(free_domain_twice),
+	CASE(map_freed_domain),
+	CASE(map_domain_out_of_range),
+	CASE(map_domain_never_allocated),
+	CASE(attach_domain_out_of_range),
+	CASE(attach_domain_never_allocated),
+	CASE(attach_sid_beyond_smmu),
+	CASE(attach_unknown_smmu),
+	CASE(attach_twice),
+	CASE(detach_twice),
+	CASE(detach_never_attached),
+	CASE(detach_from_other_domain),
+	CASE(free_attached_domain),
+	CASE(map_iova_beyond_input_size),
+	CASE(map_range_crossing_input_end),
+	CASE(map_pgcount_overflow),
+	CASE(unmap_pgcount_overflow),
+	CASE(map_pgcount_zero),
+	CASE(map_pgsize_unsupported),
+	CASE(map_iova_unaligned),
+	CASE(map_paddr_unaligned),
+	CASE(map_paddr_beyond_output_size),
+	CASE(map_unknown_prot),
+	CASE(map_over_mapping),
+	CASE(map_block_over_mapping),
+	CASE(unmap_hole),
+	CASE(unmap_partly_mapped),
+	CASE(unmap_part_of_block),
+	CASE(map_hyp_memory),
+	CASE(map_smmu_mmio),
+	CASE(map_page_donated_to_hyp),
+	CASE(donate_page_twice),
+	CASE(donate_hyp_memory),
+	CASE(donate_dma_mapped_page),
+	CASE(reclaim_pages_in_use),
+	CASE(register_after_finalize),
+	CASE(unknown_test_op),
+	CASE(alloc_fails_in_alloc_domain),
+	CASE(alloc_fails_in_attach),
+	CASE(alloc_fails_in_map),
+	CASE(cmdq_error_in_unmap),
+	CASE(cmdq_error_in_attach),
 };
 
 static int test_case_show(struct seq_file *m, void *unused)
@@ -269,7 +756,11 @@ static int test_case_show(struct seq_file *m, void *unused)
 	} else {
 		if (fn(m, page) && still_works(m, page))
 			seq_puts(m, "ok\n");
-		test_hvc(__pkvm_host_iommu_free_domain, TEST_DOMAIN);
+		/* Whatever the case left behind. */
+		detach(0, TEST_DOMAIN, UNUSED_SID);
+		detach(0, OTHER_DOMAIN, UNUSED_SID);
+		free_domain(OTHER_DOMAIN);
+		free_domain(TEST_DOMAIN);
 	}
 	__free_page(page);
 	return 0;

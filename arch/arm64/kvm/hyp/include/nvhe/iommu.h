@@ -27,15 +27,17 @@ struct kvm_hyp_iommu_domain {
 struct kvm_iommu_ops {
 	/*
 	 * Make the stream translate through @domain. Fails with -EBUSY when
-	 * the stream is attached to a domain already.
+	 * the stream is attached to a domain already. On any error the stream
+	 * does not use @domain.
 	 */
 	int (*attach_dev)(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			  u32 sid);
 	/*
-	 * Make the stream abort again. When it returns, the stream can no
+	 * Make the stream abort again. When it returns 0, the stream can no
 	 * longer use @domain's mappings and, if it was the last stream of
 	 * @domain, no TLB entry of @domain remains. -ENOENT when the stream is
-	 * not attached to @domain.
+	 * not attached to @domain. On other errors the stream may still use
+	 * @domain, which then stays attached.
 	 */
 	int (*detach_dev)(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			  u32 sid);

@@ -412,6 +412,20 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 	WRITE_ONCE(ste[0], new[0] | STRTAB_STE_0_V);
 	smmu_sync_to_device(smmu, ste, sizeof(*ste));
 	ret = smmu_cfgi_stream(smmu, sid);
+	if (ret) {
+		/*
+		 * The SMMU may or may not use the new STE. Fail only if the
+		 * stream is known to abort again; otherwise it counts as
+		 * attached, so that the domain cannot be freed under it.
+		 */
+		WRITE_ONCE(ste[0], 0);
+		smmu_sync_to_device(smmu, ste, sizeof(*ste));
+		if (smmu_cfgi_stream(smmu, sid)) {
+			WRITE_ONCE(ste[0], new[0] | STRTAB_STE_0_V);
+			smmu_sync_to_device(smmu, ste, sizeof(*ste));
+			ret = 0;
+		}
+	}
 unlock:
 	hyp_spin_unlock(&smmu->lock);
 	return ret;
