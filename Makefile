@@ -6,6 +6,7 @@
 #   make check         unit tests, series checks, build, kselftests in QEMU
 #   make shell         boot the bench machine with an interactive shell
 #   make bench         dma_map_benchmark table (stock SMMUv3 driver vs pKVM)
+#   make fuzz          libFuzzer on the hypervisor's IOMMU core (FUZZ_SECONDS=60)
 #   make series        regenerate patches/ from the sources
 #   make series-check  fail when patches/ is stale
 #   make kernel        apply patches/ to the pinned base with git am, build Image
@@ -18,7 +19,7 @@ TEST_INITRD := $(B)/initramfs-test.cpio.gz
 TEST_CONFIG := configs/pkvm-smmu.config configs/pkvm.config configs/test.config
 PATCHES := $(sort $(wildcard patches/*.patch))
 
-.PHONY: all deps need-deps series series-check kernel run shell check bench clean
+.PHONY: all deps need-deps series series-check kernel run shell check bench fuzz clean
 
 all: run
 
@@ -64,6 +65,9 @@ check: need-deps
 
 bench: need-deps
 	@bench/bench.sh
+
+fuzz: need-deps
+	@bench/fuzz.sh
 
 clean:
 	rm -rf $(B)/out $(B)/kselftest $(B)/initramfs $(B)/*.cpio.gz $(B)/logs $(B)/.applied

@@ -25,6 +25,19 @@ if [ "$ut_rc" != 0 ] && [ "$n_bad" = 0 ]; then
 	fail "unit tests did not run to completion (log: $logs/unittests.log)"
 fi
 
+section "fuzzing the IOMMU core"
+if out=$("$top/bench/fuzz.sh" --replay 2>&1); then
+	pass "${out##*$'\n'}"
+else
+	printf '%s\n' "$out" | tail -20
+	fail "fuzz corpus replay"
+fi
+if out=$(FUZZ_SECONDS=${CHECK_FUZZ_SECONDS:-30} "$top/bench/fuzz.sh" 2>&1); then
+	pass "${out##*$'\n'}"
+else
+	printf '%s\n' "$out" | tail -20
+	fail "bounded fuzz run"
+fi
 section "series"
 if "$top/bench/series.sh" check > "$logs/series.log" 2>&1; then
 	pass "patches/ matches the sources"
