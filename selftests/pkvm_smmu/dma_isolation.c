@@ -134,7 +134,7 @@ FIXTURE_VARIANT_ADD(edu, dma_after_unmap) {
 FIXTURE_SETUP(edu)
 {
 	if (access(CASES, F_OK))
-		SKIP(return, "no %s: build with CONFIG_ARM_SMMU_V3_PKVM_TEST and add QEMU's edu device",
+		SKIP(return, "no %s: needs CONFIG_ARM_SMMU_V3_PKVM_TEST and QEMU's edu device",
 		     CASES);
 	self->sid = edu_stream_id();
 	ASSERT_LE(0, self->sid) TH_LOG("no edu device on the PCI bus");

@@ -45,57 +45,189 @@ FIXTURE_VARIANT(hostile) {
 };
 
 /* One variant per case of the module, named as it is. */
-#define HOSTILE_CASE(case_name)				\
-	FIXTURE_VARIANT_ADD(hostile, case_name) {		\
-		.name = #case_name,				\
-	}
+FIXTURE_VARIANT_ADD(hostile, alloc_domain_out_of_range) {
+	.name = "alloc_domain_out_of_range",
+};
 
-HOSTILE_CASE(alloc_domain_out_of_range);
-HOSTILE_CASE(alloc_domain_in_use);
-HOSTILE_CASE(free_domain_out_of_range);
-HOSTILE_CASE(free_domain_never_allocated);
-HOSTILE_CASE(free_domain_twice);
-HOSTILE_CASE(map_freed_domain);
-HOSTILE_CASE(map_domain_out_of_range);
-HOSTILE_CASE(map_domain_never_allocated);
-HOSTILE_CASE(attach_domain_out_of_range);
-HOSTILE_CASE(attach_domain_never_allocated);
-HOSTILE_CASE(attach_sid_beyond_smmu);
-HOSTILE_CASE(attach_unknown_smmu);
-HOSTILE_CASE(attach_twice);
-HOSTILE_CASE(detach_twice);
-HOSTILE_CASE(detach_never_attached);
-HOSTILE_CASE(detach_from_other_domain);
-HOSTILE_CASE(free_attached_domain);
-HOSTILE_CASE(map_iova_beyond_input_size);
-HOSTILE_CASE(map_range_crossing_input_end);
-HOSTILE_CASE(map_pgcount_overflow);
-HOSTILE_CASE(unmap_pgcount_overflow);
-HOSTILE_CASE(map_pgcount_zero);
-HOSTILE_CASE(map_pgsize_unsupported);
-HOSTILE_CASE(map_iova_unaligned);
-HOSTILE_CASE(map_paddr_unaligned);
-HOSTILE_CASE(map_paddr_beyond_output_size);
-HOSTILE_CASE(map_unknown_prot);
-HOSTILE_CASE(map_over_mapping);
-HOSTILE_CASE(map_block_over_mapping);
-HOSTILE_CASE(unmap_hole);
-HOSTILE_CASE(unmap_partly_mapped);
-HOSTILE_CASE(unmap_part_of_block);
-HOSTILE_CASE(map_hyp_memory);
-HOSTILE_CASE(map_smmu_mmio);
-HOSTILE_CASE(map_page_donated_to_hyp);
-HOSTILE_CASE(donate_page_twice);
-HOSTILE_CASE(donate_hyp_memory);
-HOSTILE_CASE(donate_dma_mapped_page);
-HOSTILE_CASE(reclaim_pages_in_use);
-HOSTILE_CASE(register_after_finalize);
-HOSTILE_CASE(unknown_test_op);
-HOSTILE_CASE(alloc_fails_in_alloc_domain);
-HOSTILE_CASE(alloc_fails_in_attach);
-HOSTILE_CASE(alloc_fails_in_map);
-HOSTILE_CASE(cmdq_error_in_unmap);
-HOSTILE_CASE(cmdq_error_in_attach);
+FIXTURE_VARIANT_ADD(hostile, alloc_domain_in_use) {
+	.name = "alloc_domain_in_use",
+};
+
+FIXTURE_VARIANT_ADD(hostile, free_domain_out_of_range) {
+	.name = "free_domain_out_of_range",
+};
+
+FIXTURE_VARIANT_ADD(hostile, free_domain_never_allocated) {
+	.name = "free_domain_never_allocated",
+};
+
+FIXTURE_VARIANT_ADD(hostile, free_domain_twice) {
+	.name = "free_domain_twice",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_freed_domain) {
+	.name = "map_freed_domain",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_domain_out_of_range) {
+	.name = "map_domain_out_of_range",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_domain_never_allocated) {
+	.name = "map_domain_never_allocated",
+};
+
+FIXTURE_VARIANT_ADD(hostile, attach_domain_out_of_range) {
+	.name = "attach_domain_out_of_range",
+};
+
+FIXTURE_VARIANT_ADD(hostile, attach_domain_never_allocated) {
+	.name = "attach_domain_never_allocated",
+};
+
+FIXTURE_VARIANT_ADD(hostile, attach_sid_beyond_smmu) {
+	.name = "attach_sid_beyond_smmu",
+};
+
+FIXTURE_VARIANT_ADD(hostile, attach_unknown_smmu) {
+	.name = "attach_unknown_smmu",
+};
+
+FIXTURE_VARIANT_ADD(hostile, attach_twice) {
+	.name = "attach_twice",
+};
+
+FIXTURE_VARIANT_ADD(hostile, detach_twice) {
+	.name = "detach_twice",
+};
+
+FIXTURE_VARIANT_ADD(hostile, detach_never_attached) {
+	.name = "detach_never_attached",
+};
+
+FIXTURE_VARIANT_ADD(hostile, detach_from_other_domain) {
+	.name = "detach_from_other_domain",
+};
+
+FIXTURE_VARIANT_ADD(hostile, free_attached_domain) {
+	.name = "free_attached_domain",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_iova_beyond_input_size) {
+	.name = "map_iova_beyond_input_size",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_range_crossing_input_end) {
+	.name = "map_range_crossing_input_end",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_pgcount_overflow) {
+	.name = "map_pgcount_overflow",
+};
+
+FIXTURE_VARIANT_ADD(hostile, unmap_pgcount_overflow) {
+	.name = "unmap_pgcount_overflow",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_pgcount_zero) {
+	.name = "map_pgcount_zero",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_pgsize_unsupported) {
+	.name = "map_pgsize_unsupported",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_iova_unaligned) {
+	.name = "map_iova_unaligned",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_paddr_unaligned) {
+	.name = "map_paddr_unaligned",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_paddr_beyond_output_size) {
+	.name = "map_paddr_beyond_output_size",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_unknown_prot) {
+	.name = "map_unknown_prot",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_over_mapping) {
+	.name = "map_over_mapping",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_block_over_mapping) {
+	.name = "map_block_over_mapping",
+};
+
+FIXTURE_VARIANT_ADD(hostile, unmap_hole) {
+	.name = "unmap_hole",
+};
+
+FIXTURE_VARIANT_ADD(hostile, unmap_partly_mapped) {
+	.name = "unmap_partly_mapped",
+};
+
+FIXTURE_VARIANT_ADD(hostile, unmap_part_of_block) {
+	.name = "unmap_part_of_block",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_hyp_memory) {
+	.name = "map_hyp_memory",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_smmu_mmio) {
+	.name = "map_smmu_mmio",
+};
+
+FIXTURE_VARIANT_ADD(hostile, map_page_donated_to_hyp) {
+	.name = "map_page_donated_to_hyp",
+};
+
+FIXTURE_VARIANT_ADD(hostile, donate_page_twice) {
+	.name = "donate_page_twice",
+};
+
+FIXTURE_VARIANT_ADD(hostile, donate_hyp_memory) {
+	.name = "donate_hyp_memory",
+};
+
+FIXTURE_VARIANT_ADD(hostile, donate_dma_mapped_page) {
+	.name = "donate_dma_mapped_page",
+};
+
+FIXTURE_VARIANT_ADD(hostile, reclaim_pages_in_use) {
+	.name = "reclaim_pages_in_use",
+};
+
+FIXTURE_VARIANT_ADD(hostile, register_after_finalize) {
+	.name = "register_after_finalize",
+};
+
+FIXTURE_VARIANT_ADD(hostile, unknown_test_op) {
+	.name = "unknown_test_op",
+};
+
+FIXTURE_VARIANT_ADD(hostile, alloc_fails_in_alloc_domain) {
+	.name = "alloc_fails_in_alloc_domain",
+};
+
+FIXTURE_VARIANT_ADD(hostile, alloc_fails_in_attach) {
+	.name = "alloc_fails_in_attach",
+};
+
+FIXTURE_VARIANT_ADD(hostile, alloc_fails_in_map) {
+	.name = "alloc_fails_in_map",
+};
+
+FIXTURE_VARIANT_ADD(hostile, cmdq_error_in_unmap) {
+	.name = "cmdq_error_in_unmap",
+};
+
+FIXTURE_VARIANT_ADD(hostile, cmdq_error_in_attach) {
+	.name = "cmdq_error_in_attach",
+};
 
 FIXTURE_SETUP(hostile)
 {

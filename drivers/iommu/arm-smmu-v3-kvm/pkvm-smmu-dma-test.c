@@ -42,7 +42,7 @@ static void __iomem *edu_regs;
 /* Serializes the cases: one transfer at a time, one owner of the stream. */
 static DEFINE_MUTEX(edu_lock);
 
-/* Copy @len bytes between the device's buffer and bus address @iova. */
+/* Copy the device's buffer to bus address @iova, or from it. */
 static int edu_dma(u64 iova, bool to_ram)
 {
 	int ms;
@@ -51,10 +51,10 @@ static int edu_dma(u64 iova, bool to_ram)
 	writeq(to_ram ? iova : EDU_BUF, edu_regs + EDU_DMA_DST);
 	writeq(EDU_BUF_SIZE, edu_regs + EDU_DMA_COUNT);
 	writeq(EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0), edu_regs + EDU_DMA_CMD);
-	for (ms = 0; ms < EDU_DMA_TIMEOUT_MS; ms += 10) {
+	for (ms = 0; ms < EDU_DMA_TIMEOUT_MS; ms += 20) {
 		if (!(readq(edu_regs + EDU_DMA_CMD) & EDU_DMA_START))
 			return 0;
-		msleep(10);
+		msleep(20);
 	}
 	return -ETIMEDOUT;
 }

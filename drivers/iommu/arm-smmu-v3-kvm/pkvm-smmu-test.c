@@ -109,19 +109,6 @@ static bool still_works(struct seq_file *m, struct page *page)
 /* A case returns whether every check held; failures are in @m. */
 typedef bool (*test_case_fn)(struct seq_file *m, struct page *page);
 
-/* Check that a hypercall returned @want; on mismatch the case fails here. */
-#define EXPECT(r, want)							\
-	do {								\
-		if (!check_ret(m, (r), (want), __LINE__))		\
-			return false;					\
-	} while (0)
-
-#define EXPECT_TRUE(cond, what)						\
-	do {								\
-		if (!check(m, (cond), __LINE__, (what)))		\
-			return false;					\
-	} while (0)
-
 static struct hvc unmap(u32 id, u64 iova, u64 pgsize, u64 n)
 {
 	return test_hvc(__pkvm_host_iommu_unmap_pages, id, iova, pgsize, n);
@@ -156,72 +143,93 @@ static struct hvc hvc_ret(long ret)
 
 static bool alloc_domain_out_of_range(struct seq_file *m, struct page *page)
 {
-	EXPECT(hvc_ret(alloc_domain(KVM_IOMMU_MAX_DOMAINS)), -EINVAL);
-	EXPECT(hvc_ret(alloc_domain(U32_MAX)), -EINVAL);
+	if (!check_ret(m, hvc_ret(alloc_domain(KVM_IOMMU_MAX_DOMAINS)), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, hvc_ret(alloc_domain(U32_MAX)), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool alloc_domain_in_use(struct seq_file *m, struct page *page)
 {
-	EXPECT(hvc_ret(alloc_domain(TEST_DOMAIN)), -EEXIST);
+	if (!check_ret(m, hvc_ret(alloc_domain(TEST_DOMAIN)), -EEXIST, __LINE__))
+		return false;
 	return true;
 }
 
 static bool free_domain_out_of_range(struct seq_file *m, struct page *page)
 {
-	EXPECT(free_domain(KVM_IOMMU_MAX_DOMAINS), -EINVAL);
+	if (!check_ret(m, free_domain(KVM_IOMMU_MAX_DOMAINS), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool free_domain_never_allocated(struct seq_file *m, struct page *page)
 {
-	EXPECT(free_domain(OTHER_DOMAIN), -ENOENT);
+	if (!check_ret(m, free_domain(OTHER_DOMAIN), -ENOENT, __LINE__))
+		return false;
 	return true;
 }
 
 static bool free_domain_twice(struct seq_file *m, struct page *page)
 {
-	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
-	EXPECT(free_domain(OTHER_DOMAIN), 0);
-	EXPECT(free_domain(OTHER_DOMAIN), -ENOENT);
+	if (!check_ret(m, hvc_ret(alloc_domain(OTHER_DOMAIN)), 0, __LINE__))
+		return false;
+	if (!check_ret(m, free_domain(OTHER_DOMAIN), 0, __LINE__))
+		return false;
+	if (!check_ret(m, free_domain(OTHER_DOMAIN), -ENOENT, __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_freed_domain(struct seq_file *m, struct page *page)
 {
-	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
-	EXPECT(free_domain(OTHER_DOMAIN), 0);
-	EXPECT(map(OTHER_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), -ENOENT);
-	EXPECT(unmap(OTHER_DOMAIN, TEST_IOVA, SZ_4K, 1), -ENOENT);
-	EXPECT_TRUE(!test_hvc(__pkvm_host_iommu_iova_to_phys, OTHER_DOMAIN, TEST_IOVA).ret,
-		    "iova_to_phys of a freed domain");
+	if (!check_ret(m, hvc_ret(alloc_domain(OTHER_DOMAIN)), 0, __LINE__))
+		return false;
+	if (!check_ret(m, free_domain(OTHER_DOMAIN), 0, __LINE__))
+		return false;
+	if (!check_ret(m, map(OTHER_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), -ENOENT,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, unmap(OTHER_DOMAIN, TEST_IOVA, SZ_4K, 1), -ENOENT, __LINE__))
+		return false;
+	if (!check(m, !test_hvc(__pkvm_host_iommu_iova_to_phys, OTHER_DOMAIN, TEST_IOVA).ret,
+		   __LINE__, "iova_to_phys of a freed domain"))
+		return false;
 	return true;
 }
 
 static bool map_domain_out_of_range(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(KVM_IOMMU_MAX_DOMAINS, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW),
-	       -EINVAL);
-	EXPECT(unmap(KVM_IOMMU_MAX_DOMAINS, TEST_IOVA, SZ_4K, 1), -EINVAL);
+	if (!check_ret(m, map(KVM_IOMMU_MAX_DOMAINS, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW),
+		       -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, unmap(KVM_IOMMU_MAX_DOMAINS, TEST_IOVA, SZ_4K, 1), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_domain_never_allocated(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(OTHER_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), -ENOENT);
+	if (!check_ret(m, map(OTHER_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), -ENOENT,
+		       __LINE__))
+		return false;
 	return true;
 }
 
 static bool attach_domain_out_of_range(struct seq_file *m, struct page *page)
 {
-	EXPECT(attach(0, KVM_IOMMU_MAX_DOMAINS, UNUSED_SID), -EINVAL);
-	EXPECT(detach(0, KVM_IOMMU_MAX_DOMAINS, UNUSED_SID), -EINVAL);
+	if (!check_ret(m, attach(0, KVM_IOMMU_MAX_DOMAINS, UNUSED_SID), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, KVM_IOMMU_MAX_DOMAINS, UNUSED_SID), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool attach_domain_never_allocated(struct seq_file *m, struct page *page)
 {
-	EXPECT(attach(0, OTHER_DOMAIN, UNUSED_SID), -ENOENT);
+	if (!check_ret(m, attach(0, OTHER_DOMAIN, UNUSED_SID), -ENOENT, __LINE__))
+		return false;
 	return true;
 }
 
@@ -229,57 +237,78 @@ static bool attach_domain_never_allocated(struct seq_file *m, struct page *page)
 
 static bool attach_sid_beyond_smmu(struct seq_file *m, struct page *page)
 {
-	EXPECT(attach(0, TEST_DOMAIN, 1 << 16), -EINVAL);
-	EXPECT(attach(0, TEST_DOMAIN, U32_MAX), -EINVAL);
-	EXPECT(detach(0, TEST_DOMAIN, 1 << 16), -EINVAL);
+	if (!check_ret(m, attach(0, TEST_DOMAIN, 1 << 16), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, attach(0, TEST_DOMAIN, U32_MAX), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, 1 << 16), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool attach_unknown_smmu(struct seq_file *m, struct page *page)
 {
-	EXPECT(attach(8, TEST_DOMAIN, 0), -EINVAL);
-	EXPECT(attach(U32_MAX, TEST_DOMAIN, 0), -EINVAL);
+	if (!check_ret(m, attach(8, TEST_DOMAIN, 0), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, attach(U32_MAX, TEST_DOMAIN, 0), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool attach_twice(struct seq_file *m, struct page *page)
 {
-	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
-	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), -EBUSY);
-	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
-	EXPECT(attach(0, OTHER_DOMAIN, UNUSED_SID), -EBUSY);
-	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
+	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), -EBUSY, __LINE__))
+		return false;
+	if (!check_ret(m, hvc_ret(alloc_domain(OTHER_DOMAIN)), 0, __LINE__))
+		return false;
+	if (!check_ret(m, attach(0, OTHER_DOMAIN, UNUSED_SID), -EBUSY, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
 	return true;
 }
 
 static bool detach_twice(struct seq_file *m, struct page *page)
 {
-	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
-	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
-	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), -ENOENT);
+	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), -ENOENT, __LINE__))
+		return false;
 	return true;
 }
 
 static bool detach_never_attached(struct seq_file *m, struct page *page)
 {
-	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID - 1), -ENOENT);
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID - 1), -ENOENT, __LINE__))
+		return false;
 	return true;
 }
 
 static bool detach_from_other_domain(struct seq_file *m, struct page *page)
 {
-	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
-	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
-	EXPECT(detach(0, OTHER_DOMAIN, UNUSED_SID), -ENOENT);
-	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	if (!check_ret(m, hvc_ret(alloc_domain(OTHER_DOMAIN)), 0, __LINE__))
+		return false;
+	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, OTHER_DOMAIN, UNUSED_SID), -ENOENT, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
 	return true;
 }
 
 static bool free_attached_domain(struct seq_file *m, struct page *page)
 {
-	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
-	EXPECT(free_domain(TEST_DOMAIN), -EBUSY);
-	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
+	if (!check_ret(m, free_domain(TEST_DOMAIN), -EBUSY, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
 	return true;
 }
 
@@ -287,83 +316,118 @@ static bool free_attached_domain(struct seq_file *m, struct page *page)
 
 static bool map_iova_beyond_input_size(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(TEST_DOMAIN, BIT_ULL(48), page_to_phys(page), SZ_4K, 1, RW), -ERANGE);
-	EXPECT(map(TEST_DOMAIN, -SZ_4K, page_to_phys(page), SZ_4K, 1, RW), -ERANGE);
+	if (!check_ret(m, map(TEST_DOMAIN, BIT_ULL(48), page_to_phys(page), SZ_4K, 1, RW), -ERANGE,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, -SZ_4K, page_to_phys(page), SZ_4K, 1, RW), -ERANGE,
+		       __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_range_crossing_input_end(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(TEST_DOMAIN, BIT_ULL(48) - SZ_4K, page_to_phys(page), SZ_4K, 2, RW),
-	       -ERANGE);
+	if (!check_ret(m, map(TEST_DOMAIN, BIT_ULL(48) - SZ_4K, page_to_phys(page), SZ_4K, 2, RW),
+		       -ERANGE, __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_pgcount_overflow(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K,
-		   U64_MAX / SZ_4K + 1, RW), -ERANGE);
-	EXPECT(map(TEST_DOMAIN, 0, page_to_phys(page), SZ_1G, BIT_ULL(34), RW), -ERANGE);
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K,
+			      U64_MAX / SZ_4K + 1, RW), -ERANGE, __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, 0, page_to_phys(page), SZ_1G, BIT_ULL(34), RW), -ERANGE,
+		       __LINE__))
+		return false;
 	return true;
 }
 
 static bool unmap_pgcount_overflow(struct seq_file *m, struct page *page)
 {
-	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, U64_MAX), -ERANGE);
+	if (!check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, U64_MAX), -ERANGE, __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_pgcount_zero(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 0, RW), -EINVAL);
-	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 0), -EINVAL);
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 0, RW), -EINVAL,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 0), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_pgsize_unsupported(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_8K, 1, RW), -EINVAL);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_64K, 1, RW), -EINVAL);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), 0, 1, RW), -EINVAL);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K | SZ_2M, 1, RW),
-	       -EINVAL);
-	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA, SZ_16K, 1), -EINVAL);
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_8K, 1, RW), -EINVAL,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_64K, 1, RW), -EINVAL,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), 0, 1, RW), -EINVAL,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K | SZ_2M, 1, RW),
+		       -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_16K, 1), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_iova_unaligned(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA + 0x800, page_to_phys(page), SZ_4K, 1, RW),
-	       -EINVAL);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA + SZ_4K, page_to_phys(page), SZ_2M, 1, RW),
-	       -EINVAL);
-	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA + 1, SZ_4K, 1), -EINVAL);
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA + 0x800, page_to_phys(page), SZ_4K, 1, RW),
+		       -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA + SZ_4K, page_to_phys(page), SZ_2M, 1, RW),
+		       -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA + 1, SZ_4K, 1), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_paddr_unaligned(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page) + 8, SZ_4K, 1, RW), -EINVAL);
-	EXPECT(map(TEST_DOMAIN, 0, ALIGN(page_to_phys(page), SZ_2M) + SZ_4K, SZ_2M, 1, RW),
-	       -EINVAL);
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page) + 8, SZ_4K, 1, RW),
+		       -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, 0, ALIGN(page_to_phys(page), SZ_2M) + SZ_4K,
+			      SZ_2M, 1, RW), -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_paddr_beyond_output_size(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, BIT_ULL(52), SZ_4K, 1, RW), -ERANGE);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, -SZ_4K, SZ_4K, 1, RW), -ERANGE);
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, BIT_ULL(52), SZ_4K, 1, RW), -ERANGE,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, -SZ_4K, SZ_4K, 1, RW), -ERANGE, __LINE__))
+		return false;
 	return true;
 }
 
 static bool map_unknown_prot(struct seq_file *m, struct page *page)
 {
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW | BIT(10)),
-	       -EINVAL);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, -1), -EINVAL);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, 0), -EINVAL);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, IOMMU_CACHE),
-	       -EINVAL);
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW | BIT(10)),
+		       -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, -1), -EINVAL,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, 0), -EINVAL,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, IOMMU_CACHE),
+		       -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
@@ -375,7 +439,8 @@ static bool map_over_mapping(struct seq_file *m, struct page *page)
 	bool ok = false;
 	struct hvc r;
 
-	EXPECT_TRUE(pages, "no memory");
+	if (!check(m, pages, __LINE__, "no memory"))
+		return false;
 	r = map(TEST_DOMAIN, TEST_IOVA + SZ_4K, page_to_phys(pages), SZ_4K, 1, RW);
 	if (!check_ret(m, r, 0, __LINE__))
 		goto out;
@@ -397,7 +462,8 @@ static bool map_block_over_mapping(struct seq_file *m, struct page *page)
 	struct page *block = alloc_pages(GFP_KERNEL, get_order(SZ_2M));
 	bool ok = false;
 
-	EXPECT_TRUE(block, "no 2MiB block of memory");
+	if (!check(m, block, __LINE__, "no 2MiB block of memory"))
+		return false;
 	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA + SZ_4K, page_to_phys(page), SZ_4K,
 			      1, RW), 0, __LINE__))
 		goto out;
@@ -413,8 +479,10 @@ static bool unmap_hole(struct seq_file *m, struct page *page)
 {
 	struct hvc r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
 
-	EXPECT(r, -ENOENT);
-	EXPECT_TRUE(r.x2 == 0, "unmapped bytes reported for a hole");
+	if (!check_ret(m, r, -ENOENT, __LINE__))
+		return false;
+	if (!check(m, r.x2 == 0, __LINE__, "unmapped bytes reported for a hole"))
+		return false;
 	return true;
 }
 
@@ -422,12 +490,17 @@ static bool unmap_partly_mapped(struct seq_file *m, struct page *page)
 {
 	struct hvc r;
 
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), 0);
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), 0,
+		       __LINE__))
+		return false;
 	r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 4);
-	EXPECT(r, -ENOENT);
-	EXPECT_TRUE(r.x2 == SZ_4K, "the mapped part was not reported unmapped");
-	EXPECT_TRUE(!test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, TEST_IOVA).ret,
-		    "the mapped part is still mapped");
+	if (!check_ret(m, r, -ENOENT, __LINE__))
+		return false;
+	if (!check(m, r.x2 == SZ_4K, __LINE__, "the mapped part was not reported unmapped"))
+		return false;
+	if (!check(m, !test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, TEST_IOVA).ret,
+		   __LINE__, "the mapped part is still mapped"))
+		return false;
 	return true;
 }
 
@@ -436,7 +509,8 @@ static bool unmap_part_of_block(struct seq_file *m, struct page *page)
 	struct page *block = alloc_pages(GFP_KERNEL, get_order(SZ_2M));
 	bool ok = false;
 
-	EXPECT_TRUE(block, "no 2MiB block of memory");
+	if (!check(m, block, __LINE__, "no 2MiB block of memory"))
+		return false;
 	if (!check_ret(m, map(TEST_DOMAIN, 0, page_to_phys(block), SZ_2M, 1, RW), 0,
 		       __LINE__))
 		goto out;
@@ -457,16 +531,23 @@ static bool map_hyp_memory(struct seq_file *m, struct page *page)
 {
 	struct hvc r = map(TEST_DOMAIN, TEST_IOVA, hyp_mem_base, SZ_4K, 1, RW);
 
-	EXPECT(r, -EPERM);
-	EXPECT_TRUE(r.x2 == 0, "part of the range was mapped");
+	if (!check_ret(m, r, -EPERM, __LINE__))
+		return false;
+	if (!check(m, r.x2 == 0, __LINE__, "part of the range was mapped"))
+		return false;
 	return true;
 }
 
 static bool map_smmu_mmio(struct seq_file *m, struct page *page)
 {
-	EXPECT_TRUE(smmu_mmio, "no SMMU in the device tree");
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, smmu_mmio, SZ_4K, 1, RW | IOMMU_MMIO), -EPERM);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, smmu_mmio + SZ_64K, SZ_4K, 1, RW), -EPERM);
+	if (!check(m, smmu_mmio, __LINE__, "no SMMU in the device tree"))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, smmu_mmio, SZ_4K, 1, RW | IOMMU_MMIO), -EPERM,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, smmu_mmio + SZ_64K, SZ_4K, 1, RW), -EPERM,
+		       __LINE__))
+		return false;
 	return true;
 }
 
@@ -475,9 +556,14 @@ static bool map_page_donated_to_hyp(struct seq_file *m, struct page *page)
 {
 	struct page *donated = alloc_page(GFP_KERNEL);
 
-	EXPECT_TRUE(donated, "no memory");
-	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), 0);
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(donated), SZ_4K, 1, RW), -EPERM);
+	if (!check(m, donated, __LINE__, "no memory"))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), 0,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(donated), SZ_4K, 1, RW), -EPERM,
+		       __LINE__))
+		return false;
 	return true;
 }
 
@@ -485,15 +571,22 @@ static bool donate_page_twice(struct seq_file *m, struct page *page)
 {
 	struct page *donated = alloc_page(GFP_KERNEL);
 
-	EXPECT_TRUE(donated, "no memory");
-	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), 0);
-	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), -EPERM);
+	if (!check(m, donated, __LINE__, "no memory"))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), 0,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), -EPERM,
+		       __LINE__))
+		return false;
 	return true;
 }
 
 static bool donate_hyp_memory(struct seq_file *m, struct page *page)
 {
-	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, PHYS_PFN(hyp_mem_base)), -EPERM);
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, PHYS_PFN(hyp_mem_base)), -EPERM,
+		       __LINE__))
+		return false;
 	return true;
 }
 
@@ -503,12 +596,20 @@ static bool donate_dma_mapped_page(struct seq_file *m, struct page *page)
 	struct page *victim = alloc_page(GFP_KERNEL);
 	struct hvc r;
 
-	EXPECT_TRUE(victim, "no memory");
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW), 0);
-	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), -EBUSY);
+	if (!check(m, victim, __LINE__, "no memory"))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW), 0,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), -EBUSY,
+		       __LINE__))
+		return false;
 	r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
-	EXPECT_TRUE(!r.ret && r.x2 == SZ_4K, "the unmap failed");
-	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), 0);
+	if (!check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed"))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), 0,
+		       __LINE__))
+		return false;
 	return true;
 }
 
@@ -518,18 +619,23 @@ static bool reclaim_pages_in_use(struct seq_file *m, struct page *page)
 	struct hvc r;
 	int n;
 
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), 0);
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), 0,
+		       __LINE__))
+		return false;
 	for (n = 0; n < 100000; n++) {
 		r = test_hvc(__pkvm_host_iommu_reclaim_page);
 		if (r.ret < 0)
 			break;
 		__free_page(pfn_to_page(r.ret));
 	}
-	EXPECT(r, -ENOENT);
-	EXPECT_TRUE(test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, TEST_IOVA).ret ==
-		    page_to_phys(page), "the translation was lost");
+	if (!check_ret(m, r, -ENOENT, __LINE__))
+		return false;
+	r = test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN, TEST_IOVA);
+	if (!check(m, r.ret == page_to_phys(page), __LINE__, "the translation was lost"))
+		return false;
 	r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
-	EXPECT_TRUE(!r.ret && r.x2 == SZ_4K, "the unmap failed");
+	if (!check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed"))
+		return false;
 	return true;
 }
 
@@ -539,16 +645,19 @@ static bool register_after_finalize(struct seq_file *m, struct page *page)
 	struct hvc r = test_hvc(__pkvm_smmu_register, smmu_mmio, SZ_128K,
 				page_to_pfn(page), 1);
 
-	EXPECT_TRUE(r.status == SMCCC_RET_NOT_SUPPORTED,
-		    "the hypercall was not refused as an init call");
+	if (!check(m, r.status == SMCCC_RET_NOT_SUPPORTED, __LINE__,
+		   "the hypercall was not refused as an init call"))
+		return false;
 	return true;
 }
 
 static bool unknown_test_op(struct seq_file *m, struct page *page)
 {
-	EXPECT(test_hvc(__pkvm_host_iommu_test, 1000, 0), -EINVAL);
-	EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, U64_MAX),
-	       -EINVAL);
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_test, 1000, 0), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, U64_MAX),
+		       -EINVAL, __LINE__))
+		return false;
 	return true;
 }
 
@@ -572,19 +681,26 @@ static bool fail_each_alloc(struct seq_file *m, struct hvc (*op)(struct page *pa
 	int n;
 
 	/* Enough pages in the memcache that only the injection fails. */
-	EXPECT_TRUE(!donate(16), "cannot donate");
+	if (!check(m, !donate(16), __LINE__, "cannot donate"))
+		return false;
 	for (n = 1; n < 16; n++) {
 		before = pages_in_use();
-		EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, n), 0);
+		if (!check_ret(m, test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, n), 0,
+			       __LINE__))
+			return false;
 		r = op(page);
 		test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, 0);
 		if (!r.ret)
 			break;
-		EXPECT(r, -ENOMEM);
-		EXPECT_TRUE(pages_in_use() == before, "a failed hypercall kept pages");
+		if (!check_ret(m, r, -ENOMEM, __LINE__))
+			return false;
+		if (!check(m, pages_in_use() == before, __LINE__, "a failed hypercall kept pages"))
+			return false;
 	}
-	EXPECT_TRUE(n > 1, "the hypercall allocated nothing");
-	EXPECT(r, 0);
+	if (!check(m, n > 1, __LINE__, "the hypercall allocated nothing"))
+		return false;
+	if (!check_ret(m, r, 0, __LINE__))
+		return false;
 	undo(page);
 	return true;
 }
@@ -638,25 +754,37 @@ static bool alloc_fails_in_map(struct seq_file *m, struct page *page)
 	struct hvc r;
 	int n;
 
-	EXPECT_TRUE(!donate(16), "cannot donate");
+	if (!check(m, !donate(16), __LINE__, "cannot donate"))
+		return false;
 	before = pages_in_use();
-	EXPECT(hvc_ret(alloc_domain(OTHER_DOMAIN)), 0);
+	if (!check_ret(m, hvc_ret(alloc_domain(OTHER_DOMAIN)), 0, __LINE__))
+		return false;
 	for (n = 1; n < 16; n++) {
-		EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, n), 0);
+		if (!check_ret(m, test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, n), 0,
+			       __LINE__))
+			return false;
 		r = map(OTHER_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW);
 		test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_FAIL_ALLOC, 0);
 		if (!r.ret)
 			break;
-		EXPECT(r, -ENOMEM);
-		EXPECT_TRUE(!r.x2, "a failed map reported bytes mapped");
-		EXPECT_TRUE(!test_hvc(__pkvm_host_iommu_iova_to_phys, OTHER_DOMAIN,
-				      TEST_IOVA).ret, "a failed map left a translation");
+		if (!check_ret(m, r, -ENOMEM, __LINE__))
+			return false;
+		if (!check(m, !r.x2, __LINE__, "a failed map reported bytes mapped"))
+			return false;
+		r = test_hvc(__pkvm_host_iommu_iova_to_phys, OTHER_DOMAIN, TEST_IOVA);
+		if (!check(m, !r.ret, __LINE__, "a failed map left a translation"))
+			return false;
 	}
-	EXPECT_TRUE(n > 2, "the map allocated fewer than two tables");
-	EXPECT(r, 0);
-	EXPECT(unmap(OTHER_DOMAIN, TEST_IOVA, SZ_4K, 1), 0);
-	EXPECT(free_domain(OTHER_DOMAIN), 0);
-	EXPECT_TRUE(pages_in_use() == before, "pages kept after the domain was freed");
+	if (!check(m, n > 2, __LINE__, "the map allocated fewer than two tables"))
+		return false;
+	if (!check_ret(m, r, 0, __LINE__))
+		return false;
+	if (!check_ret(m, unmap(OTHER_DOMAIN, TEST_IOVA, SZ_4K, 1), 0, __LINE__))
+		return false;
+	if (!check_ret(m, free_domain(OTHER_DOMAIN), 0, __LINE__))
+		return false;
+	if (!check(m, pages_in_use() == before, __LINE__, "pages kept after the domain was freed"))
+		return false;
 	return true;
 }
 
@@ -669,22 +797,36 @@ static bool cmdq_error_in_unmap(struct seq_file *m, struct page *page)
 {
 	struct page *victim = alloc_page(GFP_KERNEL);
 
-	EXPECT_TRUE(victim, "no memory");
-	EXPECT(map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW), 0);
-	EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0), 0);
-	EXPECT(unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1), -EIO);
-	EXPECT(test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), -EBUSY);
+	if (!check(m, victim, __LINE__, "no memory"))
+		return false;
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW), 0,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0), 0,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1), -EIO, __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), -EBUSY,
+		       __LINE__))
+		return false;
 	return true;
 }
 
 /* An error while attaching: the stream is left aborting, not attached. */
 static bool cmdq_error_in_attach(struct seq_file *m, struct page *page)
 {
-	EXPECT(test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0), 0);
-	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), -EIO);
-	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), -ENOENT);
-	EXPECT(attach(0, TEST_DOMAIN, UNUSED_SID), 0);
-	EXPECT(detach(0, TEST_DOMAIN, UNUSED_SID), 0);
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0), 0,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), -EIO, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), -ENOENT, __LINE__))
+		return false;
+	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
 	return true;
 }
 
