@@ -24,7 +24,9 @@
  *  - fault injection: the n-th page allocation of alloc_domain, attach and
  *    map failing reaches the caller as -ENOMEM with no page kept, and the
  *    retry succeeds; a command-queue error is reported as -EIO, leaves an
- *    unmapped page accounted and a stream unattached, and the queue goes on.
+ *    unmapped page accounted, a stream unattached after attach and still
+ *    attached after detach (the retry works), and the queue goes on;
+ *  - fault records of an unknown SMMU (-EINVAL).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -227,6 +229,14 @@ FIXTURE_VARIANT_ADD(hostile, cmdq_error_in_unmap) {
 
 FIXTURE_VARIANT_ADD(hostile, cmdq_error_in_attach) {
 	.name = "cmdq_error_in_attach",
+};
+
+FIXTURE_VARIANT_ADD(hostile, cmdq_error_in_detach) {
+	.name = "cmdq_error_in_detach",
+};
+
+FIXTURE_VARIANT_ADD(hostile, next_fault_unknown_smmu) {
+	.name = "next_fault_unknown_smmu",
 };
 
 FIXTURE_SETUP(hostile)

@@ -43,12 +43,17 @@ struct hvc {
 
 static phys_addr_t smmu_mmio;
 
+static struct hvc donate_page(struct page *p)
+{
+	return test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(p));
+}
+
 static int donate(unsigned long n)
 {
 	while (n--) {
 		struct page *p = alloc_page(GFP_KERNEL);
 
-		if (!p || test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(p)).ret)
+		if (!p || donate_page(p).ret)
 			return -ENOMEM;
 	}
 	return 0;
@@ -132,6 +137,11 @@ static struct hvc detach(u32 iommu, u32 id, u32 sid)
 static struct hvc free_domain(u32 id)
 {
 	return test_hvc(__pkvm_host_iommu_free_domain, id);
+}
+
+static struct hvc inject_cmdq_error(void)
+{
+	return test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0);
 }
 
 static struct hvc hvc_ret(long ret)
@@ -511,8 +521,7 @@ static bool unmap_part_of_block(struct seq_file *m, struct page *page)
 
 	if (!check(m, block, __LINE__, "no 2MiB block of memory"))
 		return false;
-	if (!check_ret(m, map(TEST_DOMAIN, 0, page_to_phys(block), SZ_2M, 1, RW), 0,
-		       __LINE__))
+	if (!check_ret(m, map(TEST_DOMAIN, 0, page_to_phys(block), SZ_2M, 1, RW), 0, __LINE__))
 		goto out;
 	if (!check_ret(m, unmap(TEST_DOMAIN, SZ_4K, SZ_4K, 1), -EINVAL, __LINE__))
 		goto out_unmap;
@@ -551,35 +560,35 @@ static bool map_smmu_mmio(struct seq_file *m, struct page *page)
 	return true;
 }
 
+/* A page just donated to the hypervisor, in its memcache; NULL on failure. */
+static struct page *new_donated_page(struct seq_file *m)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+
+	if (!check(m, p, __LINE__, "no memory"))
+		return NULL;
+	if (!check_ret(m, donate_page(p), 0, __LINE__)) {
+		__free_page(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* A page in the hypervisor's memcache is the hypervisor's. */
 static bool map_page_donated_to_hyp(struct seq_file *m, struct page *page)
 {
-	struct page *donated = alloc_page(GFP_KERNEL);
+	struct page *donated = new_donated_page(m);
 
-	if (!check(m, donated, __LINE__, "no memory"))
-		return false;
-	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), 0,
-		       __LINE__))
-		return false;
-	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(donated), SZ_4K, 1, RW), -EPERM,
-		       __LINE__))
-		return false;
-	return true;
+	return donated &&
+	       check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(donated), SZ_4K, 1, RW),
+			 -EPERM, __LINE__);
 }
 
 static bool donate_page_twice(struct seq_file *m, struct page *page)
 {
-	struct page *donated = alloc_page(GFP_KERNEL);
+	struct page *donated = new_donated_page(m);
 
-	if (!check(m, donated, __LINE__, "no memory"))
-		return false;
-	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), 0,
-		       __LINE__))
-		return false;
-	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(donated)), -EPERM,
-		       __LINE__))
-		return false;
-	return true;
+	return donated && check_ret(m, donate_page(donated), -EPERM, __LINE__);
 }
 
 static bool donate_hyp_memory(struct seq_file *m, struct page *page)
@@ -601,14 +610,12 @@ static bool donate_dma_mapped_page(struct seq_file *m, struct page *page)
 	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW), 0,
 		       __LINE__))
 		return false;
-	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), -EBUSY,
-		       __LINE__))
+	if (!check_ret(m, donate_page(victim), -EBUSY, __LINE__))
 		return false;
 	r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
 	if (!check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed"))
 		return false;
-	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), 0,
-		       __LINE__))
+	if (!check_ret(m, donate_page(victim), 0, __LINE__))
 		return false;
 	return true;
 }
@@ -802,13 +809,11 @@ static bool cmdq_error_in_unmap(struct seq_file *m, struct page *page)
 	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW), 0,
 		       __LINE__))
 		return false;
-	if (!check_ret(m, test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0), 0,
-		       __LINE__))
+	if (!check_ret(m, inject_cmdq_error(), 0, __LINE__))
 		return false;
 	if (!check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1), -EIO, __LINE__))
 		return false;
-	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(victim)), -EBUSY,
-		       __LINE__))
+	if (!check_ret(m, donate_page(victim), -EBUSY, __LINE__))
 		return false;
 	return true;
 }
@@ -816,8 +821,7 @@ static bool cmdq_error_in_unmap(struct seq_file *m, struct page *page)
 /* An error while attaching: the stream is left aborting, not attached. */
 static bool cmdq_error_in_attach(struct seq_file *m, struct page *page)
 {
-	if (!check_ret(m, test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0), 0,
-		       __LINE__))
+	if (!check_ret(m, inject_cmdq_error(), 0, __LINE__))
 		return false;
 	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), -EIO, __LINE__))
 		return false;
@@ -826,6 +830,37 @@ static bool cmdq_error_in_attach(struct seq_file *m, struct page *page)
 	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
 		return false;
 	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
+	return true;
+}
+
+/*
+ * An error while detaching: the stream stays attached, so the domain cannot
+ * be freed under it, and a retry completes the detach.
+ */
+static bool cmdq_error_in_detach(struct seq_file *m, struct page *page)
+{
+	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
+	if (!check_ret(m, inject_cmdq_error(), 0, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), -EIO, __LINE__))
+		return false;
+	if (!check_ret(m, free_domain(TEST_DOMAIN), -EBUSY, __LINE__))
+		return false;
+	if (!check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), -EBUSY, __LINE__))
+		return false;
+	if (!check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__))
+		return false;
+	return true;
+}
+
+/* Fault records of an SMMU that does not exist. */
+static bool next_fault_unknown_smmu(struct seq_file *m, struct page *page)
+{
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_next_fault, 8), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_next_fault, U32_MAX), -EINVAL, __LINE__))
 		return false;
 	return true;
 }
@@ -882,6 +917,8 @@ static const struct {
 	CASE(alloc_fails_in_map),
 	CASE(cmdq_error_in_unmap),
 	CASE(cmdq_error_in_attach),
+	CASE(cmdq_error_in_detach),
+	CASE(next_fault_unknown_smmu),
 };
 
 static int test_case_show(struct seq_file *m, void *unused)

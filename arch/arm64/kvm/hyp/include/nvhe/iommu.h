@@ -36,8 +36,8 @@ struct kvm_iommu_ops {
 	 * Make the stream abort again. When it returns 0, the stream can no
 	 * longer use @domain's mappings and, if it was the last stream of
 	 * @domain, no TLB entry of @domain remains. -ENOENT when the stream is
-	 * not attached to @domain. On other errors the stream may still use
-	 * @domain, which then stays attached.
+	 * not attached to @domain. On other errors the stream stays attached
+	 * and the detach may be retried.
 	 */
 	int (*detach_dev)(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			  u32 sid);

@@ -123,8 +123,10 @@ static bool smmu_cmdq_error(struct hyp_arm_smmu *smmu)
  * CMD_SYNC, acknowledge the error and let the SMMU go on, so that one bad
  * command fails one batch rather than every batch after it.
  */
-static void smmu_cmdq_skip_error(struct hyp_arm_smmu *smmu, u32 cons)
+static void smmu_cmdq_skip_error(struct hyp_arm_smmu *smmu)
 {
+	/* Read after the error was seen: CONS points at the failed command. */
+	u32 cons = readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS);
 	u64 *ent = smmu->cmdq + (cons & (BIT(SMMU_CMDQ_LOG2) - 1)) * CMDQ_ENT_DWORDS;
 	u32 gerrorn = readl_relaxed(smmu->base + ARM_SMMU_GERRORN);
 
@@ -148,12 +150,12 @@ static int smmu_cmdq_kick(struct hyp_arm_smmu *smmu)
 	smmu_sync_to_device(smmu, smmu->cmdq, PAGE_SIZE);
 	writel_relaxed(smmu->cmdq_prod, smmu->base + ARM_SMMU_CMDQ_PROD);
 	for (i = 0; i < SMMU_POLL_TIMEOUT; i++) {
-		cons = readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS);
 		if (smmu_cmdq_error(smmu)) {
-			smmu_cmdq_skip_error(smmu, cons);
+			smmu_cmdq_skip_error(smmu);
 			ret = -EIO;
 			continue;
 		}
+		cons = readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS);
 		if (cmdq_idx(cons) == smmu->cmdq_prod)
 			return ret;
 		cpu_relax();
@@ -435,7 +437,7 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			   u32 sid)
 {
 	struct hyp_arm_smmu *smmu = smmu_get(iommu_id, sid);
-	u64 *ste;
+	u64 *ste, old;
 	int ret;
 
 	if (!smmu)
@@ -446,12 +448,21 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		ret = -ENOENT;
 		goto unlock;
 	}
+	old = ste[0];
 	WRITE_ONCE(ste[0], 0);
 	smmu_sync_to_device(smmu, ste, sizeof(*ste));
 	ret = smmu_cfgi_stream(smmu, sid);
 	/* Drop the domain's TLB entries: the stream may have been its last. */
 	ret = ret ?: smmu_tlbi_domain(smmu, domain_tag(domain));
 	ret = ret ?: smmu_cmdq_sync(smmu);
+	if (ret) {
+		/*
+		 * The SMMU may still use the old STE or the domain's TLB
+		 * entries: the stream stays attached, for the host to retry.
+		 */
+		WRITE_ONCE(ste[0], old);
+		smmu_sync_to_device(smmu, ste, sizeof(*ste));
+	}
 unlock:
 	hyp_spin_unlock(&smmu->lock);
 	return ret;
