@@ -21,6 +21,15 @@ tree_path() {
 	esac
 }
 
+# True when $1 exists in a git work tree but is not tracked, so a clean
+# clone would lack it.
+untracked() {
+	env -u GIT_INDEX_FILE git -C "$top" rev-parse --is-inside-work-tree \
+		>/dev/null 2>&1 || return 1
+	! env -u GIT_INDEX_FILE git -C "$top" ls-files --error-unmatch -- "$1" \
+		>/dev/null 2>&1
+}
+
 generate() {
 	local out=$1 dir f mode blob parent tree msg
 	local index=$BUILD/series.index
@@ -37,6 +46,8 @@ generate() {
 			while read -r f; do
 				[ -n "$f" ] || continue
 				[ -f "$top/$f" ] || die "${dir#"$top"/}files names missing $f"
+				untracked "$f" &&
+					die "$f is in the series but not in git (untracked or ignored); git add it"
 				mode=100644
 				[ -x "$top/$f" ] && mode=100755
 				blob=$(git hash-object -w "$top/$f")
