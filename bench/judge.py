@@ -9,8 +9,8 @@
   judge.py hyp-panic LOG --rc RC --timeout S --label L
 
 A run fails on a hypervisor panic, a kernel panic, oops, BUG or WARN, a
-QEMU timeout or crash, a guest that never reached its end, a missing or
-short TAP plan, and any failed or skipped test. The reason is printed with
+lockdep report, a QEMU timeout or crash, a guest that never reached its
+end, a missing or short TAP plan, and any failed or skipped test. The reason is printed with
 the console lines that show it.
 """
 import argparse
@@ -24,6 +24,10 @@ FATAL = [
     ("kernel panic", re.compile(r"Kernel panic - not syncing")),
     ("kernel oops", re.compile(r"Internal error: |Unable to handle kernel ")),
     ("kernel BUG", re.compile(r"kernel BUG at |\bBUG: ")),
+    ("lockdep report", re.compile(
+        r"WARNING: (possible (circular|recursive|irq lock)|inconsistent lock state|"
+        r"bad unlock balance|suspicious RCU usage|lock held when|held lock freed|"
+        r"Nested lock was not taken|\S+-safe -> \S+-unsafe lock order)")),
     ("kernel WARN", re.compile(r"WARNING: CPU: \d+ PID: ")),
 ]
 DONE = "bench: done"

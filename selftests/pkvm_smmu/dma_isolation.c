@@ -24,27 +24,10 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
-#include "run_case.h"
+#include "pkvm_smmu.h"
 
 #define CASES	"/sys/kernel/debug/pkvm-smmu-dma"
-#define STATS	"/sys/kernel/debug/pkvm-smmu/stats"
 #define PCI	"/sys/bus/pci/devices"
-
-static long read_stat(const char *name)
-{
-	char key[64];
-	long long val;
-	long ret = -1;
-	FILE *f = fopen(STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &val) == 2)
-		if (!strcmp(key, name))
-			ret = val;
-	fclose(f);
-	return ret;
-}
 
 static int read_hex(const char *dir, const char *file)
 {
@@ -154,7 +137,7 @@ TEST_F(edu, dma)
 	long faults, after;
 	int ms;
 
-	faults = read_stat("faults");
+	faults = driver_stat("faults");
 	ASSERT_LE(0, faults) TH_LOG("no faults counter in %s", STATS);
 
 	ASSERT_EQ(0, run_case(CASES, variant->name, self->out, sizeof(self->out)))
@@ -164,7 +147,7 @@ TEST_F(edu, dma)
 	/* The SMMU driver reports faults from a thread: give it a moment. */
 	for (ms = 0, after = faults; ms < 2000 && after == faults; ms += 10) {
 		usleep(10000);
-		after = read_stat("faults");
+		after = driver_stat("faults");
 	}
 	read_new_log(self->kmsg, self->log, sizeof(self->log), 200);
 	snprintf(want, sizeof(want), "stream %d:", self->sid);

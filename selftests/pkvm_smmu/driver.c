@@ -15,39 +15,10 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "pkvm_smmu.h"
 
-#define STATS		"/sys/kernel/debug/pkvm-smmu/stats"
 #define RECLAIM		"/sys/kernel/debug/pkvm-smmu/reclaim"
 #define PCI_DEVICES	"/sys/bus/pci/devices"
-
-static long stat(const char *name)
-{
-	char key[64];
-	long long val;
-	FILE *f = fopen(STATS, "r");
-	long ret = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &val) == 2) {
-		if (!strcmp(key, name))
-			ret = val;
-	}
-	fclose(f);
-	return ret;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
 
 static bool driver_is(const char *dev, const char *want)
 {
@@ -104,7 +75,7 @@ TEST(pkvm_driver_owns_every_smmu)
 	}
 	closedir(d);
 	ASSERT_LT(0, n) TH_LOG("no SMMU platform device");
-	ASSERT_LE(0, stat("domains")) TH_LOG("no %s", STATS);
+	ASSERT_LE(0, driver_stat("domains")) TH_LOG("no %s", STATS);
 }
 
 TEST(counters_follow_dma)
@@ -115,15 +86,15 @@ TEST(counters_follow_dma)
 	int fd, i;
 
 	ASSERT_NE(NULL, nvme) TH_LOG("no NVMe device");
-	EXPECT_LT(0, stat("domains"));
-	EXPECT_LT(0, stat("attached_streams"));
-	EXPECT_LT(0, stat("mapped_pages"));
-	donated = stat("pages_donated");
+	EXPECT_LT(0, driver_stat("domains"));
+	EXPECT_LT(0, driver_stat("attached_streams"));
+	EXPECT_LT(0, driver_stat("mapped_pages"));
+	donated = driver_stat("pages_donated");
 	EXPECT_LT(0, donated) TH_LOG("the hypervisor got no memory");
-	EXPECT_LE(stat("pages_reclaimed"), donated);
+	EXPECT_LE(driver_stat("pages_reclaimed"), donated);
 
 	/* Each direct read is mapped and unmapped by hypercall. */
-	maps = stat("hypercalls_map_pages");
+	maps = driver_stat("hypercalls_map_pages");
 	ASSERT_EQ(0, posix_memalign(&buf, 4096, 4096));
 	fd = open("/dev/nvme0n1", O_RDONLY | O_DIRECT);
 	ASSERT_LE(0, fd);
@@ -131,7 +102,7 @@ TEST(counters_follow_dma)
 		ASSERT_EQ(4096, pread(fd, buf, 4096, i * 65536));
 	close(fd);
 	free(buf);
-	EXPECT_LE(maps + 16, stat("hypercalls_map_pages"));
+	EXPECT_LE(maps + 16, driver_stat("hypercalls_map_pages"));
 }
 
 TEST(removing_a_device_frees_its_domain_and_memory)
@@ -142,26 +113,26 @@ TEST(removing_a_device_frees_its_domain_and_memory)
 
 	ASSERT_NE(NULL, nvme) TH_LOG("no NVMe device");
 	snprintf(bdf, sizeof(bdf), "%s", nvme);
-	domains = stat("domains");
-	streams = stat("attached_streams");
-	mapped = stat("mapped_pages");
-	reclaimed = stat("pages_reclaimed");
+	domains = driver_stat("domains");
+	streams = driver_stat("attached_streams");
+	mapped = driver_stat("mapped_pages");
+	reclaimed = driver_stat("pages_reclaimed");
 
 	snprintf(path, sizeof(path), "%s/%s/remove", PCI_DEVICES, bdf);
 	ASSERT_EQ(0, write_file(path, "1"));
-	EXPECT_EQ(domains - 1, stat("domains"));
-	EXPECT_EQ(streams - 1, stat("attached_streams"));
-	EXPECT_GT(mapped, stat("mapped_pages"))
+	EXPECT_EQ(domains - 1, driver_stat("domains"));
+	EXPECT_EQ(streams - 1, driver_stat("attached_streams"));
+	EXPECT_GT(mapped, driver_stat("mapped_pages"))
 		TH_LOG("the NVMe queues were still mapped");
 	ASSERT_EQ(0, write_file(RECLAIM, "1"));
-	EXPECT_LT(reclaimed, stat("pages_reclaimed"))
+	EXPECT_LT(reclaimed, driver_stat("pages_reclaimed"))
 		TH_LOG("no page came back from the freed domain");
-	EXPECT_LE(stat("pages_reclaimed"), stat("pages_donated"));
+	EXPECT_LE(driver_stat("pages_reclaimed"), driver_stat("pages_donated"));
 
 	/* Bring the disk back for whoever runs next. */
 	ASSERT_EQ(0, write_file("/sys/bus/pci/rescan", "1"));
 	EXPECT_NE(NULL, pci_dev_with_driver("nvme"));
-	EXPECT_EQ(domains, stat("domains"));
+	EXPECT_EQ(domains, driver_stat("domains"));
 }
 
 TEST_HARNESS_MAIN

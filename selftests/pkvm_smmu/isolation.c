@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
-#include "run_case.h"
+#include "pkvm_smmu.h"
 
 #define CASES	"/sys/kernel/debug/pkvm-smmu-test"
 

@@ -81,6 +81,15 @@ class JudgeTest(unittest.TestCase):
             "bench: guest up", 1)
         self.assertFails(text, "kernel WARN")
 
+    def test_lockdep_report(self):
+        text = fixture("check-max-pass.log").replace(
+            "bench: guest up",
+            "[    1.000000] ======================================================\n"
+            "[    1.000000] WARNING: possible circular locking dependency detected\n"
+            "[    1.000000] 6.12.57 #1 Not tainted\n"
+            "bench: guest up", 1)
+        self.assertFails(text, "lockdep report")
+
     def test_kernel_oops(self):
         text = fixture("check-max-pass.log").replace(
             "bench: done",

@@ -6,6 +6,8 @@
  * it makes the hypercalls of the case from the host kernel, as a
  * compromised host could, and returns "ok" or what went wrong. Every case
  * ends by checking that the hypervisor still maps and unmaps normally.
+ * The race_* cases make hypercalls from every online CPU for race_ms
+ * milliseconds and report how many they made before "ok".
  * Writing to read_smmu_mmio makes the host read the SMMU's registers, which
  * the hypervisor does not allow: the expected outcome is a hypervisor panic.
  */
@@ -13,9 +15,11 @@
 #include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/iommu.h>
+#include <linux/kthread.h>
 #include <linux/kvm_host.h>
 #include <linux/of.h>
 #include <linux/of_address.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <asm/kvm_asm.h>
 #include <kvm/arm_pkvm_iommu.h>
@@ -865,6 +869,289 @@ static bool next_fault_unknown_smmu(struct seq_file *m, struct page *page)
 	return true;
 }
 
+/*
+ * Races: a kthread on every online CPU makes random hypercalls on a few
+ * shared domains for race_ms, freeing and reallocating them under the maps,
+ * unmaps, attaches and detaches of the others. Each CPU maps the same four
+ * pages, so their DMA counts are raced too, but into an IOVA window and with
+ * a stream ID of its own: whatever the interleaving, a slot of the window
+ * translates to its own page or to nothing. Every call must return one of
+ * its documented results; once all CPUs are done and the domains freed, no
+ * page may be left DMA-counted and the hypervisor's pages in use must be
+ * back to where they were.
+ */
+#define RACE_DOMAINS		3
+#define RACE_FIRST_DOMAIN	(KVM_IOMMU_MAX_DOMAINS - 2 - RACE_DOMAINS)
+#define RACE_SID		0xfe00
+#define RACE_IOVA		(TEST_IOVA + SZ_64M)
+#define RACE_PAGES		4
+#define RACE_SLOTS		(2 * RACE_PAGES)
+
+static u32 race_ms = 2000;
+
+enum race_op {
+	RACE_ALLOC, RACE_FREE, RACE_MAP, RACE_UNMAP, RACE_IOVA_TO_PHYS,
+	RACE_ATTACH, RACE_DETACH, RACE_NR_OPS
+};
+
+static const char * const race_op_names[RACE_NR_OPS] = {
+	"alloc_domain", "free_domain", "map", "unmap", "iova_to_phys",
+	"attach", "detach",
+};
+
+struct race {
+	unsigned long ops;		/* BIT(enum race_op) of the calls made */
+	phys_addr_t pages;		/* RACE_PAGES contiguous host pages */
+	unsigned long deadline;		/* in jiffies */
+	atomic_t running;		/* CPUs not done yet */
+	struct completion done;
+	atomic_t failed;		/* the first failure fills @failure */
+	char failure[160];
+	atomic_long_t calls[RACE_NR_OPS];
+	atomic_long_t refused[RACE_NR_OPS];	/* documented errors */
+};
+
+struct race_cpu {
+	struct race *race;
+	unsigned int cpu;
+};
+
+static u64 race_iova(unsigned int cpu, u32 slot)
+{
+	return RACE_IOVA + cpu * SZ_2M + slot * SZ_4K;
+}
+
+/* Slot s of every window maps page s % RACE_PAGES, alone or in a run. */
+static phys_addr_t race_page(struct race *race, u32 slot)
+{
+	return race->pages + (slot % RACE_PAGES) * SZ_4K;
+}
+
+/* Record that @op returned @r, documented or not. */
+static bool race_result(struct race_cpu *rc, enum race_op op, struct hvc r, bool documented)
+{
+	struct race *race = rc->race;
+
+	atomic_long_inc(&race->calls[op]);
+	if (r.ret < 0)
+		atomic_long_inc(&race->refused[op]);
+	if (documented && r.status == SMCCC_RET_SUCCESS)
+		return true;
+	if (atomic_cmpxchg(&race->failed, 0, 1) == 0)
+		snprintf(race->failure, sizeof(race->failure),
+			 "%s on CPU %u returned %ld (x2 %#lx, status %ld)",
+			 race_op_names[op], rc->cpu, r.ret, r.x2, (long)r.status);
+	return false;
+}
+
+static bool race_call(struct race_cpu *rc, enum race_op op)
+{
+	u32 id = RACE_FIRST_DOMAIN + get_random_u32_below(RACE_DOMAINS);
+	u32 slot = get_random_u32_below(RACE_SLOTS);
+	u64 iova = race_iova(rc->cpu, slot);
+	u32 sid = RACE_SID + rc->cpu;
+	u64 n, size;
+	struct hvc r;
+
+	switch (op) {
+	case RACE_ALLOC:
+		r = hvc_ret(alloc_domain(id));
+		return race_result(rc, op, r, !r.ret || r.ret == -EEXIST);
+	case RACE_FREE:
+		r = free_domain(id);
+		return race_result(rc, op, r, !r.ret || r.ret == -ENOENT || r.ret == -EBUSY);
+	case RACE_MAP:
+		n = 1 + get_random_u32_below(RACE_PAGES - slot % RACE_PAGES);
+		size = n * SZ_4K;
+		r = map(id, iova, race_page(rc->race, slot), SZ_4K, n, RW);
+		return race_result(rc, op, r, (!r.ret && r.x2 == size) ||
+				   (r.ret == -ENOENT && !r.x2) ||
+				   (r.ret == -EEXIST && r.x2 < size));
+	case RACE_UNMAP:
+		n = 1 + get_random_u32_below(RACE_SLOTS - slot);
+		r = unmap(id, iova, SZ_4K, n);
+		size = n * SZ_4K;
+		return race_result(rc, op, r, (!r.ret && r.x2 == size) ||
+				   (r.ret == -ENOENT && r.x2 < size));
+	case RACE_IOVA_TO_PHYS:
+		r = test_hvc(__pkvm_host_iommu_iova_to_phys, id, iova);
+		return race_result(rc, op, r, !r.ret ||
+				   (phys_addr_t)r.ret == race_page(rc->race, slot));
+	case RACE_ATTACH:
+		r = attach(0, id, sid);
+		return race_result(rc, op, r, !r.ret || r.ret == -ENOENT || r.ret == -EBUSY);
+	case RACE_DETACH:
+		r = detach(0, id, sid);
+		return race_result(rc, op, r, !r.ret || r.ret == -ENOENT);
+	default:
+		return false;
+	}
+}
+
+static int race_thread(void *data)
+{
+	struct race_cpu *rc = data;
+	struct race *race = rc->race;
+	unsigned int nr_ops = hweight_long(race->ops);
+
+	while (time_before(jiffies, race->deadline) && !atomic_read(&race->failed)) {
+		/* The n-th op of the mask, n random. */
+		unsigned long op = find_first_bit(&race->ops, RACE_NR_OPS);
+		unsigned int n = get_random_u32_below(nr_ops);
+
+		while (n--)
+			op = find_next_bit(&race->ops, RACE_NR_OPS, op + 1);
+		if (!race_call(rc, op))
+			break;
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&race->running))
+		complete(&race->done);
+	return 0;
+}
+
+/* Run the kthreads; returns how many CPUs took part, or a negative error. */
+static int race_on_all_cpus(struct race *race)
+{
+	unsigned int nr_cpus = num_online_cpus(), cpu, i = 0;
+	struct race_cpu *rcs;
+	struct task_struct *t;
+
+	rcs = kcalloc(nr_cpus, sizeof(*rcs), GFP_KERNEL);
+	if (!rcs)
+		return -ENOMEM;
+	init_completion(&race->done);
+	atomic_set(&race->running, 1);
+	race->deadline = jiffies + msecs_to_jiffies(race_ms);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		if (i == nr_cpus)
+			break;
+		rcs[i] = (struct race_cpu){ .race = race, .cpu = cpu };
+		t = kthread_create_on_cpu(race_thread, &rcs[i], cpu, "pkvm-smmu-race/%u");
+		if (IS_ERR(t))
+			continue;
+		atomic_inc(&race->running);
+		wake_up_process(t);
+		i++;
+	}
+	cpus_read_unlock();
+	/* The extra count keeps @done from completing before all started. */
+	if (!atomic_dec_and_test(&race->running))
+		wait_for_completion(&race->done);
+	kfree(rcs);
+	return i;
+}
+
+static void race_report(struct seq_file *m, struct race *race, int nr_cpus)
+{
+	long total = 0;
+	int op;
+
+	for (op = 0; op < RACE_NR_OPS; op++)
+		total += atomic_long_read(&race->calls[op]);
+	seq_printf(m, "%ld hypercalls on %d CPUs in %u ms:", total, nr_cpus, race_ms);
+	for (op = 0; op < RACE_NR_OPS; op++)
+		if (race->ops & BIT(op))
+			seq_printf(m, " %s %ld (%ld refused)", race_op_names[op],
+				   atomic_long_read(&race->calls[op]),
+				   atomic_long_read(&race->refused[op]));
+	seq_putc(m, '\n');
+}
+
+/*
+ * The pages end with the hypervisor: a page that cannot be donated is
+ * still DMA-counted and must not go back to the page allocator.
+ */
+static bool donate_race_pages(struct seq_file *m, struct page *pages)
+{
+	bool ok = true;
+	int i;
+
+	for (i = 0; i < RACE_PAGES; i++)
+		ok &= check_ret(m, donate_page(pages + i), 0, __LINE__);
+	return ok;
+}
+
+static void free_race_domains(void)
+{
+	u32 id, cpu;
+
+	for (id = RACE_FIRST_DOMAIN; id < RACE_FIRST_DOMAIN + RACE_DOMAINS; id++) {
+		for_each_online_cpu(cpu)
+			detach(0, id, RACE_SID + cpu);
+		free_domain(id);
+	}
+}
+
+static bool race_and_check(struct seq_file *m, struct race *race)
+{
+	long before, ret;
+	int nr_cpus;
+	u32 id, cpu;
+
+	/* Level-2 stream tables stay once allocated: allocate them first. */
+	for_each_online_cpu(cpu) {
+		if (!check_ret(m, attach(0, TEST_DOMAIN, RACE_SID + cpu), 0, __LINE__) ||
+		    !check_ret(m, detach(0, TEST_DOMAIN, RACE_SID + cpu), 0, __LINE__))
+			return false;
+	}
+	before = pages_in_use();
+
+	nr_cpus = race_on_all_cpus(race);
+	if (!check(m, nr_cpus > 1, __LINE__, "fewer than two CPUs raced"))
+		return false;
+	race_report(m, race, nr_cpus);
+	if (!check(m, !atomic_read(&race->failed), __LINE__, race->failure))
+		return false;
+
+	for (id = RACE_FIRST_DOMAIN; id < RACE_FIRST_DOMAIN + RACE_DOMAINS; id++) {
+		for_each_online_cpu(cpu)
+			detach(0, id, RACE_SID + cpu);
+		ret = free_domain(id).ret;
+		if (!check(m, !ret || ret == -ENOENT, __LINE__,
+			   "a domain could not be freed after the race"))
+			return false;
+	}
+	return check(m, pages_in_use() == before, __LINE__,
+		     "the hypervisor kept pages after the domains were freed");
+}
+
+static bool run_race(struct seq_file *m, unsigned long ops)
+{
+	struct page *pages = alloc_pages(GFP_KERNEL, ilog2(RACE_PAGES));
+	struct race *race = kzalloc(sizeof(*race), GFP_KERNEL);
+	bool ok;
+
+	if (!check(m, pages && race, __LINE__, "no memory")) {
+		if (pages)
+			__free_pages(pages, ilog2(RACE_PAGES));
+		kfree(race);
+		return false;
+	}
+	split_page(pages, ilog2(RACE_PAGES));
+	race->ops = ops;
+	race->pages = page_to_phys(pages);
+	ok = race_and_check(m, race);
+	free_race_domains();
+	/* Only a page whose DMA count is back to zero can be donated. */
+	ok = donate_race_pages(m, pages) && ok;
+	kfree(race);
+	return ok;
+}
+
+static bool race_free_domain_vs_map_unmap(struct seq_file *m, struct page *page)
+{
+	return run_race(m, BIT(RACE_ALLOC) | BIT(RACE_FREE) | BIT(RACE_MAP) | BIT(RACE_UNMAP) |
+		    BIT(RACE_IOVA_TO_PHYS));
+}
+
+static bool race_free_domain_vs_attach_detach(struct seq_file *m, struct page *page)
+{
+	return run_race(m, BIT(RACE_ALLOC) | BIT(RACE_FREE) | BIT(RACE_ATTACH) | BIT(RACE_DETACH) |
+		    BIT(RACE_MAP));
+}
+
 #define CASE(name)	{ #name, name }
 
 static const struct {
@@ -919,6 +1206,8 @@ static const struct {
 	CASE(cmdq_error_in_attach),
 	CASE(cmdq_error_in_detach),
 	CASE(next_fault_unknown_smmu),
+	CASE(race_free_domain_vs_map_unmap),
+	CASE(race_free_domain_vs_attach_detach),
 };
 
 static int test_case_show(struct seq_file *m, void *unused)
@@ -983,6 +1272,7 @@ static int __init pkvm_smmu_test_init(void)
 		debugfs_create_file(test_cases[i].name, 0400, dir,
 				    test_cases[i].fn, &test_case_fops);
 	debugfs_create_file("read_smmu_mmio", 0200, dir, NULL, &read_smmu_mmio_fops);
+	debugfs_create_u32("race_ms", 0600, dir, &race_ms);
 	return 0;
 }
 late_initcall(pkvm_smmu_test_init);

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the pkvm_smmu tests share: reading and writing the small files of
+ * sysfs and debugfs, the pKVM IOMMU driver's counters, and the test
+ * modules' cases, which are debugfs files: reading one runs it in the
+ * kernel and returns "ok\n" or what went wrong.
+ */
+#ifndef PKVM_SMMU_H
+#define PKVM_SMMU_H
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STATS	"/sys/kernel/debug/pkvm-smmu/stats"
+
+/* Write @val to @path in one write. Returns 0, or -1. */
+static inline int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* The first line of @path, without its newline. */
+static inline bool read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, size, f);
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+/* The driver's counter @name, or -1 when it has none. */
+static inline long driver_stat(const char *name)
+{
+	char key[64];
+	long long val;
+	FILE *f = fopen(STATS, "r");
+	long ret = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &val) == 2) {
+		if (!strcmp(key, name))
+			ret = val;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Run @dir/@name; @out gets its report. Returns -1 when it cannot be read. */
+static inline int run_case(const char *dir, const char *name, char *out, size_t size)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, out, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+#endif
