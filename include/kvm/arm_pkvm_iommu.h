@@ -15,11 +15,14 @@
  * PAGES_IN_USE: return how many donated pages hold domains and tables.
  * CMDQ_ERROR:   the next command batch of each SMMU carries an illegal
  *               command.
+ * RECYCLE_MMIO: unmap the host's MMIO from its stage-2, as the hypervisor
+ *               does when it runs out of stage-2 table pages.
  */
 enum kvm_iommu_test_op {
 	KVM_IOMMU_TEST_FAIL_ALLOC,
 	KVM_IOMMU_TEST_PAGES_IN_USE,
 	KVM_IOMMU_TEST_CMDQ_ERROR,
+	KVM_IOMMU_TEST_RECYCLE_MMIO,
 };
 
 #endif /* __KVM_ARM_PKVM_IOMMU_H__ */

@@ -183,6 +183,14 @@ FIXTURE_VARIANT_ADD(hostile, map_smmu_mmio) {
 	.name = "map_smmu_mmio",
 };
 
+FIXTURE_VARIANT_ADD(hostile, map_smmu_mmio_after_recycle) {
+	.name = "map_smmu_mmio_after_recycle",
+};
+
+FIXTURE_VARIANT_ADD(hostile, high_bits_refused) {
+	.name = "high_bits_refused",
+};
+
 FIXTURE_VARIANT_ADD(hostile, map_page_donated_to_hyp) {
 	.name = "map_page_donated_to_hyp",
 };

@@ -399,6 +399,25 @@ static bool do_map(struct kvm_io_pgtable *pgt, uint64_t iova, uint64_t paddr,
  * gather, and whenever it is full "flush" it (check what it holds, free
  * its tables) and go on.
  */
+/* Input range covered by each table page, found by walking from the root. */
+static uint64_t span_base[POOL_PAGES], span_size[POOL_PAGES];
+
+static void record_spans(struct kvm_io_pgtable *pgt, uint64_t *table, int l, uint64_t base)
+{
+	int bits = l == (int)pgt->start_level ? (int)pgt->ias - shift_of(l) : 9;
+	uint64_t i;
+
+	span_base[page_idx(table)] = base;
+	span_size[page_idx(table)] = 1ULL << (shift_of(l) + bits);
+	for (i = 0; l < 3 && i < (1ULL << bits); i++) {
+		uint64_t d = table[i];
+
+		if ((d & 3) == 3)
+			record_spans(pgt, (uint64_t *)(uintptr_t)(d & 0x0000fffffffff000ULL),
+				     l + 1, base + (i << shift_of(l)));
+	}
+}
+
 static bool do_unmap(struct kvm_io_pgtable *pgt, uint64_t iova, uint64_t size)
 {
 	struct kvm_io_pgtable_gather g;
@@ -425,13 +444,35 @@ static bool do_unmap(struct kvm_io_pgtable *pgt, uint64_t iova, uint64_t size)
 		uint64_t leaf_phys_bytes = 0, a;
 		unsigned int k;
 
+		uint64_t lo, hi;
+
 		memset(&g, 0, sizeof(g));
+		record_spans(pgt, pgt->pgd, pgt->start_level, 0);
 		ret = kvm_io_pgtable_unmap(pgt, addr, iova + size - addr, &g);
+		/*
+		 * The range to invalidate: the leaves unmapped and all the input
+		 * range of each table removed, which the walker may have cached.
+		 */
+		lo = addr;
+		hi = addr + g.unmapped;
+		for (k = 0; k < g.nr_tables; k++) {
+			long t = page_idx(g.tables[k]);
+
+			if (!g.unmapped && !k) {
+				lo = span_base[t];
+				hi = span_base[t] + span_size[t];
+			}
+			if (span_base[t] < lo)
+				lo = span_base[t];
+			if (span_base[t] + span_size[t] > hi)
+				hi = span_base[t] + span_size[t];
+		}
 		CHECK(g.unmapped % SZ_4K == 0 &&
-		      (!g.unmapped || (g.start == addr && g.end == addr + g.unmapped)),
-		      "gather range [%#llx, %#llx) for %zu bytes from %#llx",
+		      (lo == hi ? g.start == g.end : (g.start == lo && g.end == hi)),
+		      "gather range [%#llx, %#llx) for %zu bytes from %#llx, %u tables; want [%#llx, %#llx)",
 		      (unsigned long long)g.start, (unsigned long long)g.end,
-		      g.unmapped, (unsigned long long)addr);
+		      g.unmapped, (unsigned long long)addr, g.nr_tables,
+		      (unsigned long long)lo, (unsigned long long)hi);
 		/* The gathered leaves are the model's leaves, in IOVA order. */
 		for (k = 0, a = addr; k < g.nr_leaves; k++) {
 			uint64_t p = g.leaves[k].phys, left = g.leaves[k].size;

@@ -30,17 +30,39 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/bits.h>
 #include <linux/iommu.h>
 #include <linux/sizes.h>
 #include <nvhe/iommu.h>
 
+/*
+ * Physical memory as on hardware, not as on QEMU's virt machine: several
+ * memory regions inside the window [MEM_BASE, MEM_END), two of them
+ * adjacent, with host MMIO and hypervisor MMIO between and beside them.
+ * Pages of the window are indexed from MEM_BASE whatever they are.
+ */
 #define MEM_BASE	0x40000000ULL
 #define MEM_PAGES	16384ULL			/* 64 MiB */
 #define MEM_END		(MEM_BASE + MEM_PAGES * SZ_4K)
 #define SMMU_MMIO	0x09050000ULL			/* hypervisor-owned */
 #define SMMU_MMIO_SIZE	0x20000ULL
+#define SMMU2_MMIO	(MEM_BASE + 62 * SZ_1M)		/* hypervisor-owned, between regions */
+#define SMMU2_MMIO_SIZE	SZ_1M
 #define HOST_MMIO	0x08080000ULL			/* an MSI doorbell */
 #define HOST_MMIO_1G	0x8000000000ULL			/* PCIe window, 1GiB aligned */
+
+static const struct mem_region {
+	uint64_t base, size;
+} mem_regions[] = {
+	{ MEM_BASE,		24 * SZ_1M },
+	{ MEM_BASE + 24 * SZ_1M, 16 * SZ_1M },	/* adjacent to the first */
+	/* host MMIO from 40 MiB to 42 MiB */
+	{ MEM_BASE + 42 * SZ_1M, 20 * SZ_1M },
+	/* hypervisor MMIO (a second SMMU) from 62 MiB to 63 MiB */
+	{ MEM_BASE + 63 * SZ_1M, SZ_1M },
+};
+
+#define NR_MEM_REGIONS	(sizeof(mem_regions) / sizeof(mem_regions[0]))
 
 #define IAS		44
 #define OAS		44
@@ -75,14 +97,42 @@ static unsigned int mem_dma_count[MEM_PAGES];
 /* The sum of mem_dma_count, so that checks can skip pages with no mapping */
 static unsigned long long mem_dma_total;
 
-static bool is_mem(uint64_t pa)
+static int mem_region(uint64_t pa)
 {
-	return pa >= MEM_BASE && pa < MEM_END;
+	unsigned int i;
+
+	for (i = 0; i < NR_MEM_REGIONS; i++)
+		if (pa >= mem_regions[i].base && pa - mem_regions[i].base < mem_regions[i].size)
+			return i;
+	return -1;
 }
 
-static bool mmio_host_owned(uint64_t pa)
+static bool is_mem(uint64_t pa)
 {
-	return !(pa >= SMMU_MMIO && pa < SMMU_MMIO + SMMU_MMIO_SIZE);
+	return mem_region(pa) >= 0;
+}
+
+/* Whether [pa, pa + size) overlaps no memory region. */
+static bool range_is_mmio(uint64_t pa, uint64_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_MEM_REGIONS; i++)
+		if (pa < mem_regions[i].base + mem_regions[i].size &&
+		    mem_regions[i].base < pa + size)
+			return false;
+	return true;
+}
+
+static bool mmio_range_host_owned(uint64_t pa, uint64_t size)
+{
+	return (pa + size <= SMMU_MMIO || pa >= SMMU_MMIO + SMMU_MMIO_SIZE) &&
+	       (pa + size <= SMMU2_MMIO || pa >= SMMU2_MMIO + SMMU2_MMIO_SIZE);
+}
+
+static unsigned int mem_page(uint64_t pa)
+{
+	return (pa - MEM_BASE) / SZ_4K;
 }
 
 /* ---- The test's record of the mappings the core reported ---- */
@@ -140,25 +190,25 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len)
 	return 0;
 }
 
+/*
+ * As __pkvm_host_share_dma(): a range of MMIO only (host-owned), or of
+ * host-owned memory within one memory region.
+ */
 static int model_share_dma(u64 phys, u64 size)
 {
 	uint64_t pa;
 
 	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
 		return -EINVAL;
-	if (phys >= MEM_END || phys + size <= MEM_BASE) {
-		for (pa = phys; pa < phys + size; pa += SZ_4K)
-			if (!mmio_host_owned(pa))
-				return -EPERM;
-		return 0;
-	}
-	if (!is_mem(phys) || phys + size > MEM_END)
+	if (range_is_mmio(phys, size))
+		return mmio_range_host_owned(phys, size) ? 0 : -EPERM;
+	if (!is_mem(phys) || mem_region(phys) != mem_region(phys + size - 1))
 		return -EINVAL;
 	for (pa = phys; pa < phys + size; pa += SZ_4K)
-		if (mem_owner[(pa - MEM_BASE) / SZ_4K] != HOST)
+		if (mem_owner[mem_page(pa)] != HOST)
 			return -EPERM;
 	for (pa = phys; pa < phys + size; pa += SZ_4K)
-		mem_dma_count[(pa - MEM_BASE) / SZ_4K]++;
+		mem_dma_count[mem_page(pa)]++;
 	mem_dma_total += size / SZ_4K;
 	return 0;
 }
@@ -173,20 +223,22 @@ int __pkvm_host_share_dma(u64 phys, u64 size)
 	return ret;
 }
 
+/*
+ * As __pkvm_host_unshare_dma(): any range made of earlier shares, memory
+ * of several regions and MMIO alike; only memory pages are counted.
+ */
 static int model_unshare_dma(u64 phys, u64 size)
 {
-	bool mmio = phys >= MEM_END || phys + size <= MEM_BASE;
+	bool mmio = range_is_mmio(phys, size);
 	uint64_t pa, n;
 
 	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
 		return -EINVAL;
-	if (!mmio) {
-		for (pa = phys; pa < phys + size; pa += SZ_4K) {
-			if (!mem_dma_count[(pa - MEM_BASE) / SZ_4K]) {
-				FAIL("unshare of %#llx, which has no DMA mapping",
-				     (unsigned long long)pa);
-				return -EINVAL;
-			}
+	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K) {
+		if (is_mem(pa) && !mem_dma_count[mem_page(pa)]) {
+			FAIL("unshare of %#llx, which has no DMA mapping",
+			     (unsigned long long)pa);
+			return -EINVAL;
 		}
 	}
 	/* Only the tail of a failed map was never visible. */
@@ -198,10 +250,12 @@ static int model_unshare_dma(u64 phys, u64 size)
 			return -EINVAL;
 		}
 	}
-	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K)
-		mem_dma_count[(pa - MEM_BASE) / SZ_4K]--;
-	if (!mmio)
-		mem_dma_total -= size / SZ_4K;
+	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K) {
+		if (is_mem(pa)) {
+			mem_dma_count[mem_page(pa)]--;
+			mem_dma_total--;
+		}
+	}
 	return 0;
 }
 
@@ -405,18 +459,18 @@ static bool check_state(void)
 	for (i = 0; i < nr_maps; i++) {
 		struct mapping *m = &maps[i];
 
-		if (!is_mem(m->phys)) {
-			CHECK(mmio_host_owned(m->phys) &&
-			      mmio_host_owned(m->phys + m->size - 1),
-			      "mapping of hypervisor MMIO");
-		}
-		for (p = m->consumed; is_mem(m->phys) && p < m->size / SZ_4K; p++) {
+		CHECK(mmio_range_host_owned(m->phys, m->size),
+		      "mapping of hypervisor MMIO at %#llx", (unsigned long long)m->phys);
+		for (p = m->consumed; !range_is_mmio(m->phys, m->size) && p < m->size / SZ_4K;
+		     p++) {
 			uint64_t pa = m->phys + p * SZ_4K;
 
-			if (!want[(pa - MEM_BASE) / SZ_4K]++)
-				touched[nr_touched++] = (pa - MEM_BASE) / SZ_4K;
+			if (!is_mem(pa))
+				continue;
+			if (!want[mem_page(pa)]++)
+				touched[nr_touched++] = mem_page(pa);
 			mappings++;
-			CHECK(mem_owner[(pa - MEM_BASE) / SZ_4K] == HOST,
+			CHECK(mem_owner[mem_page(pa)] == HOST,
 			      "mapping of %#llx, a page the host does not own",
 			      (unsigned long long)pa);
 		}
@@ -458,8 +512,8 @@ static bool check_state(void)
 
 /* ---- Hypercall wrappers that keep the record ---- */
 
-static int map(u32 dom, uint64_t iova, uint64_t pa, uint64_t pgsize,
-	       uint64_t pgcount, int prot, size_t *mapped_out)
+static int map(uint64_t dom, uint64_t iova, uint64_t pa, uint64_t pgsize,
+	       uint64_t pgcount, uint64_t prot, size_t *mapped_out)
 {
 	size_t mapped, i;
 	int ret;
@@ -482,7 +536,7 @@ static int map(u32 dom, uint64_t iova, uint64_t pa, uint64_t pgsize,
 	return ret;
 }
 
-static int unmap(u32 dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
+static int unmap(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 		 size_t *unmapped_out)
 {
 	size_t unmapped;
@@ -506,7 +560,7 @@ static int unmap(u32 dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 	return ret;
 }
 
-static int free_domain(u32 dom)
+static int free_domain(uint64_t dom)
 {
 	int ret;
 

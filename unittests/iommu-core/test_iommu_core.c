@@ -76,6 +76,16 @@ static int adversarial_call(int i)
 	case 46: return unmap(1, 0x100800, SZ_4K, 1, &n);
 	case 47: return unmap(1, ~0ULL & ~0xfffULL, SZ_4K, 2, &n);
 	case 48: return unmap(1, SZ_1G + SZ_4K, SZ_4K, 1, &n);
+	/* High bits that truncation to 32 bits would drop */
+	case 49: return kvm_iommu_alloc_domain(BIT_ULL(32) | 3);
+	case 50: return free_domain(BIT_ULL(32) | 2);
+	case 51: return kvm_iommu_attach_dev(BIT_ULL(32), 1, 3);
+	case 52: return kvm_iommu_attach_dev(0, BIT_ULL(32) | 1, 3);
+	case 53: return kvm_iommu_attach_dev(0, 1, BIT_ULL(32) | 3);
+	case 54: return kvm_iommu_detach_dev(0, 1, BIT_ULL(32));
+	case 55: return map(BIT_ULL(32) | 1, 0, MEM_BASE, SZ_4K, 1, RW, &n);
+	case 56: return map(1, 0, MEM_BASE, SZ_4K, 1, BIT_ULL(32) | RW, &n);
+	case 57: return unmap(BIT_ULL(32) | 1, 0x100000, SZ_4K, 1, &n);
 	}
 	return 0;
 }
@@ -138,6 +148,15 @@ static bool adversarial(void)
 		"unmap_unaligned",
 		"unmap_overflow",
 		"unmap_part_of_block",
+		"alloc_domain_id_high_bits",
+		"free_domain_id_high_bits",
+		"attach_iommu_id_high_bits",
+		"attach_domain_id_high_bits",
+		"attach_sid_high_bits",
+		"detach_sid_high_bits",
+		"map_domain_id_high_bits",
+		"map_prot_high_bits",
+		"unmap_domain_id_high_bits",
 	};
 	static const int wants[] = {
 		-EINVAL,
@@ -188,6 +207,15 @@ static bool adversarial(void)
 		-EINVAL,
 		-EINVAL,
 		-ERANGE,
+		-EINVAL,
+		-EINVAL,
+		-EINVAL,
+		-EINVAL,
+		-EINVAL,
+		-EINVAL,
+		-EINVAL,
+		-EINVAL,
+		-EINVAL,
 		-EINVAL,
 	};
 

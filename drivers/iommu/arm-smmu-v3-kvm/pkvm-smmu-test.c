@@ -8,8 +8,9 @@
  * ends by checking that the hypervisor still maps and unmaps normally.
  * The race_* cases make hypercalls from every online CPU for race_ms
  * milliseconds and report how many they made before "ok".
- * Writing to read_smmu_mmio makes the host read the SMMU's registers, which
- * the hypervisor does not allow: the expected outcome is a hypervisor panic.
+ * Writing to read_smmu_mmio makes the hypervisor recycle the host's MMIO
+ * mappings, then the host read the SMMU's registers, which the hypervisor
+ * does not allow: the expected outcome is a hypervisor panic.
  */
 #include <linux/arm-smccc.h>
 #include <linux/debugfs.h>
@@ -560,6 +561,50 @@ static bool map_smmu_mmio(struct seq_file *m, struct page *page)
 		return false;
 	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, smmu_mmio + SZ_64K, SZ_4K, 1, RW), -EPERM,
 		       __LINE__))
+		return false;
+	return true;
+}
+
+static struct hvc recycle_mmio(void)
+{
+	return test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_RECYCLE_MMIO, 0);
+}
+
+/*
+ * When its stage-2 table pages run out, the hypervisor unmaps the host's
+ * MMIO to recycle them: the SMMU's registers stay the hypervisor's.
+ */
+static bool map_smmu_mmio_after_recycle(struct seq_file *m, struct page *page)
+{
+	if (!check_ret(m, recycle_mmio(), 0, __LINE__))
+		return false;
+	return map_smmu_mmio(m, page);
+}
+
+/* Arguments are 64-bit registers: high bits are refused, not dropped. */
+static bool high_bits_refused(struct seq_file *m, struct page *page)
+{
+	u64 hi = BIT_ULL(32);
+
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_alloc_domain, hi | OTHER_DOMAIN), -EINVAL,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_attach_dev, hi, TEST_DOMAIN, UNUSED_SID),
+		       -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_attach_dev, 0, TEST_DOMAIN, hi | UNUSED_SID),
+		       -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_map_pages, hi | TEST_DOMAIN, TEST_IOVA,
+				   page_to_phys(page), SZ_4K, 1, RW), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_map_pages, TEST_DOMAIN, TEST_IOVA,
+				   page_to_phys(page), SZ_4K, 1, hi | RW), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_free_domain, hi | TEST_DOMAIN), -EINVAL,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_next_fault, hi), -EINVAL, __LINE__))
 		return false;
 	return true;
 }
@@ -1192,6 +1237,8 @@ static const struct {
 	CASE(unmap_part_of_block),
 	CASE(map_hyp_memory),
 	CASE(map_smmu_mmio),
+	CASE(map_smmu_mmio_after_recycle),
+	CASE(high_bits_refused),
 	CASE(map_page_donated_to_hyp),
 	CASE(donate_page_twice),
 	CASE(donate_hyp_memory),
@@ -1238,8 +1285,14 @@ DEFINE_SHOW_ATTRIBUTE(test_case);
 static ssize_t read_smmu_mmio_write(struct file *file, const char __user *buf,
 				    size_t count, loff_t *ppos)
 {
-	void __iomem *base = ioremap(smmu_mmio, SZ_4K);
+	void __iomem *base;
+	long ret;
 
+	/* As if the hypervisor had run out of stage-2 table pages first */
+	ret = recycle_mmio().ret;
+	if (ret)
+		return ret;
+	base = ioremap(smmu_mmio, SZ_4K);
 	if (!base)
 		return -ENOMEM;
 	pr_info("pkvm-smmu-test: reading the SMMU's IDR0 from the host\n");

@@ -55,9 +55,11 @@ struct kvm_io_pgtable {
 
 /*
  * What an unmap took out of the tables. The leaves' pages and the removed
- * tables may still be reachable through the walker's TLBs until the caller
- * has invalidated [start, end) and synchronized; only then may it release
- * the leaves' pages and call kvm_io_pgtable_free_tables().
+ * tables may still be reachable through the walker's TLBs and walk caches
+ * until the caller has invalidated [start, end) and synchronized; only then
+ * may it release the leaves' pages and call kvm_io_pgtable_free_tables().
+ * [start, end) covers the unmapped leaves and the whole input range of
+ * each removed table; start == end when nothing was removed.
  */
 struct kvm_io_pgtable_gather {
 	u64 start, end;

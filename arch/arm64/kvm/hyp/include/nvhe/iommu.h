@@ -52,15 +52,19 @@ struct kvm_iommu_ops {
 
 int kvm_iommu_init(const struct kvm_iommu_ops *ops, enum kvm_io_pgtable_fmt fmt,
 		   u32 ias, u32 oas);
-int kvm_iommu_alloc_domain(u32 domain_id);
-int kvm_iommu_free_domain(u32 domain_id);
-int kvm_iommu_attach_dev(u32 iommu_id, u32 domain_id, u32 sid);
-int kvm_iommu_detach_dev(u32 iommu_id, u32 domain_id, u32 sid);
-int kvm_iommu_map_pages(u32 domain_id, u64 iova, u64 paddr, u64 pgsize,
-			u64 pgcount, int prot, size_t *mapped);
-int kvm_iommu_unmap_pages(u32 domain_id, u64 iova, u64 pgsize, u64 pgcount,
+/*
+ * The hypercalls. Arguments are the host's registers, whole: an ID or a
+ * prot with high bits set is refused, never truncated into another one.
+ */
+int kvm_iommu_alloc_domain(u64 domain_id);
+int kvm_iommu_free_domain(u64 domain_id);
+int kvm_iommu_attach_dev(u64 iommu_id, u64 domain_id, u64 sid);
+int kvm_iommu_detach_dev(u64 iommu_id, u64 domain_id, u64 sid);
+int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
+			u64 pgcount, u64 prot, size_t *mapped);
+int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 			  size_t *unmapped);
-phys_addr_t kvm_iommu_iova_to_phys(u32 domain_id, u64 iova);
+phys_addr_t kvm_iommu_iova_to_phys(u64 domain_id, u64 iova);
 
 /*
  * Memory for domains and tables: pages the host donated. Provided by the
@@ -75,5 +79,6 @@ int kvm_iommu_donate_page(u64 pfn);
 long kvm_iommu_reclaim_page(void);
 int kvm_iommu_pages_in_use(void);
 int kvm_iommu_test_fail_alloc(u64 n);
+void kvm_iommu_set_noncoherent(void);
 
 #endif /* __KVM_NVHE_IOMMU_H__ */

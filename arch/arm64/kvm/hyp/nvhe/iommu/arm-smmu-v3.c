@@ -42,7 +42,11 @@ struct hyp_arm_smmu {
 	bool coherent;
 	bool range_inv;
 	bool msi;
+	/* Takes TLBI_EL2_ALL: the SMMU has EL2 translation regimes */
+	bool hyp;
 	u32 sid_bits;
+	/* Width of the VMIDs (stage 2) or ASIDs (stage 1) of its TLB entries */
+	u32 tag_bits;
 	/* Protects everything below: the command queue and the stream table */
 	hyp_spinlock_t lock;
 	u64 *cmdq;
@@ -260,6 +264,14 @@ static struct hyp_arm_smmu *smmu_get(u32 iommu_id, u32 sid)
 	return sid < BIT(smmu->sid_bits) ? smmu : NULL;
 }
 
+/* The context descriptor of a stage-1 domain, or NULL before its first use. */
+static u64 *domain_cd_lookup(struct kvm_hyp_iommu_domain *domain)
+{
+	u64 *page = READ_ONCE(smmu_cds[domain->id / SMMU_CDS_PER_PAGE]);
+
+	return page ? page + (domain->id % SMMU_CDS_PER_PAGE) * CTXDESC_CD_DWORDS : NULL;
+}
+
 /*
  * The context descriptor of a stage-1 domain, in a page of 64 allocated on
  * first use and kept: its address identifies the domain in an STE.
@@ -272,9 +284,7 @@ static u64 *domain_cd(struct kvm_hyp_iommu_domain *domain)
 	if (!*page && !kvm_iommu_reserve_pages(1))
 		*page = kvm_iommu_alloc_page();
 	hyp_spin_unlock(&smmu_cd_lock);
-	if (!*page)
-		return NULL;
-	return *page + (domain->id % SMMU_CDS_PER_PAGE) * CTXDESC_CD_DWORDS;
+	return domain_cd_lookup(domain);
 }
 
 /*
@@ -345,10 +355,8 @@ static bool ste_uses_domain(u64 *ste, struct kvm_hyp_iommu_domain *domain)
 		return false;
 	if (!smmu_stage1)
 		return FIELD_GET(STRTAB_STE_2_S2VMID, ste[2]) == domain_tag(domain);
-	cd = smmu_cds[domain->id / SMMU_CDS_PER_PAGE];
-	return cd && (ste[0] & STRTAB_STE_0_S1CTXPTR_MASK) ==
-		     hyp_virt_to_phys(cd + (domain->id % SMMU_CDS_PER_PAGE) *
-				      CTXDESC_CD_DWORDS);
+	cd = domain_cd_lookup(domain);
+	return cd && (ste[0] & STRTAB_STE_0_S1CTXPTR_MASK) == hyp_virt_to_phys(cd);
 }
 
 /* Invalidate what the SMMU cached of a stream's STE and context descriptor. */
@@ -390,6 +398,9 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		if (!cd)
 			return -ENOMEM;
 	}
+	/* An 8-bit VMID cannot tell domains beyond 254 apart. */
+	if (domain_tag(domain) >= BIT(smmu->tag_bits))
+		return -EINVAL;
 	hyp_spin_lock(&smmu->lock);
 	ste = smmu_alloc_ste(smmu, sid);
 	if (!ste) {
@@ -399,6 +410,15 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 	if (ste[0] & STRTAB_STE_0_V) {
 		ret = -EBUSY;
 		goto unlock;
+	}
+	if (!domain->nr_attached) {
+		/*
+		 * The tag may have served a freed domain, or a stream whose
+		 * attach failed: none of its TLB entries may outlive them.
+		 */
+		ret = smmu_tlbi_domain(smmu, domain_tag(domain)) ?: smmu_cmdq_sync(smmu);
+		if (ret)
+			goto unlock;
 	}
 	if (cd && !domain->nr_attached) {
 		domain_write_cd(domain, cd);
@@ -416,13 +436,16 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 	ret = smmu_cfgi_stream(smmu, sid);
 	if (ret) {
 		/*
-		 * The SMMU may or may not use the new STE. Fail only if the
-		 * stream is known to abort again; otherwise it counts as
-		 * attached, so that the domain cannot be freed under it.
+		 * The SMMU may or may not use the new STE, and the stream may
+		 * have filled the TLB under the domain's tag meanwhile. Fail
+		 * only if the stream is known to abort again with no such
+		 * entry left; otherwise it counts as attached, so that the
+		 * domain cannot be freed under it.
 		 */
 		WRITE_ONCE(ste[0], 0);
 		smmu_sync_to_device(smmu, ste, sizeof(*ste));
-		if (smmu_cfgi_stream(smmu, sid)) {
+		if (smmu_cfgi_stream(smmu, sid) ?:
+		    smmu_tlbi_domain(smmu, domain_tag(domain)) ?: smmu_cmdq_sync(smmu)) {
 			WRITE_ONCE(ste[0], new[0] | STRTAB_STE_0_V);
 			smmu_sync_to_device(smmu, ste, sizeof(*ste));
 			ret = 0;
@@ -437,7 +460,7 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			   u32 sid)
 {
 	struct hyp_arm_smmu *smmu = smmu_get(iommu_id, sid);
-	u64 *ste, old;
+	u64 *ste, *cd, old;
 	int ret;
 
 	if (!smmu)
@@ -462,6 +485,14 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		 */
 		WRITE_ONCE(ste[0], old);
 		smmu_sync_to_device(smmu, ste, sizeof(*ste));
+	} else if (smmu_stage1 && domain->nr_attached == 1) {
+		/*
+		 * The domain's last stream: no STE points at its context
+		 * descriptor any more, which must not outlive its tables.
+		 */
+		cd = domain_cd_lookup(domain);
+		WRITE_ONCE(cd[0], 0);
+		smmu_sync_to_device(smmu, cd, sizeof(*cd));
 	}
 unlock:
 	hyp_spin_unlock(&smmu->lock);
@@ -601,9 +632,11 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 
 	/* Forget any configuration and translation cached before. */
 	ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_ALL), 0) ?:
-	      smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL), 0) ?:
-	      smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_EL2_ALL), 0) ?:
-	      smmu_cmdq_sync(smmu);
+	      smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL), 0);
+	/* An SMMU without EL2 regimes stops at TLBI_EL2_ALL as illegal. */
+	if (!ret && smmu->hyp)
+		ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_EL2_ALL), 0);
+	ret = ret ?: smmu_cmdq_sync(smmu);
 	if (ret)
 		return ret;
 
@@ -651,8 +684,15 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	    FIELD_GET(IDR1_CMDQS, idr1) < SMMU_CMDQ_LOG2 ||
 	    FIELD_GET(IDR1_EVTQS, idr1) < SMMU_EVTQ_LOG2)
 		return -ENODEV;
+	/* Tables and queues must be ours to place, at addresses we give. */
+	if (idr1 & (IDR1_TABLES_PRESET | IDR1_QUEUES_PRESET | IDR1_REL))
+		return -ENODEV;
 	smmu->coherent = idr0 & IDR0_COHACC;
+	if (!smmu->coherent)
+		kvm_iommu_set_noncoherent();
 	smmu->msi = idr0 & IDR0_MSI;
+	smmu->hyp = idr0 & IDR0_HYP;
+	smmu->tag_bits = stage1 || (idr0 & IDR0_VMID16) ? 16 : 8;
 	smmu->range_inv = readl_relaxed(smmu->base + ARM_SMMU_IDR3) & IDR3_RIL;
 	smmu->sid_bits = min_t(u32, FIELD_GET(IDR1_SIDSIZE, idr1), SMMU_MAX_SID_BITS);
 	if (smmu->sid_bits < SMMU_STRTAB_SPLIT)
@@ -728,7 +768,7 @@ int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
  * Return: 1 with @fault filled, 0 when the queue is empty, -EINVAL for an
  * unknown SMMU.
  */
-int kvm_arm_smmu_next_fault(u32 iommu_id, struct kvm_arm_smmu_fault *fault)
+int kvm_arm_smmu_next_fault(u64 iommu_id, struct kvm_arm_smmu_fault *fault)
 {
 	struct hyp_arm_smmu *smmu;
 	u32 prod, idx_mask = BIT(SMMU_EVTQ_LOG2 + 1) - 1;

@@ -222,6 +222,17 @@ static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 	return 0;
 }
 
+/* Grow the IOVA range the caller must invalidate to cover [start, end). */
+static void gather_range(struct kvm_io_pgtable_gather *gather, u64 start, u64 end)
+{
+	bool empty = gather->start == gather->end;
+
+	if (empty || start < gather->start)
+		gather->start = start;
+	if (empty || end > gather->end)
+		gather->end = end;
+}
+
 static bool gather_leaf(struct kvm_io_pgtable_gather *gather, phys_addr_t phys,
 			size_t size)
 {
@@ -247,7 +258,7 @@ static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 {
 	const struct kvm_io_pgtable_mm_ops *mm_ops = pgt->mm_ops;
 	u32 idx, nr = table_entries(pgt, level);
-	u64 size = level_size(level);
+	u64 size = level_size(level), base;
 	int ret;
 
 	for (idx = iopte_index(pgt, w->addr, level); idx < nr && w->addr < w->end; idx++) {
@@ -266,11 +277,18 @@ static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 				return -ENOSPC;
 			iopte_set(pgt, ptep, 0);
 			mm_ops->put_page(table);
+			gather_range(gather, w->addr, w->addr + size);
 			w->addr += size;
 			gather->unmapped += size;
 			continue;
 		}
 
+		/*
+		 * The walker may have cached this entry for any address the
+		 * table covers, not only those unmapped: a table freed is
+		 * invalidated over all of its range.
+		 */
+		base = ALIGN_DOWN(w->addr, size);
 		child = iopte_table(pgt, pte);
 		ret = unmap_walk(pgt, child, level + 1, w, gather);
 		if (mm_ops->page_count(child) == 1 &&
@@ -278,6 +296,7 @@ static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 			iopte_set(pgt, ptep, 0);
 			mm_ops->put_page(table);
 			gather->tables[gather->nr_tables++] = child;
+			gather_range(gather, base, base + size);
 		}
 		if (ret)
 			return ret;
@@ -316,7 +335,12 @@ int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,
 	pgt->start_level = IOPT_LAST_LEVEL + 1 - levels;
 	pgt->mm_ops = mm_ops;
 	pgt->pgd = mm_ops->zalloc_page(mc);
-	return pgt->pgd ? 0 : -ENOMEM;
+	if (!pgt->pgd)
+		return -ENOMEM;
+	/* A recycled page may hold anything where the walker reads it. */
+	if (mm_ops->dcache_clean)
+		mm_ops->dcache_clean(pgt->pgd, SZ_4K);
+	return 0;
 }
 
 static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
@@ -426,19 +450,13 @@ int kvm_io_pgtable_unmap(struct kvm_io_pgtable *pgt, u64 iova, size_t size,
 			 struct kvm_io_pgtable_gather *gather)
 {
 	struct iopt_walk w = { .addr = iova, .end = iova + size };
-	int ret;
 
 	if (!size || !IS_ALIGNED(iova | size, SZ_4K))
 		return -EINVAL;
 	if (size > BIT_ULL(pgt->ias) || iova > BIT_ULL(pgt->ias) - size)
 		return -ERANGE;
 
-	if (!gather->nr_leaves && !gather->nr_tables)
-		gather->start = iova;
-	ret = unmap_walk(pgt, pgt->pgd, pgt->start_level, &w, gather);
-	if (w.addr > iova)
-		gather->end = w.addr;
-	return ret;
+	return unmap_walk(pgt, pgt->pgd, pgt->start_level, &w, gather);
 }
 
 /**

@@ -20,6 +20,7 @@
 #include <linux/bug.h>
 #include <linux/errno.h>
 #include <linux/iommu.h>
+#include <linux/limits.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 
@@ -74,7 +75,7 @@ int kvm_iommu_init(const struct kvm_iommu_ops *ops, enum kvm_io_pgtable_fmt fmt,
 	return 0;
 }
 
-static struct kvm_iommu_domain_slot *domain_slot(u32 domain_id)
+static struct kvm_iommu_domain_slot *domain_slot(u64 domain_id)
 {
 	if (domain_id >= KVM_IOMMU_MAX_DOMAINS)
 		return NULL;
@@ -82,7 +83,7 @@ static struct kvm_iommu_domain_slot *domain_slot(u32 domain_id)
 }
 
 /* Takes a reference on a live domain; NULL when there is none. */
-static struct kvm_hyp_iommu_domain *domain_get(u32 domain_id)
+static struct kvm_hyp_iommu_domain *domain_get(u64 domain_id)
 {
 	struct kvm_iommu_domain_slot *slot = domain_slot(domain_id);
 	int refs;
@@ -103,7 +104,7 @@ static void domain_put(struct kvm_hyp_iommu_domain *domain)
 	WARN_ON(atomic_dec_and_test(&domain_slots[domain->id].refs));
 }
 
-static int domain_lookup_error(u32 domain_id)
+static int domain_lookup_error(u64 domain_id)
 {
 	return domain_slot(domain_id) ? -ENOENT : -EINVAL;
 }
@@ -121,7 +122,7 @@ static bool iommu_registered(void)
  * Return: 0; -EINVAL for an ID out of range; -EEXIST when the ID is in use;
  * -ENOMEM when the memcache needs pages.
  */
-int kvm_iommu_alloc_domain(u32 domain_id)
+int kvm_iommu_alloc_domain(u64 domain_id)
 {
 	struct kvm_iommu_domain_slot *slot = domain_slot(domain_id);
 	struct kvm_hyp_iommu_domain *domain;
@@ -176,7 +177,7 @@ static void unshare_destroyed_leaf(phys_addr_t phys, size_t size)
  * Return: 0; -EINVAL for an ID out of range; -ENOENT when no domain has
  * this ID; -EBUSY while streams are attached or another hypercall uses it.
  */
-int kvm_iommu_free_domain(u32 domain_id)
+int kvm_iommu_free_domain(u64 domain_id)
 {
 	struct kvm_iommu_domain_slot *slot = domain_slot(domain_id);
 	struct kvm_hyp_iommu_domain *domain;
@@ -202,13 +203,15 @@ int kvm_iommu_free_domain(u32 domain_id)
 	return 0;
 }
 
-static int domain_stream_op(u32 iommu_id, u32 domain_id, u32 sid, bool attach)
+static int domain_stream_op(u64 iommu_id, u64 domain_id, u64 sid, bool attach)
 {
 	struct kvm_hyp_iommu_domain *domain;
 	int ret;
 
 	if (!iommu_registered())
 		return -ENODEV;
+	if (iommu_id > U32_MAX || sid > U32_MAX)
+		return -EINVAL;
 	domain = domain_get(domain_id);
 	if (!domain)
 		return domain_lookup_error(domain_id);
@@ -234,7 +237,7 @@ static int domain_stream_op(u32 iommu_id, u32 domain_id, u32 sid, bool attach)
  * not exist; -EBUSY when the stream is attached already; -ENOMEM when the
  * memcache needs pages.
  */
-int kvm_iommu_attach_dev(u32 iommu_id, u32 domain_id, u32 sid)
+int kvm_iommu_attach_dev(u64 iommu_id, u64 domain_id, u64 sid)
 {
 	return domain_stream_op(iommu_id, domain_id, sid, true);
 }
@@ -248,7 +251,7 @@ int kvm_iommu_attach_dev(u32 iommu_id, u32 domain_id, u32 sid)
  * Return: 0; -EINVAL for an out-of-range ID; -ENOENT when the domain does
  * not exist or the stream is not attached to it.
  */
-int kvm_iommu_detach_dev(u32 iommu_id, u32 domain_id, u32 sid)
+int kvm_iommu_detach_dev(u64 iommu_id, u64 domain_id, u64 sid)
 {
 	return domain_stream_op(iommu_id, domain_id, sid, false);
 }
@@ -291,8 +294,8 @@ static int check_range(u64 iova, u64 pgsize, u64 pgcount, u64 *size)
  * page; -EEXIST when part of the range is mapped already; -ENOMEM when the
  * memcache needs pages for the next step.
  */
-int kvm_iommu_map_pages(u32 domain_id, u64 iova, u64 paddr, u64 pgsize,
-			u64 pgcount, int prot, size_t *mapped)
+int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
+			u64 pgcount, u64 prot, size_t *mapped)
 {
 	struct kvm_hyp_iommu_domain *domain;
 	u64 size;
@@ -354,7 +357,7 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
 	unsigned int i;
 	int ret;
 
-	if (!gather->unmapped)
+	if (gather->start == gather->end)
 		return 0;
 	ret = iommu_ops->flush_range(domain, gather->start,
 				     gather->end - gather->start,
@@ -385,7 +388,7 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
  * overflows or exceeds the input size; -ENOENT when the domain does not
  * exist or at a hole; the IOMMU's error when a flush failed.
  */
-int kvm_iommu_unmap_pages(u32 domain_id, u64 iova, u64 pgsize, u64 pgcount,
+int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 			  size_t *unmapped)
 {
 	struct kvm_io_pgtable_gather gather;
@@ -428,7 +431,7 @@ int kvm_iommu_unmap_pages(u32 domain_id, u64 iova, u64 pgsize, u64 pgcount,
  *
  * Return: the physical address, or 0 when unmapped or without a domain.
  */
-phys_addr_t kvm_iommu_iova_to_phys(u32 domain_id, u64 iova)
+phys_addr_t kvm_iommu_iova_to_phys(u64 domain_id, u64 iova)
 {
 	struct kvm_hyp_iommu_domain *domain;
 	phys_addr_t phys;

@@ -8,6 +8,8 @@
 #include <linux/atomic.h>
 #include <linux/string.h>
 
+#include <asm/kvm_mmu.h>
+
 #include <nvhe/mem_protect.h>
 #include <nvhe/memory.h>
 #include <nvhe/iommu.h>
@@ -29,6 +31,20 @@ static DEFINE_HYP_SPINLOCK(iommu_reclaim_lock);
 static atomic_t iommu_pages_in_use;
 /* Test builds: allocations until one fails, 0 for none. */
 static atomic_t iommu_fail_alloc_in;
+/* An IOMMU reads tables from memory, not from the CPU caches. Set before finalize. */
+static bool iommu_noncoherent;
+
+/**
+ * kvm_iommu_set_noncoherent() - Clean table writes to the PoC from now on.
+ *
+ * For an IOMMU whose table walks do not snoop the CPU caches: zeroed
+ * tables and every entry written must reach memory before the IOMMU is
+ * told about them. Called at registration, before any domain exists.
+ */
+void kvm_iommu_set_noncoherent(void)
+{
+	WRITE_ONCE(iommu_noncoherent, true);
+}
 
 /**
  * kvm_iommu_reserve_pages() - Check that this CPU can allocate @nr pages.
@@ -189,6 +205,12 @@ static void iommu_put_page(void *va)
 	hyp_page_ref_dec(hyp_virt_to_page(va));
 }
 
+static void iommu_dcache_clean(void *va, size_t size)
+{
+	if (READ_ONCE(iommu_noncoherent))
+		kvm_flush_dcache_to_poc(va, size);
+}
+
 const struct kvm_io_pgtable_mm_ops kvm_iommu_mm_ops = {
 	.zalloc_page	= iommu_zalloc_page,
 	.free_table	= kvm_iommu_free_page,
@@ -197,4 +219,5 @@ const struct kvm_io_pgtable_mm_ops kvm_iommu_mm_ops = {
 	.page_count	= hyp_page_count,
 	.phys_to_virt	= hyp_phys_to_virt,
 	.virt_to_phys	= hyp_virt_to_phys,
+	.dcache_clean	= iommu_dcache_clean,
 };
