@@ -160,6 +160,7 @@ static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
 static u32 in_domain;
 
 static bool domain_attached_any(u32 domain);
+static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa);
 
 /*
  * Account for the count drop of the pages from @pa on, against the
@@ -184,6 +185,11 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len)
 		n = m->size - m->consumed * SZ_4K;
 		if (n > len)
 			n = len;
+		if (device_reaches(in_domain, m->iova + m->consumed * SZ_4K, pa)) {
+			FAIL("count of %#llx dropped while the IOMMU still reaches it in memory",
+			     (unsigned long long)pa);
+			return 0;
+		}
 		m->consumed += n / SZ_4K;
 		return n;
 	}
@@ -341,6 +347,55 @@ void kvm_iommu_free_page(void *va)
 	pthread_mutex_unlock(&model_lock);
 }
 
+/* ---- What a non-coherent IOMMU sees of the pool ---- */
+
+/*
+ * The IOMMU reads tables from memory, not from the CPU's caches: dev_pool
+ * holds what reached memory, which is only what dcache_clean() cleaned, a
+ * 64-byte line at a time. It starts as stale valid entries (blocks of
+ * host memory), so that walking an uncleaned table fails the test.
+ */
+#define CACHE_LINE	64
+
+static unsigned char *dev_pool;
+
+static void device_init(void)
+{
+	uint64_t *p;
+
+	dev_pool = aligned_alloc(SZ_4K, (size_t)POOL_PAGES * SZ_4K);
+	if (!dev_pool)
+		abort();
+	for (p = (uint64_t *)dev_pool; p < (uint64_t *)(dev_pool + POOL_PAGES * SZ_4K); p++)
+		*p = MEM_BASE | 1;
+}
+
+static void mm_clean(void *va, size_t size)
+{
+	uintptr_t start = (uintptr_t)va & ~(uintptr_t)(CACHE_LINE - 1);
+	uintptr_t end = ((uintptr_t)va + size + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1);
+
+	page_idx((void *)(start & ~(uintptr_t)(SZ_4K - 1)));
+	memcpy(dev_pool + (start - (uintptr_t)pool), (void *)start, end - start);
+}
+
+/* An entry as the IOMMU reads it from memory. */
+static uint64_t device_read(uint64_t *ptep)
+{
+	return *(uint64_t *)(dev_pool + ((unsigned char *)ptep - pool));
+}
+
+/* A table address the IOMMU found in memory, or NULL if it is no table page. */
+static uint64_t *device_table(uint64_t desc)
+{
+	uintptr_t pa = desc & 0x0000fffffffff000ULL;
+
+	if (pa < (uintptr_t)pool || pa >= (uintptr_t)pool + POOL_PAGES * SZ_4K ||
+	    !in_use[(pa - (uintptr_t)pool) / SZ_4K])
+		return NULL;
+	return (uint64_t *)pa;
+}
+
 static void *mm_zalloc(void *mc) { return kvm_iommu_alloc_page(); }
 static void mm_free(void *va) { kvm_iommu_free_page(va); }
 static void mm_get(void *va) { refcount[page_idx(va)]++; }
@@ -357,11 +412,13 @@ const struct kvm_io_pgtable_mm_ops kvm_iommu_mm_ops = {
 	.page_count = mm_count,
 	.phys_to_virt = mm_p2v,
 	.virt_to_phys = mm_v2p,
+	.dcache_clean = mm_clean,
 };
 
 /* ---- Fake IOMMU ---- */
 
 static int attached[NR_IOMMUS][NR_SIDS];	/* domain ID + 1, or 0 */
+static struct kvm_hyp_iommu_domain *attached_dom[NR_IOMMUS][NR_SIDS];
 static bool flush_fails;
 static unsigned long nr_flushes;
 
@@ -384,10 +441,12 @@ static int fake_attach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 	if (iommu >= NR_IOMMUS || sid >= NR_SIDS)
 		return -EINVAL;
 	pthread_mutex_lock(&model_lock);
-	if (attached[iommu][sid])
+	if (attached[iommu][sid]) {
 		ret = -EBUSY;
-	else
+	} else {
 		attached[iommu][sid] = d->id + 1;
+		attached_dom[iommu][sid] = d;
+	}
 	pthread_mutex_unlock(&model_lock);
 	return ret;
 }
@@ -434,6 +493,140 @@ static const struct kvm_iommu_ops fake_ops = {
 	.detach_dev = fake_detach,
 	.flush_range = fake_flush,
 };
+
+/* ---- The IOMMU's own walk of the tables, through memory ---- */
+
+#define NO_TRANSLATION	(~0ULL)
+#define DESC_ADDR	0x0000fffffffff000ULL
+
+/* A domain whose tables a device may walk: one with a stream attached. */
+static struct kvm_hyp_iommu_domain *device_domain(u32 domain)
+{
+	int i, s;
+
+	for (i = 0; i < NR_IOMMUS; i++)
+		for (s = 0; s < NR_SIDS; s++)
+			if (attached[i][s] == (int)domain + 1)
+				return attached_dom[i][s];
+	return NULL;
+}
+
+static int level_shift(int level)
+{
+	return 12 + 9 * (3 - level);
+}
+
+static int level_bits(struct kvm_io_pgtable *pgt, int level)
+{
+	return level == (int)pgt->start_level ? (int)pgt->ias - level_shift(level) : 9;
+}
+
+/*
+ * Decode @iova as the IOMMU would, from what reached memory: the output
+ * address, or NO_TRANSLATION at an invalid entry. A reserved descriptor or
+ * a table entry pointing at anything but a table page fails the test.
+ */
+static uint64_t device_translate(struct kvm_io_pgtable *pgt, uint64_t iova)
+{
+	uint64_t *table = pgt->pgd;
+	int l;
+
+	for (l = pgt->start_level; l <= 3; l++) {
+		int shift = level_shift(l);
+		uint64_t d = device_read(&table[(iova >> shift) &
+						((1ULL << level_bits(pgt, l)) - 1)]);
+
+		if (!(d & 1))
+			return NO_TRANSLATION;
+		if (l == 3 || (d & 3) == 1) {
+			if (l == 0 || (l == 3 && (d & 3) != 3)) {
+				FAIL("reserved descriptor %#llx at level %d",
+				     (unsigned long long)d, l);
+				return NO_TRANSLATION;
+			}
+			return (d & DESC_ADDR & ~((1ULL << shift) - 1)) |
+			       (iova & ((1ULL << shift) - 1));
+		}
+		table = device_table(d);
+		if (!table) {
+			FAIL("the IOMMU walks %#llx as a table", (unsigned long long)d);
+			return NO_TRANSLATION;
+		}
+	}
+	return NO_TRANSLATION;
+}
+
+static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa)
+{
+	struct kvm_hyp_iommu_domain *d = device_domain(domain);
+
+	return d && device_translate(&d->pgt, iova) == pa;
+}
+
+/* A leaf the IOMMU found is one the core reported mapped and not removed. */
+static bool leaf_recorded(u32 domain, uint64_t iova, uint64_t pa, uint64_t size)
+{
+	int i;
+
+	for (i = 0; i < nr_maps; i++)
+		if (maps[i].domain == domain && maps[i].iova == iova && maps[i].phys == pa &&
+		    maps[i].size == size && !maps[i].consumed && !maps[i].flushed &&
+		    !maps[i].stuck)
+			return true;
+	return false;
+}
+
+static bool device_walk(struct kvm_io_pgtable *pgt, u32 domain, uint64_t *table, int l,
+			uint64_t base)
+{
+	int shift = level_shift(l);
+	uint64_t i;
+
+	for (i = 0; i < 1ULL << level_bits(pgt, l); i++) {
+		uint64_t d = device_read(&table[i]), iova = base + (i << shift);
+		uint64_t *next;
+
+		if (!(d & 1))
+			continue;
+		if (l == 3 || (d & 3) == 1) {
+			CHECK(l != 0 && (l != 3 || (d & 3) == 3),
+			      "reserved descriptor %#llx at level %d", (unsigned long long)d, l);
+			CHECK(leaf_recorded(domain, iova, d & DESC_ADDR & ~((1ULL << shift) - 1),
+					    1ULL << shift),
+			      "domain %u: the IOMMU translates %#llx to %#llx, which nothing maps",
+			      domain, (unsigned long long)iova,
+			      (unsigned long long)(d & DESC_ADDR));
+			continue;
+		}
+		next = device_table(d);
+		CHECK(next, "domain %u: the IOMMU walks %#llx as a table", domain,
+		      (unsigned long long)d);
+		if (!device_walk(pgt, domain, next, l + 1, iova))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Every table of every attached domain, as the IOMMU reads it from memory,
+ * holds exactly leaves that the core reported mapped: nothing uncleaned,
+ * stale or recycled is walked.
+ */
+static bool check_device_tables(void)
+{
+	int i, s;
+
+	for (i = 0; i < NR_IOMMUS; i++) {
+		for (s = 0; s < NR_SIDS; s++) {
+			struct kvm_hyp_iommu_domain *d = attached_dom[i][s];
+
+			if (attached[i][s] &&
+			    !device_walk(&d->pgt, d->id, d->pgt.pgd, d->pgt.start_level, 0))
+				return false;
+		}
+	}
+	return true;
+}
 
 /* ---- Checks ---- */
 
@@ -482,6 +675,12 @@ static bool check_state(void)
 		 */
 		if (!m->stuck) {
 			phys_addr_t got = kvm_iommu_iova_to_phys(m->domain, m->iova + m->size - 1);
+			struct kvm_hyp_iommu_domain *d = device_domain(m->domain);
+
+			CHECK(!d || device_translate(&d->pgt, m->iova + m->size - 1) ==
+				    m->phys + m->size - 1,
+			      "domain %u iova %#llx: the IOMMU reads another translation in memory",
+			      m->domain, (unsigned long long)m->iova);
 
 			CHECK(got == m->phys + m->size - 1,
 			      "domain %u iova %#llx -> %#llx, want %#llx", m->domain,
@@ -683,7 +882,7 @@ static bool random_calls(int calls)
 	for (n = 0; n < calls; n++) {
 		snprintf(where, sizeof(where), "call %d", n);
 		random_call(rnd);
-		if (!check_state())
+		if (!check_state() || (n % 256 == 0 && !check_device_tables()))
 			return false;
 	}
 	pages_available = POOL_PAGES - pages_in_use;

@@ -452,6 +452,7 @@ int main(int argc, char **argv)
 	pool = aligned_alloc(SZ_4K, (size_t)POOL_PAGES * SZ_4K);
 	if (!pool)
 		return 1;
+	device_init();
 	printf("TAP version 13\n");
 	tap(kvm_iommu_map_pages(0, 0, MEM_BASE, SZ_4K, 1, RW, &(size_t){0}) == -ENODEV &&
 	    kvm_iommu_alloc_domain(0) == -ENODEV && kvm_iommu_free_domain(0) == -ENODEV &&

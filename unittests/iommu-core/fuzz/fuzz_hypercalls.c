@@ -53,6 +53,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	pool = aligned_alloc(SZ_4K, (size_t)POOL_PAGES * SZ_4K);
 	if (!pool || kvm_iommu_init(&fake_ops, KVM_IO_PGTABLE_S2, IAS, OAS))
 		abort();
+	device_init();
 	set_owners();
 	return 0;
 }
@@ -72,6 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!check_state() || !check_memory())
 			abort();
 	}
+	if (!check_device_tables())
+		abort();
 	if (!teardown() || nr_maps)
 		abort();
 	return 0;
