@@ -449,6 +449,10 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			WRITE_ONCE(ste[0], new[0] | STRTAB_STE_0_V);
 			smmu_sync_to_device(smmu, ste, sizeof(*ste));
 			ret = 0;
+		} else if (cd && !domain->nr_attached) {
+			/* As at the last detach: no STE points at the CD. */
+			WRITE_ONCE(cd[0], 0);
+			smmu_sync_to_device(smmu, cd, sizeof(*cd));
 		}
 	}
 unlock:
