@@ -144,6 +144,7 @@ struct mapping {
 	bool flushed;		/* gone from the tables and flushed */
 	bool stuck;		/* gone from the tables, but its flush failed */
 	uint64_t consumed;	/* pages whose count was dropped, from phys up */
+	unsigned int flushed_by; /* fake SMMUs whose invalidation covered it */
 };
 
 static struct mapping maps[MAX_MAPPINGS];
@@ -161,6 +162,8 @@ static u32 in_domain;
 
 static bool domain_attached_any(u32 domain);
 static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa);
+/* A device-side cache that may still hold a translation to @pa (fake SMMUs) */
+static bool (*device_caches)(uint64_t pa);
 
 /*
  * Account for the count drop of the pages from @pa on, against the
@@ -185,7 +188,8 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len)
 		n = m->size - m->consumed * SZ_4K;
 		if (n > len)
 			n = len;
-		if (device_reaches(in_domain, m->iova + m->consumed * SZ_4K, pa)) {
+		if (device_reaches(in_domain, m->iova + m->consumed * SZ_4K, pa) ||
+		    (device_caches && device_caches(pa))) {
 			FAIL("count of %#llx dropped while the IOMMU still reaches it in memory",
 			     (unsigned long long)pa);
 			return 0;
@@ -219,11 +223,15 @@ static int model_share_dma(u64 phys, u64 size)
 	return 0;
 }
 
+/* Bytes passed to __pkvm_host_share_dma() and __pkvm_host_unshare_dma() */
+static uint64_t accounted_bytes;
+
 int __pkvm_host_share_dma(u64 phys, u64 size)
 {
 	int ret;
 
 	pthread_mutex_lock(&model_lock);
+	accounted_bytes += size;
 	ret = model_share_dma(phys, size);
 	pthread_mutex_unlock(&model_lock);
 	return ret;
@@ -270,6 +278,7 @@ int __pkvm_host_unshare_dma(u64 phys, u64 size)
 	int ret;
 
 	pthread_mutex_lock(&model_lock);
+	accounted_bytes += size;
 	ret = model_unshare_dma(phys, size);
 	pthread_mutex_unlock(&model_lock);
 	return ret;

@@ -10,6 +10,7 @@ typedef struct {
 } hyp_spinlock_t;
 
 #define hyp_spin_lock_init(l)	((l)->locked = false)
+#define DEFINE_HYP_SPINLOCK(x)	hyp_spinlock_t x = { .locked = false }
 
 static inline void hyp_spin_lock(hyp_spinlock_t *l)
 {

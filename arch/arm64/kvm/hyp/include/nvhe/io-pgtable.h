@@ -64,6 +64,8 @@ struct kvm_io_pgtable {
 struct kvm_io_pgtable_gather {
 	u64 start, end;
 	size_t unmapped;
+	/* When not 0: full once another leaf would take unmapped past it */
+	size_t max_bytes;
 	unsigned int nr_leaves;
 	unsigned int nr_tables;
 	struct {

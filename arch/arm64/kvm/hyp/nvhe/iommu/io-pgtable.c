@@ -241,6 +241,10 @@ static bool gather_leaf(struct kvm_io_pgtable_gather *gather, phys_addr_t phys,
 	/* Keep room for the tables this leaf may empty on its way up. */
 	if (gather->nr_tables + IOPT_LAST_LEVEL > KVM_IO_GATHER_TABLES)
 		return false;
+	/* The first leaf is always taken, however large. */
+	if (gather->max_bytes && gather->unmapped &&
+	    gather->unmapped + size > gather->max_bytes)
+		return false;
 	if (n && gather->leaves[n - 1].phys + gather->leaves[n - 1].size == phys) {
 		gather->leaves[n - 1].size += size;
 		return true;
@@ -439,7 +443,8 @@ int kvm_io_pgtable_map(struct kvm_io_pgtable *pgt, u64 iova, phys_addr_t paddr,
  *		the unmapped leaves and the tables left empty.
  *
  * Walks up in IOVA order and stops at the first hole, at a block that
- * is not wholly inside the range, or when @gather is full.
+ * is not wholly inside the range, or when @gather is full: of leaves, of
+ * tables, or of bytes when @gather->max_bytes is set.
  * @gather->unmapped grows by what was unmapped.
  *
  * Return: 0 when the whole range was unmapped; -ENOSPC when @gather is full

@@ -30,8 +30,14 @@
 #define KVM_IOMMU_VALID_PROT	(IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | \
 				 IOMMU_NOEXEC | IOMMU_MMIO | IOMMU_PRIV)
 
-/* Leaves mapped per step: at most a few table pages to reserve each. */
-#define KVM_IOMMU_MAP_CHUNK	512
+/*
+ * The work one map or unmap hypercall does under its domain's lock: this
+ * many bytes of page accounting, or a single leaf when it is larger. A
+ * longer range returns early with the bytes done and the host continues
+ * from there, as the IOMMU core does after a short map or unmap. A map
+ * also reserves memory for this many bytes at a time: a few table pages.
+ */
+#define KVM_IOMMU_CALL_BYTES	SZ_2M
 
 /*
  * A slot's count is 0 while it is free and SLOT_CHANGING while a domain is
@@ -284,9 +290,10 @@ static int check_range(u64 iova, u64 pgsize, u64 pgcount, u64 *size)
  * @mapped:	Set to the bytes mapped from @iova up, also on error: exactly
  *		those stay mapped and accounted.
  *
- * The range is mapped in steps of KVM_IOMMU_MAP_CHUNK leaves, each with a
- * small memory reservation, so that a large range needs few donated pages
- * at a time: after -ENOMEM, the caller donates and continues from @mapped.
+ * One call maps at most KVM_IOMMU_CALL_BYTES, or one leaf of @pgsize when
+ * it is larger, with a memory reservation for that much: a longer range
+ * returns 0 with @mapped short of it, and after -ENOMEM the caller donates
+ * and continues from @mapped.
  *
  * Return: 0; -EINVAL for a bad ID, size, alignment or prot; -ERANGE when
  * the range overflows or exceeds the domain's input or output size; -ENOENT
@@ -298,7 +305,7 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 			u64 pgcount, u64 prot, size_t *mapped)
 {
 	struct kvm_hyp_iommu_domain *domain;
-	u64 size;
+	u64 size, n;
 	int ret;
 
 	*mapped = 0;
@@ -317,30 +324,23 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 	if (!domain)
 		return domain_lookup_error(domain_id);
 
+	n = pgsize < KVM_IOMMU_CALL_BYTES ? KVM_IOMMU_CALL_BYTES / pgsize : 1;
+	if (n > pgcount)
+		n = pgcount;
 	hyp_spin_lock(&domain->lock);
-	while (!ret && *mapped < size) {
-		u64 n = (size - *mapped) / pgsize;
-		u64 chunk_iova = iova + *mapped, chunk_pa = paddr + *mapped;
-		size_t done = 0;
-
-		if (n > KVM_IOMMU_MAP_CHUNK)
-			n = KVM_IOMMU_MAP_CHUNK;
-		ret = kvm_iommu_reserve_pages(kvm_io_pgtable_max_tables(&domain->pgt,
-									chunk_iova,
-									pgsize, n));
-		if (ret)
-			break;
-		ret = __pkvm_host_share_dma(chunk_pa, n * pgsize);
-		if (ret)
-			break;
-		ret = kvm_io_pgtable_map(&domain->pgt, chunk_iova, chunk_pa, pgsize,
-					 n, prot, NULL, &done);
-		/* What was not mapped was never visible to a device. */
-		if (done < n * pgsize)
-			WARN_ON(__pkvm_host_unshare_dma(chunk_pa + done,
-							n * pgsize - done));
-		*mapped += done;
-	}
+	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_max_tables(&domain->pgt, iova,
+								pgsize, n));
+	if (ret)
+		goto unlock;
+	ret = __pkvm_host_share_dma(paddr, n * pgsize);
+	if (ret)
+		goto unlock;
+	ret = kvm_io_pgtable_map(&domain->pgt, iova, paddr, pgsize, n, prot, NULL,
+				 mapped);
+	/* What was not mapped was never visible to a device. */
+	if (*mapped < n * pgsize)
+		WARN_ON(__pkvm_host_unshare_dma(paddr + *mapped, n * pgsize - *mapped));
+unlock:
 	hyp_spin_unlock(&domain->lock);
 	domain_put(domain);
 	return ret;
@@ -381,7 +381,9 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
  *
  * Unmapping stops at the first hole and at a block that is not wholly
  * inside the range. The pages of what was unmapped are released only
- * after the IOMMU flushed their translations.
+ * after the IOMMU flushed their translations. One call unmaps at most
+ * KVM_IOMMU_CALL_BYTES plus one leaf: a longer range returns 0 with
+ * @unmapped short of it, for the caller to continue.
  *
  * Return: 0 when all was unmapped; -EINVAL for a bad ID, size or
  * alignment, or a block straddling the range; -ERANGE when the range
@@ -410,6 +412,7 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 	hyp_spin_lock(&domain->lock);
 	do {
 		memset(&gather, 0, sizeof(gather));
+		gather.max_bytes = KVM_IOMMU_CALL_BYTES - *unmapped;
 		ret = kvm_io_pgtable_unmap(&domain->pgt, iova + *unmapped,
 					   size - *unmapped, &gather);
 		err = flush_gather(domain, &gather);
@@ -418,8 +421,11 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 			break;
 		}
 		*unmapped += gather.unmapped;
-	} while (ret == -ENOSPC);
+	} while (ret == -ENOSPC && *unmapped < KVM_IOMMU_CALL_BYTES);
 	hyp_spin_unlock(&domain->lock);
+	/* The rest of the range is for the host's next call. */
+	if (ret == -ENOSPC)
+		ret = 0;
 	domain_put(domain);
 	return ret;
 }
