@@ -16,10 +16,14 @@ B := build
 TEST_OUT := $(B)/out/test
 TEST_IMAGE := $(TEST_OUT)/arch/arm64/boot/Image
 TEST_INITRD := $(B)/initramfs-test.cpio.gz
-TEST_CONFIG := configs/pkvm-smmu.config configs/pkvm.config configs/test.config
+TEST_CONFIG := configs/pkvm-smmu.config configs/pkvm.config configs/test.config \
+	configs/debug.config
+# The test module in a kernel built as users build it, without debug options
+NODEBUG_CONFIG := configs/pkvm-smmu.config configs/pkvm.config configs/test.config
 PATCHES := $(sort $(wildcard patches/*.patch))
 
-.PHONY: all deps need-deps series series-check kernel run shell check bench fuzz clean
+.PHONY: all deps need-deps series series-check kernel kernel-nodebug run shell check bench \
+	fuzz clean
 
 all: run
 
@@ -43,6 +47,10 @@ $(TEST_OUT)/.built: $(B)/.applied $(TEST_CONFIG) | need-deps
 	@bench/kernel.sh build test $(TEST_CONFIG)
 	@touch $@
 
+$(B)/out/nodebug/.built: $(B)/.applied $(NODEBUG_CONFIG) | need-deps
+	@bench/kernel.sh build nodebug $(NODEBUG_CONFIG)
+	@touch $@
+
 # Benchmark kernels, without the hypervisor debug options: bench-stock has
 # the stock arm-smmu-v3 driver, bench-pkvm the pKVM one.
 $(B)/out/bench-%/.built: $(B)/.applied configs/pkvm-smmu.config configs/%.config | need-deps
@@ -53,6 +61,8 @@ $(TEST_INITRD): $(TEST_OUT)/.built $(wildcard guest/*) bench/initramfs.sh | need
 	@bench/initramfs.sh $(TEST_OUT) $@
 
 kernel: $(TEST_OUT)/.built $(TEST_INITRD)
+
+kernel-nodebug: $(B)/out/nodebug/.built
 
 run: kernel
 	@bench/run.sh $(TEST_IMAGE) $(TEST_INITRD)

@@ -61,6 +61,8 @@ for p in "$top"/patches/*.patch; do
 done
 
 section "kernel build"
+test_config=("$top"/configs/pkvm-smmu.config "$top"/configs/pkvm.config
+	     "$top"/configs/test.config "$top"/configs/debug.config)
 built=0
 if make -s -C "$top" kernel > "$logs/kernel.log" 2>&1; then
 	pass "kernel and initramfs build with the series applied"
@@ -76,14 +78,25 @@ if [ $built = 1 ]; then
 		FAIL*) fail "${line#FAIL }" ;;
 		*) echo "    $line" ;;
 		esac
-	done < <("$top/bench/kernel.sh" build-each test "$top"/configs/pkvm-smmu.config \
-		 "$top"/configs/pkvm.config "$top"/configs/test.config 2>&1)
-	if "$top/bench/kernel.sh" build-w1 "$top"/configs/pkvm-smmu.config \
-		"$top"/configs/pkvm.config "$top"/configs/test.config > "$logs/w1.log" 2>&1; then
+	done < <("$top/bench/kernel.sh" build-each test "${test_config[@]}" 2>&1)
+	if "$top/bench/kernel.sh" build-w1 "${test_config[@]}" > "$logs/w1.log" 2>&1; then
 		pass "no W=1 warnings in the series' hypervisor and driver code"
+		if "$top/bench/kernel.sh" static-checks > "$logs/static.log" 2>&1; then
+			pass "no sparse or kernel-doc warnings in the series' files"
+		else
+			tail -30 "$logs/static.log"
+			fail "sparse and kernel-doc on the series' files (log: $logs/static.log)"
+		fi
 	else
 		tail -30 "$logs/w1.log"
 		fail "W=1 build of the series' code (log: $logs/w1.log)"
+	fi
+	# The SMMU-read boots also run the kernel users build: no debug options.
+	if make -s -C "$top" kernel-nodebug > "$logs/kernel-nodebug.log" 2>&1; then
+		pass "kernel without debug options builds"
+	else
+		tail -30 "$logs/kernel-nodebug.log"
+		fail "kernel without debug options (log: $logs/kernel-nodebug.log)"
 	fi
 fi
 
@@ -110,17 +123,24 @@ for cpu in max cortex-a72; do
 		read -r ok bad < "$logs/results-$tag" || { ok=0; bad=1; }
 		passed=$((passed + ok)) failed=$((failed + bad))
 	done
-	# A boot of its own, expected to die: the host reads the SMMU.
-	log=$logs/smmu-read-$cpu.log
-	rc=0
-	"$top/bench/qemu.sh" -c "$cpu" -m smmu_read -t 300 -l "$log" \
-		-k "$BUILD/out/test/arch/arm64/boot/Image" \
-		-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
-	if "$top/bench/judge.py" hyp-panic "$log" --rc "$rc" --label "$cpu"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-	fi
+	# Boots of their own, expected to die: the host reads the SMMU, in the
+	# test kernel and in one without debug options.
+	for kernel in test nodebug; do
+		log=$logs/smmu-read-$cpu-$kernel.log
+		image=$BUILD/out/$kernel/arch/arm64/boot/Image
+		rc=0
+		if [ ! -f "$image" ]; then
+			fail "SMMU read, -cpu $cpu, $kernel kernel: not run, it did not build"
+			continue
+		fi
+		"$top/bench/qemu.sh" -c "$cpu" -m smmu_read -t 300 -l "$log" -k "$image" \
+			-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
+		if "$top/bench/judge.py" hyp-panic "$log" --rc "$rc" --label "$cpu, $kernel kernel"; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	done
 done
 
 echo

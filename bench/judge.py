@@ -282,7 +282,10 @@ def cmd_hyp_panic(a, lines, v):
     if hyp is None:
         v.problem("no hypervisor panic after the host read the SMMU registers",
                   len(lines) - 1)
-    elif not any("mem_protect.c" in l for l in lines[hyp:hyp + 40]):
+    # Test kernels name the file and line; kernels without the hypervisor's
+    # debug options, the function.
+    elif not any("mem_protect.c" in l or "handle_host_mem_abort" in l
+                 for l in lines[hyp:hyp + 40]):
         v.problem("the hypervisor panicked, but not at the host's stage-2 fault",
                   hyp)
     else:

@@ -6,6 +6,7 @@
 #
 #   bench/kernel.sh apply              reset build/linux to the base, git am patches/
 #   bench/kernel.sh build NAME FRAG... configure build/out/NAME from fragments, build Image
+#   bench/kernel.sh static-checks      sparse and kernel-doc on the series' files
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -108,11 +109,50 @@ build_w1() {
 	echo "kernel: W=1 build of arch/arm64/kvm/hyp/nvhe/ and drivers/iommu/arm-smmu-v3-kvm/ has no warnings"
 }
 
+# The C files and headers the applied series adds or changes, tree paths.
+series_c_files() {
+	git -C "$LINUX" diff --name-only --diff-filter=AM "$BASE_TAG" "$SERIES_BRANCH" -- \
+		'*.c' '*.h' | grep -v '^tools/testing/selftests/'
+}
+
+# sparse over the directories the series adds code to (in the W=1 output
+# directory, which the W=1 build configured), and kernel-doc -Wall on
+# the series' files. Fails on any warning of either in a file the series
+# adds or changes.
+static_checks() {
+	local out=$BUILD/out/w1 log=$BUILD/out/sparse.log files f bad=0
+	command -v sparse >/dev/null || die "sparse is not installed; run 'make deps'"
+	[ -f "$out/.config" ] || die "no W=1 build to run sparse in; run 'bench/kernel.sh build-w1' first"
+	files=$(series_c_files)
+	# C=1 checks what it compiles: the hypervisor's objects have rules of
+	# their own that C=2 does not force, so rebuild both directories.
+	find "$out/arch/arm64/kvm/hyp/nvhe" "$out/drivers/iommu/arm-smmu-v3-kvm" \
+		-name '*.o' -delete
+	make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" W=1 C=1 \
+		arch/arm64/kvm/hyp/nvhe/ drivers/iommu/arm-smmu-v3-kvm/ > "$log" 2>&1 ||
+		{ tail -20 "$log"; die "the sparse build failed (log: $log)"; }
+	for f in $files; do
+		if grep -E "(^|/)$f:[0-9]+:[0-9]+: (warning|error):" "$log"; then
+			bad=1
+		fi
+	done
+	[ $bad = 0 ] || die "sparse warnings in the series' code (log: $log)"
+	echo "kernel: sparse: no warnings in the $(echo "$files" | wc -w) C files and headers of the series"
+	for f in $files; do
+		if (cd "$LINUX" && scripts/kernel-doc -none -Wall "$f" 2>&1) | grep .; then
+			bad=1
+		fi
+	done
+	[ $bad = 0 ] || die "kernel-doc warnings in the series' files"
+	echo "kernel: kernel-doc -Wall: no warnings in the series' files"
+}
+
 need_deps
 case "${1:-}" in
 apply) apply_series ;;
 build) shift; build "$@" ;;
 build-each) shift; build_each "$@" ;;
 build-w1) shift; build_w1 "$@" ;;
-*) die "usage: $0 apply | build NAME FRAGMENT... | build-each NAME FRAGMENT... | build-w1 FRAGMENT..." ;;
+static-checks) static_checks ;;
+*) die "usage: $0 apply | build NAME FRAGMENT... | build-each NAME FRAGMENT... | build-w1 FRAGMENT... | static-checks" ;;
 esac

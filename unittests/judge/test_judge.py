@@ -153,6 +153,19 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("mem_protect.c", out)
 
+    def test_smmu_read_ends_in_hyp_panic_without_debug(self):
+        # Without CONFIG_NVHE_EL2_DEBUG the BUG names the function only.
+        rc, out, _ = self.judge(fixture("smmu-read-max-nodebug-hyp-panic.log"),
+                                mode="hyp-panic", expect=None)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("handle_host_mem_abort", out)
+
+    def test_smmu_read_panic_elsewhere_fails(self):
+        text = fixture("smmu-read-max-nodebug-hyp-panic.log")
+        text = text.replace("__kvm_nvhe_handle_host_mem_abort", "__kvm_nvhe_handle_trap")
+        self.assertFails(text, "not at the host's stage-2 fault",
+                         mode="hyp-panic", expect=None)
+
     def test_smmu_read_without_panic_fails(self):
         text = fixture("smmu-read-max-hyp-panic.log")
         text = text[:text.index("nVHE hyp BUG")] + (
