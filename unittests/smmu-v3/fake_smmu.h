@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fake SMMUv3s for the hypervisor's SMMUv3 driver, as hardware is and QEMU
+ * is not: several of them, each with its own ID registers (8-bit VMIDs,
+ * no EL2 regime, preset tables, no coherent access), registers behind MMIO
+ * accessors, a command queue executed when PROD is written, a
+ * configuration cache and a TLB filled by the device's DMA and emptied only
+ * by invalidation commands. A non-coherent fake reads the stream table,
+ * context descriptors, command queue and I/O page tables from what cache
+ * cleans wrote to memory, never from the CPU's view.
+ *
+ * The fake decodes everything it reads itself; it uses only the register
+ * and field layout of the kernel's arm-smmu-v3.h.
+ */
+#ifndef FAKE_SMMU_H
+#define FAKE_SMMU_H
+
+#include <asm/kvm_mmu.h>
+#include <nvhe/mm.h>
+#include "arm-smmu-v3.h"
+
+#include "../iommu-core/harness.h"
+
+#define NR_FAKE_SMMUS		8
+#define FAKE_MMIO_SIZE		SZ_128K
+#define FAKE_TLB_ENTRIES	512
+#define FAKE_MAX_SIDS		64
+/* Host memory the tests give the driver for queues and level-1 tables */
+#define HOST_MEM_PAGES		64
+
+struct fake_tlb_entry {
+	bool valid;
+	bool stage1;
+	u16 tag;
+	u64 iova, pa, size;
+};
+
+struct fake_smmu {
+	u64 mmio;			/* physical address registered */
+	unsigned char *regs;		/* its private mapping at EL2 */
+	u32 idr[6];
+	u32 cr0, cr1, cr2, gbpa, irq_ctrl, gerror, gerrorn;
+	u64 strtab_base, cmdq_base, evtq_base;
+	u32 strtab_cfg, cmdq_prod, cmdq_cons, evtq_prod, evtq_cons;
+	unsigned long nr_cmds, nr_mmio, nr_tlbi_el2;
+	/* Fail the command after the next CFGI_STE of this stream + 1 */
+	u32 fail_after_cfgi;
+	bool fail_next;
+	/* The device on this stream + 1 DMAs to touch_iova at each CFGI_STE */
+	u32 touch_sid;
+	u64 touch_iova;
+	bool ste_cached[FAKE_MAX_SIDS];
+	u64 ste_cache[FAKE_MAX_SIDS][STRTAB_STE_DWORDS];
+	u64 cd_cache[FAKE_MAX_SIDS][CTXDESC_CD_DWORDS];
+	struct fake_tlb_entry tlb[FAKE_TLB_ENTRIES];
+};
+
+static struct fake_smmu fakes[NR_FAKE_SMMUS];
+static int nr_fakes;
+static bool noncoherent_set;
+
+/* Host pages donated for queues and tables, and what of them reached memory */
+static unsigned char *host_mem, *host_mem_dev;
+static int host_mem_next;
+
+#define FAKE_NO_DMA	(~0ULL)
+
+static bool fake_coherent(struct fake_smmu *s)
+{
+	return s->idr[0] & IDR0_COHACC;
+}
+
+/* ---- Memory as the fakes read it ---- */
+
+void kvm_flush_dcache_to_poc(void *va, size_t size)
+{
+	uintptr_t start = (uintptr_t)va & ~(uintptr_t)(CACHE_LINE - 1);
+	uintptr_t end = ((uintptr_t)va + size + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1);
+
+	if (start >= (uintptr_t)host_mem &&
+	    end <= (uintptr_t)host_mem + HOST_MEM_PAGES * SZ_4K) {
+		memcpy(host_mem_dev + (start - (uintptr_t)host_mem), (void *)start, end - start);
+		return;
+	}
+	mm_clean(va, size);
+}
+
+void kvm_iommu_set_noncoherent(void)
+{
+	noncoherent_set = true;
+}
+
+/* A doubleword at @pa, as @s reads it: from memory unless it snoops caches. */
+static u64 fake_read64(struct fake_smmu *s, u64 pa)
+{
+	uintptr_t p = pa;
+
+	if (fake_coherent(s))
+		return *(u64 *)p;
+	if (p >= (uintptr_t)host_mem && p < (uintptr_t)host_mem + HOST_MEM_PAGES * SZ_4K)
+		return *(u64 *)(host_mem_dev + (p - (uintptr_t)host_mem));
+	if (p >= (uintptr_t)pool && p < (uintptr_t)pool + POOL_PAGES * SZ_4K)
+		return *(u64 *)(dev_pool + (p - (uintptr_t)pool));
+	fprintf(stderr, "fake SMMU reads %#llx, which is no memory it was given\n",
+		(unsigned long long)pa);
+	abort();
+}
+
+static void fake_read(struct fake_smmu *s, u64 pa, u64 *buf, int dwords)
+{
+	int i;
+
+	for (i = 0; i < dwords; i++)
+		buf[i] = fake_read64(s, pa + 8 * i);
+}
+
+/* Host memory for kvm_arm_smmu_register(): a pfn of zeroed pages. */
+static u64 host_pages(int n)
+{
+	unsigned char *p = host_mem + host_mem_next * SZ_4K;
+
+	if (host_mem_next + n > HOST_MEM_PAGES)
+		abort();
+	host_mem_next += n;
+	memset(p, 0, n * SZ_4K);
+	return (uintptr_t)p >> PAGE_SHIFT;
+}
+
+/* ---- Translation ---- */
+
+/* The STE of @sid and, for stage 1, its CD; false when the stream aborts. */
+static bool fake_config(struct fake_smmu *s, u32 sid, u64 *ste, u64 *cd)
+{
+	u32 split = FIELD_GET(STRTAB_BASE_CFG_SPLIT, s->strtab_cfg);
+	u64 l1, base = s->strtab_base & STRTAB_BASE_ADDR_MASK;
+
+	if (!(s->cr0 & CR0_SMMUEN) || sid >= FAKE_MAX_SIDS)
+		return false;
+	if (!s->ste_cached[sid]) {
+		l1 = fake_read64(s, base + 8 * (sid >> split));
+		if (!FIELD_GET(STRTAB_L1_DESC_SPAN, l1))
+			return false;
+		fake_read(s, (l1 & STRTAB_L1_DESC_L2PTR_MASK) +
+			  (sid & (BIT(split) - 1)) * STRTAB_STE_DWORDS * 8,
+			  s->ste_cache[sid], STRTAB_STE_DWORDS);
+		memset(s->cd_cache[sid], 0, sizeof(s->cd_cache[sid]));
+		if (FIELD_GET(STRTAB_STE_0_CFG, s->ste_cache[sid][0]) == STRTAB_STE_0_CFG_S1_TRANS)
+			fake_read(s, s->ste_cache[sid][0] & STRTAB_STE_0_S1CTXPTR_MASK,
+				  s->cd_cache[sid], CTXDESC_CD_DWORDS);
+		s->ste_cached[sid] = true;
+	}
+	memcpy(ste, s->ste_cache[sid], sizeof(s->ste_cache[sid]));
+	memcpy(cd, s->cd_cache[sid], sizeof(s->cd_cache[sid]));
+	return ste[0] & STRTAB_STE_0_V;
+}
+
+/* Walk VMSAv8-64 tables with a 4KiB granule from @ttb; fills @size. */
+static u64 fake_walk(struct fake_smmu *s, u64 ttb, u32 ias, u64 iova, u64 *size)
+{
+	u32 levels = (ias - 12 + 8) / 9, level = 4 - levels;
+	u64 table = ttb;
+
+	if (iova >= BIT_ULL(ias))
+		return FAKE_NO_DMA;
+	for (;; level++) {
+		u32 shift = 12 + 9 * (3 - level);
+		u64 idx = (iova >> shift) & (level == 4 - levels ? BIT_ULL(ias - shift) - 1 : 511);
+		u64 d = fake_read64(s, table + 8 * idx);
+
+		if (!(d & 1))
+			return FAKE_NO_DMA;
+		if (level == 3 || !(d & 2)) {
+			if (level == 0 || (level == 3 && !(d & 2))) {
+				FAIL("fake SMMU: reserved descriptor %#llx at level %u",
+				     (unsigned long long)d, level);
+				return FAKE_NO_DMA;
+			}
+			*size = BIT_ULL(shift);
+			return (d & GENMASK_ULL(47, shift)) | (iova & (BIT_ULL(shift) - 1));
+		}
+		table = d & GENMASK_ULL(47, 12);
+	}
+}
+
+/*
+ * A DMA of the device on stream @sid to @iova: the output address, or
+ * FAKE_NO_DMA when it faults. Translations are cached in the TLB.
+ */
+static u64 fake_dma(struct fake_smmu *s, u32 sid, u64 iova)
+{
+	u64 ste[STRTAB_STE_DWORDS], cd[CTXDESC_CD_DWORDS], ttb, pa, size = 0;
+	bool stage1;
+	u32 ias;
+	u16 tag;
+	int i, free_slot = -1;
+
+	if (!fake_config(s, sid, ste, cd))
+		return FAKE_NO_DMA;
+	stage1 = FIELD_GET(STRTAB_STE_0_CFG, ste[0]) == STRTAB_STE_0_CFG_S1_TRANS;
+	if (stage1) {
+		if (!(cd[0] & CTXDESC_CD_0_V))
+			return FAKE_NO_DMA;
+		tag = FIELD_GET(CTXDESC_CD_0_ASID, cd[0]);
+		ttb = cd[1] & CTXDESC_CD_1_TTB0_MASK;
+		ias = 64 - FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, cd[0]);
+	} else if (FIELD_GET(STRTAB_STE_0_CFG, ste[0]) == STRTAB_STE_0_CFG_S2_TRANS) {
+		tag = FIELD_GET(STRTAB_STE_2_S2VMID, ste[2]);
+		/* Without 16-bit VMIDs, the SMMU ignores the upper byte. */
+		if (!(s->idr[0] & IDR0_VMID16))
+			tag &= 0xff;
+		ttb = ste[3] & STRTAB_STE_3_S2TTB_MASK;
+		ias = 64 - FIELD_GET(STRTAB_STE_2_VTCR_S2T0SZ,
+				     FIELD_GET(STRTAB_STE_2_VTCR, ste[2]));
+	} else {
+		return FAKE_NO_DMA;
+	}
+	for (i = 0; i < FAKE_TLB_ENTRIES; i++) {
+		struct fake_tlb_entry *e = &s->tlb[i];
+
+		if (!e->valid) {
+			free_slot = i;
+			continue;
+		}
+		if (e->stage1 == stage1 && e->tag == tag && iova - e->iova < e->size)
+			return e->pa + (iova - e->iova);
+	}
+	pa = fake_walk(s, ttb, ias, iova, &size);
+	if (pa == FAKE_NO_DMA)
+		return pa;
+	if (free_slot < 0)
+		abort();
+	s->tlb[free_slot] = (struct fake_tlb_entry) {
+		.valid = true, .stage1 = stage1, .tag = tag,
+		.iova = iova & ~(size - 1), .pa = pa & ~(size - 1), .size = size,
+	};
+	return pa;
+}
+
+/* Whether any fake SMMU's TLB still translates to @pa. */
+static bool fake_tlb_reaches(uint64_t pa)
+{
+	int i, j;
+
+	for (i = 0; i < nr_fakes; i++)
+		for (j = 0; j < FAKE_TLB_ENTRIES; j++)
+			if (fakes[i].tlb[j].valid && pa - fakes[i].tlb[j].pa < fakes[i].tlb[j].size)
+				return true;
+	return false;
+}
+
+static bool fake_tag_cached(struct fake_smmu *s, u16 tag)
+{
+	int j;
+
+	for (j = 0; j < FAKE_TLB_ENTRIES; j++)
+		if (s->tlb[j].valid && s->tlb[j].tag == tag)
+			return true;
+	return false;
+}
+
+/* ---- Commands ---- */
+
+/*
+ * Where the fake reaches @iova under @tag through the stream table in
+ * memory, or FAKE_NO_DMA when no stream of that tag translates it.
+ */
+static u64 fake_tag_translates(struct fake_smmu *s, bool stage1, u16 tag, u64 iova)
+{
+	static u64 ste_cache[FAKE_MAX_SIDS][STRTAB_STE_DWORDS];
+	static u64 cd_cache[FAKE_MAX_SIDS][CTXDESC_CD_DWORDS];
+	u64 ste[STRTAB_STE_DWORDS], cd[CTXDESC_CD_DWORDS], size, pa;
+	bool cached[FAKE_MAX_SIDS];
+	u32 sid;
+
+	memcpy(cached, s->ste_cached, sizeof(cached));
+	memcpy(ste_cache, s->ste_cache, sizeof(ste_cache));
+	memcpy(cd_cache, s->cd_cache, sizeof(cd_cache));
+	memset(s->ste_cached, 0, sizeof(s->ste_cached));
+	for (sid = 0, pa = FAKE_NO_DMA; sid < FAKE_MAX_SIDS && pa == FAKE_NO_DMA; sid++) {
+		if (!fake_config(s, sid, ste, cd))
+			continue;
+		if (stage1 && FIELD_GET(STRTAB_STE_0_CFG, ste[0]) == STRTAB_STE_0_CFG_S1_TRANS &&
+		    (cd[0] & CTXDESC_CD_0_V) && FIELD_GET(CTXDESC_CD_0_ASID, cd[0]) == tag)
+			pa = fake_walk(s, cd[1] & CTXDESC_CD_1_TTB0_MASK,
+				       64 - FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, cd[0]), iova, &size);
+		else if (!stage1 &&
+			 FIELD_GET(STRTAB_STE_0_CFG, ste[0]) == STRTAB_STE_0_CFG_S2_TRANS &&
+			 FIELD_GET(STRTAB_STE_2_S2VMID, ste[2]) == tag)
+			pa = fake_walk(s, ste[3] & STRTAB_STE_3_S2TTB_MASK,
+				       64 - FIELD_GET(STRTAB_STE_2_VTCR_S2T0SZ,
+						      FIELD_GET(STRTAB_STE_2_VTCR, ste[2])),
+				       iova, &size);
+	}
+	/* The walk above must not change what the SMMU has cached. */
+	memcpy(s->ste_cached, cached, sizeof(cached));
+	memcpy(s->ste_cache, ste_cache, sizeof(ste_cache));
+	memcpy(s->cd_cache, cd_cache, sizeof(cd_cache));
+	return pa;
+}
+
+/*
+ * An invalidation of @s reached [iova, iova + size) of @tag: the mappings of
+ * that domain gone from its tables are flushed once every fake covered them.
+ */
+static void fake_invalidate(struct fake_smmu *s, bool stage1, bool all, u16 tag, u64 iova,
+			    u64 size)
+{
+	unsigned int all_fakes = BIT(nr_fakes) - 1, bit = BIT(s - fakes);
+	int i;
+
+	for (i = 0; i < FAKE_TLB_ENTRIES; i++) {
+		struct fake_tlb_entry *e = &s->tlb[i];
+
+		if (e->valid && (all || (e->stage1 == stage1 && e->tag == tag &&
+					 e->iova < iova + size && iova < e->iova + e->size)))
+			e->valid = false;
+	}
+	for (i = 0; i < nr_maps; i++) {
+		struct mapping *m = &maps[i];
+
+		if (!all && (m->domain + 1 != tag || m->iova < iova ||
+			     m->iova + m->size > iova + size))
+			continue;
+		if (fake_tag_translates(s, stage1, m->domain + 1, m->iova) == m->phys)
+			continue;
+		m->flushed_by |= bit;
+		if (m->flushed_by == all_fakes && !m->stuck)
+			m->flushed = true;
+	}
+}
+
+/* Size of a TLBI by address: a range, or the leaf holding the address. */
+static u64 tlbi_size(u64 *cmd)
+{
+	if (!FIELD_GET(CMDQ_TLBI_1_TG, cmd[1]))
+		return SZ_4K;
+	return (FIELD_GET(CMDQ_TLBI_0_NUM, cmd[0]) + 1) <<
+	       (FIELD_GET(CMDQ_TLBI_0_SCALE, cmd[0]) + 12);
+}
+
+/* Run one command; false when it is illegal. */
+static bool fake_cmd(struct fake_smmu *s, u64 *cmd)
+{
+	u32 sid = FIELD_GET(CMDQ_CFGI_0_SID, cmd[0]);
+	bool s1 = false;
+
+	switch (FIELD_GET(CMDQ_0_OP, cmd[0])) {
+	case CMDQ_OP_CFGI_STE:
+	case CMDQ_OP_CFGI_CD:
+		if (sid < FAKE_MAX_SIDS)
+			s->ste_cached[sid] = false;
+		if (s->touch_sid == sid + 1)
+			fake_dma(s, sid, s->touch_iova);
+		if (s->fail_after_cfgi == sid + 1) {
+			s->fail_after_cfgi = 0;
+			s->fail_next = true;
+		}
+		return true;
+	case CMDQ_OP_CFGI_ALL:
+		memset(s->ste_cached, 0, sizeof(s->ste_cached));
+		return true;
+	case CMDQ_OP_TLBI_NH_ASID:
+		fake_invalidate(s, true, false, FIELD_GET(CMDQ_TLBI_0_ASID, cmd[0]), 0, ~0ULL);
+		return true;
+	case CMDQ_OP_TLBI_NH_VA:
+		s1 = true;
+		fallthrough;
+	case CMDQ_OP_TLBI_S2_IPA:
+		fake_invalidate(s, s1, false,
+				s1 ? FIELD_GET(CMDQ_TLBI_0_ASID, cmd[0]) :
+				     FIELD_GET(CMDQ_TLBI_0_VMID, cmd[0]),
+				cmd[1] & (s1 ? CMDQ_TLBI_1_VA_MASK : CMDQ_TLBI_1_IPA_MASK),
+				tlbi_size(cmd));
+		return true;
+	case CMDQ_OP_TLBI_S12_VMALL:
+		fake_invalidate(s, false, false, FIELD_GET(CMDQ_TLBI_0_VMID, cmd[0]), 0, ~0ULL);
+		return true;
+	case CMDQ_OP_TLBI_NSNH_ALL:
+		fake_invalidate(s, false, true, 0, 0, 0);
+		return true;
+	case CMDQ_OP_TLBI_EL2_ALL:
+		s->nr_tlbi_el2++;
+		return s->idr[0] & IDR0_HYP;
+	case CMDQ_OP_CMD_SYNC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static u32 fake_cmdq_mask(struct fake_smmu *s)
+{
+	return BIT(FIELD_GET(Q_BASE_LOG2SIZE, s->cmdq_base) + 1) - 1;
+}
+
+/* PROD was written: consume commands until PROD or an illegal one. */
+static void fake_cmdq_run(struct fake_smmu *s)
+{
+	u32 mask = fake_cmdq_mask(s), size = (mask + 1) / 2;
+	u64 cmd[CMDQ_ENT_DWORDS];
+
+	if (!(s->cr0 & CR0_CMDQEN) || ((s->gerror ^ s->gerrorn) & GERROR_CMDQ_ERR))
+		return;
+	s->cmdq_cons &= mask;
+	while (s->cmdq_cons != (s->cmdq_prod & mask)) {
+		fake_read(s, (s->cmdq_base & Q_BASE_ADDR_MASK) +
+			  (s->cmdq_cons & (size - 1)) * CMDQ_ENT_DWORDS * 8, cmd,
+			  CMDQ_ENT_DWORDS);
+		s->nr_cmds++;
+		if (s->fail_next || !fake_cmd(s, cmd)) {
+			s->fail_next = false;
+			s->gerror ^= GERROR_CMDQ_ERR;
+			s->cmdq_cons |= FIELD_PREP(CMDQ_CONS_ERR, CMDQ_ERR_CERROR_ILL_IDX);
+			return;
+		}
+		s->cmdq_cons = (s->cmdq_cons + 1) & mask;
+	}
+}
+
+/* ---- Registers ---- */
+
+static struct fake_smmu *fake_at(const volatile void *addr, u32 *off)
+{
+	int i;
+
+	for (i = 0; i < nr_fakes; i++) {
+		uintptr_t o = (uintptr_t)addr - (uintptr_t)fakes[i].regs;
+
+		if (fakes[i].regs && o < FAKE_MMIO_SIZE) {
+			*off = o;
+			fakes[i].nr_mmio++;
+			return &fakes[i];
+		}
+	}
+	fprintf(stderr, "MMIO access to %p, which is no fake SMMU\n", addr);
+	abort();
+}
+
+u32 readl_relaxed(const volatile void __iomem *addr)
+{
+	u32 off;
+	struct fake_smmu *s = fake_at(addr, &off);
+
+	switch (off) {
+	case ARM_SMMU_IDR0: return s->idr[0];
+	case ARM_SMMU_IDR1: return s->idr[1];
+	case ARM_SMMU_IDR3: return s->idr[3];
+	case ARM_SMMU_IDR5: return s->idr[5];
+	case ARM_SMMU_CR0ACK: return s->cr0;
+	case ARM_SMMU_GBPA: return s->gbpa;
+	case ARM_SMMU_IRQ_CTRLACK: return s->irq_ctrl;
+	case ARM_SMMU_GERROR: return s->gerror;
+	case ARM_SMMU_GERRORN: return s->gerrorn;
+	case ARM_SMMU_CMDQ_PROD: return s->cmdq_prod;
+	case ARM_SMMU_CMDQ_CONS: return s->cmdq_cons;
+	case SZ_64K + ARM_SMMU_EVTQ_PROD: return s->evtq_prod;
+	case SZ_64K + ARM_SMMU_EVTQ_CONS: return s->evtq_cons;
+	default: return 0;
+	}
+}
+
+void writel_relaxed(u32 val, volatile void __iomem *addr)
+{
+	u32 off;
+	struct fake_smmu *s = fake_at(addr, &off);
+
+	switch (off) {
+	case ARM_SMMU_CR0:
+		if ((val & CR0_SMMUEN) && !(s->cr0 & CR0_SMMUEN))
+			memset(s->ste_cached, 0, sizeof(s->ste_cached));
+		s->cr0 = val;
+		break;
+	case ARM_SMMU_CR1: s->cr1 = val; break;
+	case ARM_SMMU_CR2: s->cr2 = val; break;
+	case ARM_SMMU_GBPA: s->gbpa = val & ~GBPA_UPDATE; break;
+	case ARM_SMMU_IRQ_CTRL: s->irq_ctrl = val; break;
+	case ARM_SMMU_GERRORN: s->gerrorn = val; break;
+	case ARM_SMMU_STRTAB_BASE_CFG: s->strtab_cfg = val; break;
+	case ARM_SMMU_CMDQ_PROD:
+		s->cmdq_prod = val;
+		fake_cmdq_run(s);
+		break;
+	case ARM_SMMU_CMDQ_CONS:
+		if (!(s->cr0 & CR0_CMDQEN))
+			s->cmdq_cons = val;
+		break;
+	case SZ_64K + ARM_SMMU_EVTQ_PROD: s->evtq_prod = val; break;
+	case SZ_64K + ARM_SMMU_EVTQ_CONS: s->evtq_cons = val; break;
+	default: break;
+	}
+}
+
+void writeq_relaxed(u64 val, volatile void __iomem *addr)
+{
+	u32 off;
+	struct fake_smmu *s = fake_at(addr, &off);
+
+	switch (off) {
+	case ARM_SMMU_STRTAB_BASE: s->strtab_base = val; break;
+	case ARM_SMMU_CMDQ_BASE: s->cmdq_base = val; break;
+	case ARM_SMMU_EVTQ_BASE: s->evtq_base = val; break;
+	default: break;
+	}
+}
+
+/* ---- What registration takes from the host ---- */
+
+int __pkvm_host_donate_hyp_mmio(u64 phys, u64 size)
+{
+	return 0;
+}
+
+int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
+{
+	return 0;
+}
+
+int __pkvm_create_private_mapping(phys_addr_t phys, size_t size, unsigned long prot,
+				  unsigned long *haddr)
+{
+	int i;
+
+	for (i = 0; i < nr_fakes; i++) {
+		if (fakes[i].mmio == phys && size <= FAKE_MMIO_SIZE) {
+			*haddr = (uintptr_t)fakes[i].regs;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * A fake SMMU like QEMU's (both stages, 16-bit VMIDs and ASIDs, EL2, range
+ * invalidation, coherent, 16-bit stream IDs) at MMIO @mmio; the caller
+ * changes the ID registers for the variant it tests.
+ */
+static struct fake_smmu *fake_new(u64 mmio)
+{
+	struct fake_smmu *s = &fakes[nr_fakes++];
+
+	memset(s, 0, sizeof(*s));
+	s->mmio = mmio;
+	s->regs = calloc(1, FAKE_MMIO_SIZE);
+	if (!s->regs)
+		abort();
+	s->idr[0] = FIELD_PREP(IDR0_ST_LVL, IDR0_ST_LVL_2LVL) | IDR0_S1P | IDR0_S2P |
+		    IDR0_ASID16 | IDR0_VMID16 | IDR0_HYP | IDR0_COHACC |
+		    FIELD_PREP(IDR0_TTF, IDR0_TTF_AARCH64);
+	s->idr[1] = FIELD_PREP(IDR1_SIDSIZE, 16) | FIELD_PREP(IDR1_CMDQS, 19) |
+		    FIELD_PREP(IDR1_EVTQS, 19);
+	s->idr[3] = IDR3_RIL;
+	s->idr[5] = FIELD_PREP(IDR5_OAS, IDR5_OAS_44_BIT) | IDR5_GRAN4K;
+	return s;
+}
+
+/* Register @s with the driver, with the memory the host driver would give. */
+static int fake_register(struct fake_smmu *s)
+{
+	/* Two queue pages and the level-1 table of 16-bit stream IDs: 8KiB */
+	return kvm_arm_smmu_register(s->mmio, SZ_128K, host_pages(4), 4);
+}
+
+static void fake_init(void)
+{
+	host_mem = aligned_alloc(SZ_4K, HOST_MEM_PAGES * SZ_4K);
+	host_mem_dev = aligned_alloc(SZ_4K, HOST_MEM_PAGES * SZ_4K);
+	if (!host_mem || !host_mem_dev)
+		abort();
+	memset(host_mem_dev, 0xff, HOST_MEM_PAGES * SZ_4K);
+	device_caches = fake_tlb_reaches;
+}
+
+#endif /* FAKE_SMMU_H */

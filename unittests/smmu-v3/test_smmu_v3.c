@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace test of the hypervisor's SMMUv3 driver on fake SMMUs that are
+ * as unkind as hardware: feature refusals at registration, 8-bit VMIDs,
+ * no EL2 regime, several SMMUs behind one domain, a failed attach while
+ * the device does DMA, and a non-coherent SMMU. The driver keeps global
+ * state for life, so each case runs in a process of its own. Prints TAP.
+ */
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nvhe/arm-smmu-v3.h>
+#include "fake_smmu.h"
+
+#define RW		(IOMMU_READ | IOMMU_WRITE)
+#define FAKE_MMIO(n)	(0x09050000ULL + (n) * 0x100000ULL)
+#define IOVA		0x10000000ULL
+
+/* Registration refuses what the driver cannot take safely. */
+static bool registration_refusals(void)
+{
+	static const struct { int idr; u32 bit; const char *what; } refused[] = {
+		{ 1, IDR1_TABLES_PRESET, "preset stream table" },
+		{ 1, IDR1_QUEUES_PRESET, "preset queues" },
+		{ 1, IDR1_REL, "relative base addresses" },
+		{ 0, IDR0_S1P | IDR0_S2P, "no translation stage" },
+		{ 5, IDR5_GRAN4K, "no 4KiB granule" },
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		struct fake_smmu *s = fake_new(FAKE_MMIO(i));
+
+		snprintf(where, sizeof(where), "%s", refused[i].what);
+		if (refused[i].bit & (IDR1_TABLES_PRESET | IDR1_QUEUES_PRESET | IDR1_REL) &&
+		    refused[i].idr == 1)
+			s->idr[1] |= refused[i].bit;
+		else
+			s->idr[refused[i].idr] &= ~refused[i].bit;
+		ret = fake_register(s);
+		CHECK(ret == -ENODEV, "registered: %d", ret);
+		CHECK(!(s->cr0 & CR0_SMMUEN), "the SMMU was enabled");
+	}
+	return true;
+}
+
+/* Without IDR0.HYP, TLBI_EL2_ALL is illegal: registration must not send it. */
+static bool no_el2_regime(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	int ret;
+
+	snprintf(where, sizeof(where), "no EL2 regime");
+	s->idr[0] &= ~IDR0_HYP;
+	ret = fake_register(s);
+	CHECK(ret == 0, "register: %d after %lu TLBI_EL2_ALL", ret, s->nr_tlbi_el2);
+	CHECK(s->nr_tlbi_el2 == 0, "TLBI_EL2_ALL sent to an SMMU without EL2");
+	CHECK(s->cr0 & CR0_SMMUEN, "not enabled");
+	return true;
+}
+
+static bool map_page(u64 domain, u64 iova, u64 pa)
+{
+	size_t n;
+
+	CHECK(!map(domain, iova, pa, SZ_4K, 1, RW, &n) && n == SZ_4K, "map %#llx",
+	      (unsigned long long)iova);
+	return true;
+}
+
+static bool unmap_page(u64 domain, u64 iova)
+{
+	size_t n;
+
+	CHECK(!unmap(domain, iova, SZ_4K, 1, &n) && n == SZ_4K, "unmap %#llx",
+	      (unsigned long long)iova);
+	return true;
+}
+
+/* 8-bit VMIDs: a domain whose tag does not fit is refused, not aliased. */
+static bool vmid8(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	u64 pa = MEM_BASE + SZ_1M;
+	int ret;
+
+	snprintf(where, sizeof(where), "8-bit VMIDs");
+	s->idr[0] &= ~IDR0_VMID16;
+	CHECK(fake_register(s) == 0, "register");
+	/* Domain 0 has tag 1; domain 256 would have tag 257, 1 in 8 bits. */
+	CHECK(!kvm_iommu_alloc_domain(0) && !kvm_iommu_alloc_domain(256) &&
+	      !kvm_iommu_alloc_domain(254), "alloc");
+	CHECK(!kvm_iommu_attach_dev(0, 0, 1), "attach domain 0");
+	CHECK(map_page(0, IOVA, pa), "map");
+	CHECK(fake_dma(s, 1, IOVA) == pa, "DMA of domain 0");
+	ret = kvm_iommu_attach_dev(0, 256, 2);
+	CHECK(ret == -EINVAL, "domain 256 attached with an 8-bit VMID: %d", ret);
+	CHECK(fake_dma(s, 2, IOVA) == FAKE_NO_DMA, "domain 256's stream reaches domain 0's page");
+	CHECK(!kvm_iommu_attach_dev(0, 254, 2), "domain 254 (tag 255) fits");
+	CHECK(fake_dma(s, 2, IOVA) == FAKE_NO_DMA, "domain 254 reaches domain 0's page");
+	CHECK(unmap_page(0, IOVA), "unmap");
+	CHECK(fake_dma(s, 1, IOVA) == FAKE_NO_DMA, "DMA after unmap");
+	return true;
+}
+
+/* One domain on streams of two SMMUs: every unmap reaches both TLBs. */
+static bool two_smmus(void)
+{
+	struct fake_smmu *a = fake_new(FAKE_MMIO(0)), *b = fake_new(FAKE_MMIO(1));
+	u64 pa = MEM_BASE + SZ_2M;
+	int i;
+
+	snprintf(where, sizeof(where), "two SMMUs");
+	CHECK(fake_register(a) == 0 && fake_register(b) == 1, "register");
+	CHECK(!kvm_iommu_alloc_domain(3), "alloc");
+	CHECK(!kvm_iommu_attach_dev(0, 3, 7) && !kvm_iommu_attach_dev(1, 3, 9), "attach");
+	for (i = 0; i < 8; i++) {
+		CHECK(map_page(3, IOVA + i * SZ_4K, pa + i * SZ_4K), "map");
+		CHECK(fake_dma(a, 7, IOVA + i * SZ_4K) == pa + i * SZ_4K &&
+		      fake_dma(b, 9, IOVA + i * SZ_4K) == pa + i * SZ_4K, "DMA through both");
+	}
+	/* The model refuses each count drop while either TLB holds the page. */
+	for (i = 0; i < 8; i++) {
+		CHECK(unmap_page(3, IOVA + i * SZ_4K), "unmap");
+		CHECK(fake_dma(a, 7, IOVA + i * SZ_4K) == FAKE_NO_DMA &&
+		      fake_dma(b, 9, IOVA + i * SZ_4K) == FAKE_NO_DMA, "DMA after unmap");
+	}
+	CHECK(!kvm_iommu_detach_dev(0, 3, 7) && !kvm_iommu_detach_dev(1, 3, 9), "detach");
+	CHECK(!free_domain(3) && check_state(), "free");
+	return !failures;
+}
+
+/*
+ * An attach whose command fails after the STE went live, while the device
+ * does DMA: the TLB entries it made must be gone before the attach fails,
+ * so that freeing the domain and reusing its ID (and tag) lets nothing
+ * through.
+ */
+static bool failed_attach_then_reuse(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	u64 pa = MEM_BASE + SZ_4M;
+	int ret;
+
+	snprintf(where, sizeof(where), "failed attach");
+	CHECK(fake_register(s) == 0, "register");
+	CHECK(!kvm_iommu_alloc_domain(5), "alloc");
+	CHECK(map_page(5, IOVA, pa), "map");
+	s->fail_after_cfgi = 4 + 1;
+	s->touch_sid = 4 + 1;
+	s->touch_iova = IOVA;
+	ret = kvm_iommu_attach_dev(0, 5, 4);
+	s->touch_sid = 0;
+	CHECK(ret == -EIO, "attach returned %d", ret);
+	CHECK(fake_dma(s, 4, IOVA) == FAKE_NO_DMA, "DMA after the failed attach");
+	CHECK(!fake_tag_cached(s, 5 + 1), "TLB entries of the failed attach remain");
+	/* Freeing drops the page's count: the model checks no TLB has it. */
+	CHECK(!free_domain(5) && check_state() && !failures, "free");
+	CHECK(!kvm_iommu_alloc_domain(5), "realloc");
+	CHECK(!kvm_iommu_attach_dev(0, 5, 4), "attach the new domain");
+	CHECK(fake_dma(s, 4, IOVA) == FAKE_NO_DMA, "the new domain reaches the old page");
+	CHECK(!kvm_iommu_detach_dev(0, 5, 4) && !free_domain(5), "cleanup");
+	return !failures;
+}
+
+/*
+ * No coherent access: the fake reads stream table, queue and tables from
+ * what was cleaned to memory. Mapping, DMA and unmapping still work.
+ */
+static bool noncoherent(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	u64 pa = MEM_BASE + 3 * SZ_1M;
+
+	snprintf(where, sizeof(where), "non-coherent SMMU");
+	s->idr[0] &= ~IDR0_COHACC;
+	CHECK(fake_register(s) == 0, "register");
+	CHECK(noncoherent_set, "the tables' memory supply was not told to clean");
+	CHECK(!kvm_iommu_alloc_domain(2) && !kvm_iommu_attach_dev(0, 2, 3), "attach");
+	CHECK(map_page(2, IOVA, pa) && fake_dma(s, 3, IOVA) == pa, "DMA");
+	CHECK(unmap_page(2, IOVA) && fake_dma(s, 3, IOVA) == FAKE_NO_DMA, "DMA after unmap");
+	CHECK(!kvm_iommu_detach_dev(0, 2, 3) && fake_dma(s, 3, IOVA) == FAKE_NO_DMA,
+	      "DMA after detach");
+	CHECK(!free_domain(2) && check_state(), "free");
+	return !failures;
+}
+
+/* A stage-1-only SMMU: a context descriptor per domain, cleared at the end. */
+static bool stage1_only(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	u64 pa = MEM_BASE + 5 * SZ_1M;
+
+	snprintf(where, sizeof(where), "stage-1 SMMU");
+	s->idr[0] &= ~IDR0_S2P;
+	CHECK(fake_register(s) == 0, "register");
+	CHECK(!kvm_iommu_alloc_domain(9) && !kvm_iommu_attach_dev(0, 9, 6), "attach");
+	CHECK(map_page(9, IOVA, pa) && fake_dma(s, 6, IOVA) == pa, "DMA");
+	CHECK(unmap_page(9, IOVA) && fake_dma(s, 6, IOVA) == FAKE_NO_DMA, "DMA after unmap");
+	CHECK(!kvm_iommu_detach_dev(0, 9, 6), "detach");
+	CHECK(!free_domain(9) && check_state(), "free");
+	return !failures;
+}
+
+static int tap_n, tap_failed;
+
+static void run(bool (*fn)(void), const char *name)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		abort();
+	if (!pid) {
+		pool = aligned_alloc(SZ_4K, (size_t)POOL_PAGES * SZ_4K);
+		if (!pool)
+			abort();
+		device_init();
+		fake_init();
+		for (int i = 0; i < (int)MEM_PAGES; i++)
+			mem_owner[i] = HOST;
+		exit(fn() && !failures ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		tap_failed++;
+	printf("%s %d - smmu-v3.%s\n", WIFEXITED(status) && !WEXITSTATUS(status) ?
+	       "ok" : "not ok", ++tap_n, name);
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	run(registration_refusals, "registration_refusals");
+	run(no_el2_regime, "no_el2_regime");
+	run(vmid8, "vmid8_refuses_wide_tags");
+	run(two_smmus, "two_smmus_both_flushed");
+	run(failed_attach_then_reuse, "failed_attach_then_reuse");
+	run(noncoherent, "noncoherent_smmu");
+	run(stage1_only, "stage1_only_smmu");
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
