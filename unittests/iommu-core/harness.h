@@ -162,8 +162,8 @@ static u32 in_domain;
 
 static bool domain_attached_any(u32 domain);
 static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa);
-/* A device-side cache that may still hold a translation to @pa (fake SMMUs) */
-static bool (*device_caches)(uint64_t pa);
+/* A device-side cache that may still translate into [pa, pa + len) (fake SMMUs) */
+static bool (*device_caches)(uint64_t pa, uint64_t len);
 
 /*
  * Account for the count drop of the pages from @pa on, against the
@@ -189,7 +189,7 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len)
 		if (n > len)
 			n = len;
 		if (device_reaches(in_domain, m->iova + m->consumed * SZ_4K, pa) ||
-		    (device_caches && device_caches(pa))) {
+		    (device_caches && device_caches(pa, n))) {
 			FAIL("count of %#llx dropped while the IOMMU still reaches it in memory",
 			     (unsigned long long)pa);
 			return 0;

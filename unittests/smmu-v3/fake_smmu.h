@@ -236,15 +236,19 @@ static u64 fake_dma(struct fake_smmu *s, u32 sid, u64 iova)
 	return pa;
 }
 
-/* Whether any fake SMMU's TLB still translates to @pa. */
-static bool fake_tlb_reaches(uint64_t pa)
+/* Whether any fake SMMU's TLB still translates into [pa, pa + len). */
+static bool fake_tlb_reaches(uint64_t pa, uint64_t len)
 {
 	int i, j;
 
-	for (i = 0; i < nr_fakes; i++)
-		for (j = 0; j < FAKE_TLB_ENTRIES; j++)
-			if (fakes[i].tlb[j].valid && pa - fakes[i].tlb[j].pa < fakes[i].tlb[j].size)
+	for (i = 0; i < nr_fakes; i++) {
+		for (j = 0; j < FAKE_TLB_ENTRIES; j++) {
+			struct fake_tlb_entry *e = &fakes[i].tlb[j];
+
+			if (e->valid && e->pa < pa + len && pa < e->pa + e->size)
 				return true;
+		}
+	}
 	return false;
 }
 

@@ -165,42 +165,48 @@ static bool failed_attach_then_reuse(void)
 }
 
 /*
+ * A domain on stream @sid of @s: DMA to a mapped page arrives, and after
+ * the unmap, and after the detach, it faults.
+ */
+static bool dma_lifecycle(struct fake_smmu *s, u64 domain, u32 sid, u64 pa)
+{
+	CHECK(!kvm_iommu_alloc_domain(domain) && !kvm_iommu_attach_dev(0, domain, sid),
+	      "attach");
+	CHECK(map_page(domain, IOVA, pa) && fake_dma(s, sid, IOVA) == pa, "DMA");
+	CHECK(unmap_page(domain, IOVA) && fake_dma(s, sid, IOVA) == FAKE_NO_DMA,
+	      "DMA after unmap");
+	CHECK(map_page(domain, IOVA, pa) && fake_dma(s, sid, IOVA) == pa, "DMA again");
+	CHECK(!kvm_iommu_detach_dev(0, domain, sid) && fake_dma(s, sid, IOVA) == FAKE_NO_DMA,
+	      "DMA after detach");
+	/* The mapping left is removed with the domain, after the detach. */
+	CHECK(!free_domain(domain) && nr_maps == 0 && check_state(), "free");
+	return !failures;
+}
+
+/*
  * No coherent access: the fake reads stream table, queue and tables from
  * what was cleaned to memory. Mapping, DMA and unmapping still work.
  */
 static bool noncoherent(void)
 {
 	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
-	u64 pa = MEM_BASE + 3 * SZ_1M;
 
 	snprintf(where, sizeof(where), "non-coherent SMMU");
 	s->idr[0] &= ~IDR0_COHACC;
 	CHECK(fake_register(s) == 0, "register");
 	CHECK(noncoherent_set, "the tables' memory supply was not told to clean");
-	CHECK(!kvm_iommu_alloc_domain(2) && !kvm_iommu_attach_dev(0, 2, 3), "attach");
-	CHECK(map_page(2, IOVA, pa) && fake_dma(s, 3, IOVA) == pa, "DMA");
-	CHECK(unmap_page(2, IOVA) && fake_dma(s, 3, IOVA) == FAKE_NO_DMA, "DMA after unmap");
-	CHECK(!kvm_iommu_detach_dev(0, 2, 3) && fake_dma(s, 3, IOVA) == FAKE_NO_DMA,
-	      "DMA after detach");
-	CHECK(!free_domain(2) && check_state(), "free");
-	return !failures;
+	return dma_lifecycle(s, 2, 3, MEM_BASE + 3 * SZ_1M);
 }
 
 /* A stage-1-only SMMU: a context descriptor per domain, cleared at the end. */
 static bool stage1_only(void)
 {
 	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
-	u64 pa = MEM_BASE + 5 * SZ_1M;
 
 	snprintf(where, sizeof(where), "stage-1 SMMU");
 	s->idr[0] &= ~IDR0_S2P;
 	CHECK(fake_register(s) == 0, "register");
-	CHECK(!kvm_iommu_alloc_domain(9) && !kvm_iommu_attach_dev(0, 9, 6), "attach");
-	CHECK(map_page(9, IOVA, pa) && fake_dma(s, 6, IOVA) == pa, "DMA");
-	CHECK(unmap_page(9, IOVA) && fake_dma(s, 6, IOVA) == FAKE_NO_DMA, "DMA after unmap");
-	CHECK(!kvm_iommu_detach_dev(0, 9, 6), "detach");
-	CHECK(!free_domain(9) && check_state(), "free");
-	return !failures;
+	return dma_lifecycle(s, 9, 6, MEM_BASE + 5 * SZ_1M);
 }
 
 static int tap_n, tap_failed;
