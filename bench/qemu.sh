@@ -5,7 +5,8 @@
 # pKVM in protected mode, and DMA masters behind the SMMU (NVMe, virtio-blk,
 # virtio-net, a spare pci-testdev for dma_map_benchmark, and QEMU's edu
 # device, whose DMA engine writes wherever the device-side tests tell it;
-# its DMA mask is widened to 40 bits to reach all of RAM).
+# its DMA mask is widened to 40 bits to reach all of RAM), and in the
+# device tree an SMMU PMCG, which QEMU does not model.
 #
 #   bench/qemu.sh -c CPU -m MODE -k IMAGE -i INITRD [-s STAGES] [-t SECONDS] [-l LOG]
 #                 [-a "ENV=VAL ..."]
@@ -68,6 +69,23 @@ qemu=(qemu-system-aarch64
 	-device edu,dma_mask=0xffffffffff)
 # shellcheck disable=SC2206
 [ -z "${QEMU_EXTRA:-}" ] || qemu+=($QEMU_EXTRA)
+
+# QEMU's SMMUv3 has no performance monitor counter group: describe one in
+# the machine's own device tree, at free MMIO, so that the hypervisor has
+# one to take and the tests one to check.
+"${qemu[@]}" -machine dumpdtb="$disks/virt.dtb" > "$disks/dumpdtb.log" 2>&1 ||
+	die "QEMU could not write its device tree: $(tail -1 "$disks/dumpdtb.log")"
+dtc -q -I dtb -O dts "$disks/virt.dtb" | sed '$d' > "$disks/virt.dts"
+cat >> "$disks/virt.dts" <<DTS
+	pmcg@90c0000 {
+		compatible = "arm,smmu-v3-pmcg";
+		reg = <0x00 0x90c0000 0x00 0x1000>;
+	};
+};
+DTS
+dtc -q -I dts -O dtb -o "$disks/pmcg.dtb" "$disks/virt.dts" ||
+	die "dtc could not build the device tree with a PMCG"
+qemu+=(-dtb "$disks/pmcg.dtb")
 
 if [ "$mode" = shell ] && [ -t 0 ]; then
 	"${qemu[@]}"

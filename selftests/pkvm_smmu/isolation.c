@@ -183,6 +183,10 @@ FIXTURE_VARIANT_ADD(hostile, map_smmu_mmio) {
 	.name = "map_smmu_mmio",
 };
 
+FIXTURE_VARIANT_ADD(hostile, map_pmcg_mmio) {
+	.name = "map_pmcg_mmio",
+};
+
 FIXTURE_VARIANT_ADD(hostile, map_smmu_mmio_after_recycle) {
 	.name = "map_smmu_mmio_after_recycle",
 };

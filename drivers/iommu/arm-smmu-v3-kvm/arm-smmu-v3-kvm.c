@@ -17,6 +17,7 @@
 #include <linux/iommu.h>
 #include <linux/kvm_host.h>
 #include <linux/of.h>
+#include <linux/of_address.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/seq_file.h>
@@ -474,6 +475,42 @@ static int kvm_smmu_read_id(struct kvm_smmu *smmu, struct resource *res)
 	return 0;
 }
 
+static const struct of_device_id kvm_smmu_pmcg_of_match[] = {
+	{ .compatible = "arm,smmu-v3-pmcg", },
+	{ .compatible = "arm,mmu-600-pmcg", },
+	{ },
+};
+
+/*
+ * Hand every SMMU performance monitor counter group of the device tree to
+ * the hypervisor, before the first SMMU: a PMCG's MSI is an untranslated
+ * write to an address the host would choose. Returns 0 when all went.
+ */
+static int kvm_smmu_take_pmcgs(void)
+{
+	struct device_node *np;
+	struct resource regs;
+	unsigned long ret;
+	phys_addr_t start;
+	int i, err = 0;
+
+	for_each_matching_node(np, kvm_smmu_pmcg_of_match) {
+		if (!of_device_is_available(np))
+			continue;
+		for (i = 0; !of_address_to_resource(np, i, &regs); i++) {
+			start = PAGE_ALIGN_DOWN(regs.start);
+			ret = kvm_call_hyp_nvhe(__pkvm_smmu_register_pmcg, start,
+						PAGE_ALIGN(regs.end + 1) - start);
+			if (IS_ERR_VALUE(ret)) {
+				pr_err("pkvm-smmu: %pOF: the hypervisor refused the PMCG: %ld\n",
+				       np, (long)ret);
+				err = (int)(long)ret;
+			}
+		}
+	}
+	return err;
+}
+
 static int kvm_smmu_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
@@ -492,6 +529,12 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 	}
 	if (nr_kvm_smmus == KVM_SMMU_MAX)
 		return -ENOSPC;
+	/* Without its PMCGs, an SMMU would not isolate what it claims to. */
+	if (!nr_kvm_smmus) {
+		err = kvm_smmu_take_pmcgs();
+		if (err)
+			return err;
+	}
 	mmio = platform_get_resource(pdev, IORESOURCE_MEM, 0);
 	if (!mmio || resource_size(mmio) < SZ_128K)
 		return -EINVAL;

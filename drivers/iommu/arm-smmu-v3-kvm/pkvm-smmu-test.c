@@ -47,6 +47,8 @@ struct hvc {
 	})
 
 static phys_addr_t smmu_mmio;
+/* A performance monitor counter group of the SMMU, which the hypervisor takes */
+static phys_addr_t pmcg_mmio;
 
 static struct hvc donate_page(struct page *p)
 {
@@ -565,6 +567,15 @@ static bool map_smmu_mmio(struct seq_file *m, struct page *page)
 	return true;
 }
 
+/* The PMCG's registers are the hypervisor's: its MSIs are untranslated. */
+static bool map_pmcg_mmio(struct seq_file *m, struct page *page)
+{
+	if (!check(m, pmcg_mmio, __LINE__, "no arm,smmu-v3-pmcg in the device tree"))
+		return false;
+	return check_ret(m, map(TEST_DOMAIN, TEST_IOVA, pmcg_mmio, SZ_4K, 1, RW | IOMMU_MMIO),
+			 -EPERM, __LINE__);
+}
+
 static struct hvc recycle_mmio(void)
 {
 	return test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_RECYCLE_MMIO, 0);
@@ -704,7 +715,10 @@ static bool register_after_finalize(struct seq_file *m, struct page *page)
 	if (!check(m, r.status == SMCCC_RET_NOT_SUPPORTED, __LINE__,
 		   "the hypercall was not refused as an init call"))
 		return false;
-	return true;
+	/* So is the registration of a PMCG. */
+	r = test_hvc(__pkvm_smmu_register_pmcg, pmcg_mmio, SZ_4K);
+	return check(m, r.status == SMCCC_RET_NOT_SUPPORTED, __LINE__,
+		     "the PMCG registration was not refused as an init call");
 }
 
 static bool unknown_test_op(struct seq_file *m, struct page *page)
@@ -1237,6 +1251,7 @@ static const struct {
 	CASE(unmap_part_of_block),
 	CASE(map_hyp_memory),
 	CASE(map_smmu_mmio),
+	CASE(map_pmcg_mmio),
 	CASE(map_smmu_mmio_after_recycle),
 	CASE(high_bits_refused),
 	CASE(map_page_donated_to_hyp),
@@ -1318,6 +1333,10 @@ static int __init pkvm_smmu_test_init(void)
 	np = of_find_compatible_node(NULL, NULL, "arm,smmu-v3");
 	if (np && !of_address_to_resource(np, 0, &res))
 		smmu_mmio = res.start;
+	of_node_put(np);
+	np = of_find_compatible_node(NULL, NULL, "arm,smmu-v3-pmcg");
+	if (np && !of_address_to_resource(np, 0, &res))
+		pmcg_mmio = res.start;
 	of_node_put(np);
 
 	dir = debugfs_create_dir("pkvm-smmu-test", NULL);
