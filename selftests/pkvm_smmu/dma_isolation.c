@@ -8,7 +8,10 @@
  *    translation fault, the page unchanged;
  *  - from a stream with no domain: blocked with a bad-STE fault;
  *  - to an IOVA just unmapped after a write through it: blocked, so the
- *    unmap invalidated the SMMU's TLB.
+ *    unmap invalidated the SMMU's TLB;
+ *  - after an attach that failed once the stream's STE was live: blocked
+ *    (bad STE), and a new domain reusing the freed one's ID does not reach
+ *    its page.
  *
  * The driver checks the memory; this test checks that each fault reached
  * the host's log, naming the event and the edu device's stream, and the
@@ -112,6 +115,11 @@ FIXTURE_VARIANT_ADD(edu, dma_without_domain) {
 FIXTURE_VARIANT_ADD(edu, dma_after_unmap) {
 	.name = "dma_after_unmap",
 	.fault = "F_TRANSLATION",
+};
+
+FIXTURE_VARIANT_ADD(edu, dma_after_failed_attach) {
+	.name = "dma_after_failed_attach",
+	.fault = "C_BAD_STE",
 };
 
 FIXTURE_SETUP(edu)

@@ -19,6 +19,8 @@
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 
+#include "pkvm-smmu-test.h"
+
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
 #define EDU_DMA_SRC		0x80
@@ -36,6 +38,9 @@
 #define IOVA_SRC		0x100000UL
 #define IOVA_DST		0x200000UL
 #define IOVA_STALE		0x300000UL
+/* A domain of the hypervisor's that the host driver does not know of */
+#define RAW_DOMAIN		(KVM_IOMMU_MAX_DOMAINS - 3)
+#define RAW_OTHER_SID		0xfffd
 
 static struct pci_dev *edu_pdev;
 static void __iomem *edu_regs;
@@ -188,11 +193,83 @@ static bool dma_without_domain(struct seq_file *m, struct edu_pages *pages)
 		     "DMA from a stream without a domain reached memory");
 }
 
-enum edu_case { EDU_MAPPED, EDU_UNMAPPED, EDU_NO_DOMAIN, EDU_STALE_TLB, EDU_NR_CASES };
+/* The edu device's stream ID on the (only) SMMU: its PCI requester ID. */
+static u32 edu_sid(void)
+{
+	return pci_dev_id(edu_pdev);
+}
+
+/*
+ * (e) An attach whose commands fail after the stream's STE went live, made
+ * with raw hypercalls behind the host driver's back (the stream is blocked
+ * for the driver): the stream aborts again, and once the domain is freed
+ * and its ID (and TLB tag) reused by a new domain, the old IOVA does not
+ * translate. Another stream is attached first, so that the domain's tag
+ * is already invalidated and the failing batch is the one after the STE.
+ */
+static bool dma_after_failed_attach(struct seq_file *m, struct edu_pages *pages)
+{
+	u32 sid = edu_sid();
+	bool ok = false;
+	struct hvc r;
+
+	/* Through a domain of the driver's, so that a leak would show. */
+	if (!run_in_domain(m, load_pattern, pages))
+		return false;
+	if (!check(m, !alloc_domain(RAW_DOMAIN), __LINE__, "cannot allocate the domain"))
+		return false;
+	if (!check(m, !attach(0, RAW_DOMAIN, RAW_OTHER_SID).ret, __LINE__,
+		   "cannot attach the other stream"))
+		goto out_free;
+	memset(page_address(pages->dst), 0, PAGE_SIZE);
+	r = map(RAW_DOMAIN, IOVA_STALE, page_to_phys(pages->dst), SZ_4K, 1,
+		IOMMU_READ | IOMMU_WRITE);
+	if (!check(m, !r.ret, __LINE__, "cannot map the target"))
+		goto out_detach;
+	if (!check(m, !inject_cmdq_error().ret, __LINE__, "cannot inject the error"))
+		goto out_unmap;
+	r = attach(0, RAW_DOMAIN, sid);
+	if (!check(m, r.ret == -EIO, __LINE__, "the attach did not fail with -EIO")) {
+		if (!r.ret)
+			detach(0, RAW_DOMAIN, sid);
+		goto out_unmap;
+	}
+	if (!check(m, !edu_dma(IOVA_STALE, true), __LINE__, "the write DMA timed out") ||
+	    !check(m, page_filled(pages->dst, 0), __LINE__,
+		   "DMA after the failed attach reached the domain's page"))
+		goto out_unmap;
+	ok = true;
+out_unmap:
+	unmap(RAW_DOMAIN, IOVA_STALE, SZ_4K, 1);
+out_detach:
+	detach(0, RAW_DOMAIN, RAW_OTHER_SID);
+out_free:
+	ok &= check(m, !free_domain(RAW_DOMAIN).ret, __LINE__, "cannot free the domain");
+	if (!ok)
+		return false;
+
+	/* The ID again: the new domain maps nothing at the old IOVA. */
+	if (!check(m, !alloc_domain(RAW_DOMAIN), __LINE__, "cannot reallocate the domain"))
+		return false;
+	ok = check(m, !attach(0, RAW_DOMAIN, sid).ret, __LINE__, "cannot attach the new domain");
+	if (ok) {
+		ok = check(m, !edu_dma(IOVA_STALE, true), __LINE__, "the write DMA timed out") &&
+		     check(m, page_filled(pages->dst, 0), __LINE__,
+			   "the reused domain ID reached the freed domain's page");
+		ok &= check(m, !detach(0, RAW_DOMAIN, sid).ret, __LINE__, "cannot detach");
+	}
+	ok &= check(m, !free_domain(RAW_DOMAIN).ret, __LINE__, "cannot free the new domain");
+	return ok;
+}
+
+enum edu_case {
+	EDU_MAPPED, EDU_UNMAPPED, EDU_NO_DOMAIN, EDU_STALE_TLB, EDU_FAILED_ATTACH,
+	EDU_NR_CASES
+};
 
 static const char * const edu_case_names[EDU_NR_CASES] = {
 	"dma_to_mapped_iova", "dma_to_unmapped_iova", "dma_without_domain",
-	"dma_after_unmap",
+	"dma_after_unmap", "dma_after_failed_attach",
 };
 
 static bool run_case(struct seq_file *m, enum edu_case c, struct edu_pages *pages)
@@ -206,6 +283,8 @@ static bool run_case(struct seq_file *m, enum edu_case c, struct edu_pages *page
 		return dma_without_domain(m, pages);
 	case EDU_STALE_TLB:
 		return run_in_domain(m, dma_after_unmap, pages);
+	case EDU_FAILED_ATTACH:
+		return dma_after_failed_attach(m, pages);
 	default:
 		return false;
 	}

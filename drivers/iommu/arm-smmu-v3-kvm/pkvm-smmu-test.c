@@ -25,6 +25,8 @@
 #include <asm/kvm_asm.h>
 #include <kvm/arm_pkvm_iommu.h>
 
+#include "pkvm-smmu-test.h"
+
 /* Far from the IDs the driver hands out from 0 up. */
 #define TEST_DOMAIN		(KVM_IOMMU_MAX_DOMAINS - 1)
 #define OTHER_DOMAIN		(KVM_IOMMU_MAX_DOMAINS - 2)
@@ -32,59 +34,9 @@
 #define TEST_IOVA		0x10000000UL
 #define RW			(IOMMU_READ | IOMMU_WRITE)
 
-struct hvc {
-	long ret;		/* x1 */
-	unsigned long x2, x3;
-	unsigned long status;	/* x0 */
-};
-
-#define test_hvc(fn, ...)						\
-	({								\
-		struct arm_smccc_res __r;				\
-									\
-		arm_smccc_1_1_hvc(KVM_HOST_SMCCC_FUNC(fn), ##__VA_ARGS__, &__r); \
-		(struct hvc){ (long)__r.a1, __r.a2, __r.a3, __r.a0 };	\
-	})
-
 static phys_addr_t smmu_mmio;
 /* A performance monitor counter group of the SMMU, which the hypervisor takes */
 static phys_addr_t pmcg_mmio;
-
-static struct hvc donate_page(struct page *p)
-{
-	return test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(p));
-}
-
-static int donate(unsigned long n)
-{
-	while (n--) {
-		struct page *p = alloc_page(GFP_KERNEL);
-
-		if (!p || donate_page(p).ret)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static long alloc_domain(u32 id)
-{
-	struct hvc r;
-
-	do {
-		r = test_hvc(__pkvm_host_iommu_alloc_domain, id);
-	} while (r.ret == -ENOMEM && r.x2 && !donate(r.x2));
-	return r.ret;
-}
-
-static struct hvc map(u32 id, u64 iova, phys_addr_t pa, u64 pgsize, u64 n, int prot)
-{
-	struct hvc r;
-
-	do {
-		r = test_hvc(__pkvm_host_iommu_map_pages, id, iova, pa, pgsize, n, prot);
-	} while (r.ret == -ENOMEM && r.x3 && !donate(r.x3));
-	return r;
-}
 
 static bool check(struct seq_file *m, bool ok, int line, const char *what)
 {
@@ -120,36 +72,6 @@ static bool still_works(struct seq_file *m, struct page *page)
 
 /* A case returns whether every check held; failures are in @m. */
 typedef bool (*test_case_fn)(struct seq_file *m, struct page *page);
-
-static struct hvc unmap(u32 id, u64 iova, u64 pgsize, u64 n)
-{
-	return test_hvc(__pkvm_host_iommu_unmap_pages, id, iova, pgsize, n);
-}
-
-static struct hvc attach(u32 iommu, u32 id, u32 sid)
-{
-	struct hvc r;
-
-	do {
-		r = test_hvc(__pkvm_host_iommu_attach_dev, iommu, id, sid);
-	} while (r.ret == -ENOMEM && r.x2 && !donate(r.x2));
-	return r;
-}
-
-static struct hvc detach(u32 iommu, u32 id, u32 sid)
-{
-	return test_hvc(__pkvm_host_iommu_detach_dev, iommu, id, sid);
-}
-
-static struct hvc free_domain(u32 id)
-{
-	return test_hvc(__pkvm_host_iommu_free_domain, id);
-}
-
-static struct hvc inject_cmdq_error(void)
-{
-	return test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0);
-}
 
 static struct hvc hvc_ret(long ret)
 {

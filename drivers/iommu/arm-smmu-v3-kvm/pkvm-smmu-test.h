@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Raw IOMMU hypercalls for the test modules, as a hostile host makes them:
+ * whole registers in, x0 to x3 out, and the memory the hypervisor asks for
+ * donated before a retry.
+ */
+#ifndef __PKVM_SMMU_TEST_H__
+#define __PKVM_SMMU_TEST_H__
+
+#include <linux/arm-smccc.h>
+#include <linux/gfp.h>
+#include <linux/kvm_host.h>
+#include <asm/kvm_asm.h>
+#include <kvm/arm_pkvm_iommu.h>
+
+struct hvc {
+	long ret;		/* x1 */
+	unsigned long x2, x3;
+	unsigned long status;	/* x0 */
+};
+
+#define test_hvc(fn, ...)						\
+	({								\
+		struct arm_smccc_res __r;				\
+									\
+		arm_smccc_1_1_hvc(KVM_HOST_SMCCC_FUNC(fn), ##__VA_ARGS__, &__r); \
+		(struct hvc){ (long)__r.a1, __r.a2, __r.a3, __r.a0 };	\
+	})
+
+static inline struct hvc donate_page(struct page *p)
+{
+	return test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(p));
+}
+
+static inline int donate(unsigned long n)
+{
+	while (n--) {
+		struct page *p = alloc_page(GFP_KERNEL);
+
+		if (!p || donate_page(p).ret)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static inline long alloc_domain(u32 id)
+{
+	struct hvc r;
+
+	do {
+		r = test_hvc(__pkvm_host_iommu_alloc_domain, id);
+	} while (r.ret == -ENOMEM && r.x2 && !donate(r.x2));
+	return r.ret;
+}
+
+static inline struct hvc map(u32 id, u64 iova, phys_addr_t pa, u64 pgsize, u64 n, int prot)
+{
+	struct hvc r;
+
+	do {
+		r = test_hvc(__pkvm_host_iommu_map_pages, id, iova, pa, pgsize, n, prot);
+	} while (r.ret == -ENOMEM && r.x3 && !donate(r.x3));
+	return r;
+}
+
+static inline struct hvc unmap(u32 id, u64 iova, u64 pgsize, u64 n)
+{
+	return test_hvc(__pkvm_host_iommu_unmap_pages, id, iova, pgsize, n);
+}
+
+static inline struct hvc attach(u32 iommu, u32 id, u32 sid)
+{
+	struct hvc r;
+
+	do {
+		r = test_hvc(__pkvm_host_iommu_attach_dev, iommu, id, sid);
+	} while (r.ret == -ENOMEM && r.x2 && !donate(r.x2));
+	return r;
+}
+
+static inline struct hvc detach(u32 iommu, u32 id, u32 sid)
+{
+	return test_hvc(__pkvm_host_iommu_detach_dev, iommu, id, sid);
+}
+
+static inline struct hvc free_domain(u32 id)
+{
+	return test_hvc(__pkvm_host_iommu_free_domain, id);
+}
+
+static inline struct hvc inject_cmdq_error(void)
+{
+	return test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_CMDQ_ERROR, 0);
+}
+
+#endif
