@@ -15,7 +15,7 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 section() { echo; echo "== $*"; }
 
 section "host unit tests"
-if make -s -C "$top/unittests" > "$logs/unittests.log" 2>&1; then ut_rc=0; else ut_rc=$?; fi
+if make -k -s -C "$top/unittests" > "$logs/unittests.log" 2>&1; then ut_rc=0; else ut_rc=$?; fi
 grep -E '^(ok|not ok) ' "$logs/unittests.log" | sed 's/^/  /'
 n_ok=$(grep -c '^ok ' "$logs/unittests.log")
 n_bad=$(grep -c '^not ok ' "$logs/unittests.log")

@@ -17,8 +17,9 @@ work=$BUILD/fuzz
 seconds=${FUZZ_SECONDS:-60}
 
 "$top/bench/base.sh"
+command -v clang > /dev/null || die "clang is not installed: run 'make deps'"
 make -s -C "$top/unittests/iommu-core" fuzz-build ||
-	die "cannot build the fuzzer: is clang installed? run 'make deps'"
+	die "the fuzzer does not build: see the compiler's errors above"
 mkdir -p "$work/corpus"
 log=$work/fuzz.log
 
@@ -28,7 +29,7 @@ if [ "${1:-}" = --replay ]; then
 		die "an input of the corpus breaks an invariant (log: $log)"
 	fi
 	echo "fuzz: $(find "$fuzz_dir/corpus" -type f | wc -l) corpus inputs replayed," \
-		"$(sed -n 's/^fuzz: \([0-9]*\) hypercalls/\1/p' "$log") hypercalls, no violation"
+		"$(sed -n 's/^fuzz: \([0-9]*\) hypercalls.*/\1/p' "$log") hypercalls, no violation"
 	exit 0
 fi
 
@@ -36,8 +37,8 @@ rc=0
 (cd "$work" && "$bin" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
 	-dict="$fuzz_dir/hypercalls.dict" "$work/corpus" "$fuzz_dir/corpus") > "$log" 2>&1 || rc=$?
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-calls=$(sed -n 's/^fuzz: \([0-9]*\) hypercalls/\1/p' "$log")
+cov=$(grep -o "cov: [0-9]*" "$log" | tail -1 | cut -d" " -f2 || true)
+calls=$(sed -n 's/^fuzz: \([0-9]*\) hypercalls.*/\1/p' "$log")
 if [ "$rc" != 0 ]; then
 	grep -E '^# |ERROR|SUMMARY|runtime error' "$log" | head -20
 	crash=$(ls -t "$work"/crash-* "$work"/leak-* 2>/dev/null | head -1 || true)

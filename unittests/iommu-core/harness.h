@@ -1,20 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the userspace tests of the hypervisor's IOMMU core share: the core
- * (arch/arm64/kvm/hyp/nvhe/iommu/iommu.c with io-pgtable.c, compiled
- * unchanged) runs against
+ * What the userspace tests of the hypervisor's IOMMU code share. The core
+ * (arch/arm64/kvm/hyp/nvhe/iommu/iommu.c with io-pgtable.c and the memory
+ * supply memory.c, compiled unchanged) runs against
+ *  - a memory window mapped at its own physical address, so that the
+ *    hypervisor's phys/virt conversions are the identity, with a vmemmap
+ *    of struct hyp_page;
  *  - a model of host page ownership: memory pages owned by the host, the
  *    hypervisor or a guest, host MMIO and hypervisor MMIO (the SMMU), with
  *    the per-page DMA count that __pkvm_host_share_dma() and
- *    __pkvm_host_unshare_dma() maintain;
- *  - a fake IOMMU that tracks attached streams and records flushes;
- *  - a page pool standing in for the donated memcache.
+ *    __pkvm_host_unshare_dma() maintain, and the donations to and from the
+ *    hypervisor;
+ *  - a fake IOMMU that tracks attached streams and reads the tables only
+ *    from what was cleaned to memory, with a TLB and a walk cache filled
+ *    from those tables and dropped only by invalidations.
  *
- * The harness keeps its own list of the mappings the core reported.
- * check_state() checks that the tables translate exactly those, that they
- * all point at host-owned pages, and that each page's DMA count equals the
- * number of mappings of it. The model refuses to drop a count unless a
- * flush covering the unmapped IOVA happened first.
+ * Nothing is checked through the code under test: the harness decodes
+ * descriptors itself, and expects the exact descriptor for each mapping's
+ * prot, format and level. It keeps its own list of the mappings the core
+ * reported; check_state() checks that the tables translate exactly those,
+ * that they all point at host-owned pages, and that each page's DMA count
+ * equals the number of mappings of it.
+ *
+ * A violation found inside a call of the code under test (a count dropped
+ * while the IOMMU can still reach the page, a page freed while the walk
+ * cache holds it, an allocation not zeroed, a page reclaimed with data in
+ * it) is fatal where it happens, as a WARN_ON is.
  *
  * Included once by each test program (unit tests, fuzzer).
  */
@@ -28,12 +39,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <linux/bits.h>
 #include <linux/iommu.h>
 #include <linux/sizes.h>
 #include <nvhe/iommu.h>
+#include <nvhe/memory.h>
 
 /*
  * Physical memory as on hardware, not as on QEMU's virt machine: several
@@ -64,21 +77,38 @@ static const struct mem_region {
 
 #define NR_MEM_REGIONS	(sizeof(mem_regions) / sizeof(mem_regions[0]))
 
+/* The host donates from here; tests map other pages. */
+#define DONATE_BASE	(MEM_BASE + 42 * SZ_1M)
+#define DONATE_END	(MEM_BASE + 58 * SZ_1M)
+/* Memory the host gives at SMMU registration, after that. */
+#define HOST_GIFT_BASE	(MEM_BASE + 58 * SZ_1M)
+
 #define IAS		44
 #define OAS		44
 #define NR_IOMMUS	2
 #define NR_SIDS		64
 #define MAX_MAPPINGS	16384
-#define POOL_PAGES	4096
+#define NR_CPUS		HARNESS_NR_CPUS
+
+/* What a page holds that no one wrote: host data, or the poison of a free page. */
+#define HOST_DATA	0x3c
+#define POISON		0xa5
 
 static int failures;
-static char where[160];
+static __thread char where[160];
+__thread int harness_cpu;
 
 #define FAIL(...) do {							\
 	failures++;							\
 	fprintf(stderr, "# %s: ", where);				\
 	fprintf(stderr, __VA_ARGS__);					\
 	fputc('\n', stderr);						\
+} while (0)
+
+/* A violation seen inside a call of the code under test: fatal there. */
+#define VIOLATION(...) do {						\
+	FAIL(__VA_ARGS__);						\
+	abort();							\
 } while (0)
 
 #define CHECK(cond, ...) do {						\
@@ -88,14 +118,19 @@ static char where[160];
 	}								\
 } while (0)
 
-/* ---- Model of host page ownership ---- */
+static enum kvm_io_pgtable_fmt harness_fmt = KVM_IO_PGTABLE_S2;
+
+/* ---- Memory and the model of its ownership ---- */
 
 enum owner { HOST, HYP, GUEST };
 
+static unsigned char *const mem = (unsigned char *)(uintptr_t)MEM_BASE;
 static enum owner mem_owner[MEM_PAGES];
 static unsigned int mem_dma_count[MEM_PAGES];
 /* The sum of mem_dma_count, so that checks can skip pages with no mapping */
 static unsigned long long mem_dma_total;
+static struct hyp_page vmemmap[MEM_PAGES];
+static bool in_memcache[MEM_PAGES];
 
 static int mem_region(uint64_t pa)
 {
@@ -135,16 +170,33 @@ static unsigned int mem_page(uint64_t pa)
 	return (pa - MEM_BASE) / SZ_4K;
 }
 
+static long window_page(const void *va)
+{
+	uintptr_t pa = (uintptr_t)va;
+
+	if (pa < MEM_BASE || pa >= MEM_END)
+		return -1;
+	return (pa - MEM_BASE) / SZ_4K;
+}
+
+static bool bytes_are(const unsigned char *p, size_t n, unsigned char c)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
 /* ---- The test's record of the mappings the core reported ---- */
 
 struct mapping {
 	u32 domain;
 	uint64_t iova, phys, size;
 	int prot;
-	bool flushed;		/* gone from the tables and flushed */
 	bool stuck;		/* gone from the tables, but its flush failed */
 	uint64_t consumed;	/* pages whose count was dropped, from phys up */
-	unsigned int flushed_by; /* fake SMMUs whose invalidation covered it */
 };
 
 static struct mapping maps[MAX_MAPPINGS];
@@ -156,47 +208,59 @@ static int nr_maps;
  */
 static enum { IN_NONE, IN_MAP, IN_UNMAP, IN_FREE, IN_RACE } in_call;
 
-/* Serializes the model and the pool, as host_mmu.lock and the memcache do. */
+/* Serializes the model, as host_mmu.lock does the host stage-2. */
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
 static u32 in_domain;
 
-static bool domain_attached_any(u32 domain);
 static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa);
+static bool cpu_reaches(u32 domain, uint64_t iova, uint64_t pa);
+static bool tlb_holds_leaf(u32 domain, uint64_t iova, uint64_t size, uint64_t pa);
+static bool walk_cache_holds(long page);
 /* A device-side cache that may still translate into [pa, pa + len) (fake SMMUs) */
 static bool (*device_caches)(uint64_t pa, uint64_t len);
 
 /*
  * Account for the count drop of the pages from @pa on, against the
  * mappings of the domain being unmapped or freed, in IOVA order. Returns
- * how many bytes were matched by one mapping that was allowed to go.
+ * how many bytes were matched by one mapping that no device can reach any
+ * more, neither through the tables in memory nor through a TLB.
  */
 static uint64_t take_unshare(uint64_t pa, uint64_t len)
 {
+	const char *reachable = NULL;
 	int i;
 
 	for (i = 0; i < nr_maps; i++) {
 		struct mapping *m = &maps[i];
-		uint64_t n;
-		bool allowed = m->domain == in_domain &&
-			       (m->flushed ||
-				(in_call == IN_FREE && !m->stuck &&
-				 !domain_attached_any(in_domain)));
+		uint64_t n, iova;
 
-		if (!allowed || pa != m->phys + m->consumed * SZ_4K ||
+		if (m->domain != in_domain || m->stuck || pa != m->phys + m->consumed * SZ_4K ||
 		    m->consumed * SZ_4K >= m->size)
 			continue;
 		n = m->size - m->consumed * SZ_4K;
 		if (n > len)
 			n = len;
-		if (device_reaches(in_domain, m->iova + m->consumed * SZ_4K, pa) ||
+		iova = m->iova + m->consumed * SZ_4K;
+		/* Another mapping of the same page may be the one that went. */
+		if (in_call == IN_UNMAP && cpu_reaches(in_domain, iova, pa)) {
+			reachable = "through the tables";
+			continue;
+		}
+		if (device_reaches(in_domain, iova, pa)) {
+			reachable = "through the tables in memory";
+			continue;
+		}
+		if (tlb_holds_leaf(in_domain, m->iova, m->size, m->phys) ||
 		    (device_caches && device_caches(pa, n))) {
-			FAIL("count of %#llx dropped while the IOMMU still reaches it in memory",
-			     (unsigned long long)pa);
-			return 0;
+			reachable = "through a TLB entry";
+			continue;
 		}
 		m->consumed += n / SZ_4K;
 		return n;
 	}
+	if (reachable)
+		VIOLATION("count of %#llx dropped while the IOMMU still reaches it %s",
+			  (unsigned long long)pa, reachable);
 	return 0;
 }
 
@@ -249,20 +313,16 @@ static int model_unshare_dma(u64 phys, u64 size)
 	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
 		return -EINVAL;
 	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K) {
-		if (is_mem(pa) && !mem_dma_count[mem_page(pa)]) {
-			FAIL("unshare of %#llx, which has no DMA mapping",
-			     (unsigned long long)pa);
-			return -EINVAL;
-		}
+		if (is_mem(pa) && !mem_dma_count[mem_page(pa)])
+			VIOLATION("unshare of %#llx, which has no DMA mapping",
+				  (unsigned long long)pa);
 	}
 	/* Only the tail of a failed map was never visible. */
 	for (pa = phys; in_call != IN_MAP && in_call != IN_RACE && pa < phys + size; pa += n) {
 		n = take_unshare(pa, phys + size - pa);
-		if (!n) {
-			FAIL("count of %#llx dropped before a flush made it unreachable",
-			     (unsigned long long)pa);
-			return -EINVAL;
-		}
+		if (!n)
+			VIOLATION("count of %#llx dropped, but no unmapped mapping has it",
+				  (unsigned long long)pa);
 	}
 	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K) {
 		if (is_mem(pa)) {
@@ -284,99 +344,135 @@ int __pkvm_host_unshare_dma(u64 phys, u64 size)
 	return ret;
 }
 
-/* ---- Page pool standing in for the donated memcache ---- */
-
-static unsigned char *pool;
-static int refcount[POOL_PAGES];
-static bool in_use[POOL_PAGES];
-static int pages_in_use, pages_available = POOL_PAGES;
-
-static long page_idx(void *va)
+/* As __pkvm_host_donate_hyp(): host memory with no DMA mapping. */
+int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
 {
-	uintptr_t off = (unsigned char *)va - pool;
+	uint64_t pa = pfn * SZ_4K, i;
+	int ret = 0;
 
-	if ((unsigned char *)va < pool || off >= (uintptr_t)POOL_PAGES * SZ_4K ||
-	    off % SZ_4K) {
-		fprintf(stderr, "not a pool page\n");
+	if (!nr_pages || pfn > (MEM_END >> 12) || nr_pages > MEM_PAGES ||
+	    !is_mem(pa) || mem_region(pa) != mem_region(pa + nr_pages * SZ_4K - 1))
+		return -EPERM;
+	pthread_mutex_lock(&model_lock);
+	for (i = 0; i < nr_pages && !ret; i++) {
+		if (mem_owner[mem_page(pa) + i] != HOST)
+			ret = -EPERM;
+		else if (mem_dma_count[mem_page(pa) + i])
+			ret = -EBUSY;
+	}
+	for (i = 0; i < nr_pages && !ret; i++)
+		mem_owner[mem_page(pa) + i] = HYP;
+	pthread_mutex_unlock(&model_lock);
+	return ret;
+}
+
+/* As __pkvm_hyp_donate_host(), for pages the host gets back from the IOMMU code. */
+int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages)
+{
+	uint64_t pa = pfn * SZ_4K, i;
+	long p;
+
+	for (i = 0; i < nr_pages; i++) {
+		p = window_page((void *)(uintptr_t)(pa + i * SZ_4K));
+		if (p < 0 || mem_owner[p] != HYP)
+			VIOLATION("%#llx given to the host, but the hypervisor does not own it",
+				  (unsigned long long)(pa + i * SZ_4K));
+		if (in_memcache[p] || vmemmap[p].refcount)
+			VIOLATION("%#llx given to the host while still in use",
+				  (unsigned long long)(pa + i * SZ_4K));
+		if (!bytes_are(mem + p * SZ_4K, SZ_4K, 0))
+			VIOLATION("%#llx given to the host with the hypervisor's data in it",
+				  (unsigned long long)(pa + i * SZ_4K));
+	}
+	pthread_mutex_lock(&model_lock);
+	for (i = 0; i < nr_pages; i++)
+		mem_owner[mem_page(pa) + i] = HOST;
+	pthread_mutex_unlock(&model_lock);
+	return 0;
+}
+
+/* ---- The vmemmap and the memcache lists of memory.c ---- */
+
+struct hyp_page *hyp_virt_to_page(void *va)
+{
+	long p = window_page(va);
+
+	if (p < 0) {
+		fprintf(stderr, "hyp_virt_to_page(%p): no memory there\n", va);
 		abort();
 	}
-	return off / SZ_4K;
+	return &vmemmap[p];
 }
 
-/* The largest reservation that failed: what the host is asked to donate. */
-static size_t largest_request;
-
-int kvm_iommu_reserve_pages(size_t nr)
+void harness_page_allocated(struct hyp_page *p)
 {
-	if ((size_t)pages_available >= nr)
-		return 0;
-	if (nr > largest_request)
-		largest_request = nr;
-	return -ENOMEM;
+	long i = p - vmemmap;
+
+	if (mem_owner[i] != HYP)
+		VIOLATION("allocated %#llx, which the hypervisor does not own",
+			  (unsigned long long)(MEM_BASE + i * SZ_4K));
+	if (!bytes_are(mem + i * SZ_4K, SZ_4K, 0))
+		VIOLATION("allocated %#llx without zeroing it",
+			  (unsigned long long)(MEM_BASE + i * SZ_4K));
 }
 
-void *kvm_iommu_alloc_page(void)
+void harness_memcache_push(void *va)
 {
-	void *va = NULL;
-	long i;
+	long p = window_page(va);
 
-	pthread_mutex_lock(&model_lock);
-	if (!pages_available)
-		goto out;
-	for (i = 0; i < POOL_PAGES; i++) {
-		if (!in_use[i]) {
-			in_use[i] = true;
-			refcount[i] = 1;
-			pages_in_use++;
-			pages_available--;
-			va = pool + i * SZ_4K;
-			memset(va, 0, SZ_4K);
-			break;
-		}
-	}
-out:
-	pthread_mutex_unlock(&model_lock);
-	return va;
+	if (p < 0 || (uintptr_t)va % SZ_4K)
+		VIOLATION("%p entered a memcache: not a page of memory", va);
+	if (mem_owner[p] != HYP)
+		VIOLATION("%p entered a memcache, but the hypervisor does not own it", va);
+	if (in_memcache[p])
+		VIOLATION("%p entered a memcache twice: freed twice", va);
+	if (vmemmap[p].refcount)
+		VIOLATION("%p freed with %u references left", va, vmemmap[p].refcount);
+	if (walk_cache_holds(p))
+		VIOLATION("table %p freed while the IOMMU's walk cache holds it", va);
+	/* Whatever was in it is garbage from now on. */
+	memset(va, POISON, SZ_4K);
+	in_memcache[p] = true;
 }
 
-void kvm_iommu_free_page(void *va)
+void harness_memcache_pop(void *va)
 {
-	long i = page_idx(va);
+	long p = window_page(va);
 
-	pthread_mutex_lock(&model_lock);
-	if (!in_use[i] || refcount[i] != 1) {
-		fprintf(stderr, "bad free\n");
-		abort();
-	}
-	in_use[i] = false;
-	refcount[i] = 0;
-	pages_in_use--;
-	pages_available++;
-	memset(va, 0xa5, SZ_4K);
-	pthread_mutex_unlock(&model_lock);
+	if (p < 0 || !in_memcache[p])
+		VIOLATION("%p taken from a memcache, but it was not in one", va);
+	in_memcache[p] = false;
 }
 
-/* ---- What a non-coherent IOMMU sees of the pool ---- */
+/* ---- What a non-coherent IOMMU sees of memory ---- */
 
 /*
- * The IOMMU reads tables from memory, not from the CPU's caches: dev_pool
- * holds what reached memory, which is only what dcache_clean() cleaned, a
- * 64-byte line at a time. It starts as stale valid entries (blocks of
- * host memory), so that walking an uncleaned table fails the test.
+ * The IOMMU reads tables from memory, not from the CPU's caches: dev_mem
+ * holds what reached memory, which is only what was cleaned, a 64-byte
+ * line at a time. It starts as stale valid entries (blocks of host
+ * memory), so that walking an uncleaned table fails the test.
  */
 #define CACHE_LINE	64
 
-static unsigned char *dev_pool;
+static unsigned char *dev_mem;
 
-static void device_init(void)
+static void mem_init(void)
 {
-	uint64_t *p;
+	void *p = mmap(mem, MEM_PAGES * SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	uint64_t *d;
 
-	dev_pool = aligned_alloc(SZ_4K, (size_t)POOL_PAGES * SZ_4K);
-	if (!dev_pool)
+	if (p != mem) {
+		fprintf(stderr, "cannot map the memory window at %#llx: %s\n",
+			MEM_BASE, p == MAP_FAILED ? strerror(errno) : "taken");
+		exit(2);
+	}
+	memset(mem, HOST_DATA, MEM_PAGES * SZ_4K);
+	dev_mem = aligned_alloc(SZ_4K, (size_t)MEM_PAGES * SZ_4K);
+	if (!dev_mem)
 		abort();
-	for (p = (uint64_t *)dev_pool; p < (uint64_t *)(dev_pool + POOL_PAGES * SZ_4K); p++)
-		*p = MEM_BASE | 1;
+	for (d = (uint64_t *)dev_mem; d < (uint64_t *)(dev_mem + MEM_PAGES * SZ_4K); d++)
+		*d = MEM_BASE | 1;
 }
 
 static void mm_clean(void *va, size_t size)
@@ -384,47 +480,30 @@ static void mm_clean(void *va, size_t size)
 	uintptr_t start = (uintptr_t)va & ~(uintptr_t)(CACHE_LINE - 1);
 	uintptr_t end = ((uintptr_t)va + size + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1);
 
-	page_idx((void *)(start & ~(uintptr_t)(SZ_4K - 1)));
-	memcpy(dev_pool + (start - (uintptr_t)pool), (void *)start, end - start);
+	if (window_page((void *)start) < 0 || window_page((void *)(end - 1)) < 0) {
+		fprintf(stderr, "cache clean of %p, outside memory\n", va);
+		abort();
+	}
+	memcpy(dev_mem + (start - MEM_BASE), (void *)start, end - start);
 }
 
-/* An entry as the IOMMU reads it from memory. */
-static uint64_t device_read(uint64_t *ptep)
+void kvm_flush_dcache_to_poc(void *va, size_t size)
 {
-	return *(uint64_t *)(dev_pool + ((unsigned char *)ptep - pool));
+	mm_clean(va, size);
 }
 
-/* A table address the IOMMU found in memory, or NULL if it is no table page. */
-static uint64_t *device_table(uint64_t desc)
+/* What the IOMMU reads from memory at @pa. */
+static uint64_t device_read(uint64_t pa)
 {
-	uintptr_t pa = desc & 0x0000fffffffff000ULL;
-
-	if (pa < (uintptr_t)pool || pa >= (uintptr_t)pool + POOL_PAGES * SZ_4K ||
-	    !in_use[(pa - (uintptr_t)pool) / SZ_4K])
-		return NULL;
-	return (uint64_t *)pa;
+	return *(uint64_t *)(dev_mem + (pa - MEM_BASE));
 }
 
-static void *mm_zalloc(void *mc) { return kvm_iommu_alloc_page(); }
-static void mm_free(void *va) { kvm_iommu_free_page(va); }
-static void mm_get(void *va) { refcount[page_idx(va)]++; }
-static void mm_put(void *va) { refcount[page_idx(va)]--; }
-static int mm_count(void *va) { return refcount[page_idx(va)]; }
-static void *mm_p2v(phys_addr_t pa) { return (void *)(uintptr_t)pa; }
-static phys_addr_t mm_v2p(void *va) { return (uintptr_t)va; }
+static uint64_t cpu_read(uint64_t pa)
+{
+	return *(uint64_t *)(uintptr_t)pa;
+}
 
-const struct kvm_io_pgtable_mm_ops kvm_iommu_mm_ops = {
-	.zalloc_page = mm_zalloc,
-	.free_table = mm_free,
-	.get_page = mm_get,
-	.put_page = mm_put,
-	.page_count = mm_count,
-	.phys_to_virt = mm_p2v,
-	.virt_to_phys = mm_v2p,
-	.dcache_clean = mm_clean,
-};
-
-/* ---- Fake IOMMU ---- */
+/* ---- The fake IOMMU: streams, a TLB and a walk cache ---- */
 
 static int attached[NR_IOMMUS][NR_SIDS];	/* domain ID + 1, or 0 */
 static struct kvm_hyp_iommu_domain *attached_dom[NR_IOMMUS][NR_SIDS];
@@ -442,6 +521,259 @@ static bool domain_attached_any(u32 domain)
 	return false;
 }
 
+/* A domain whose tables a device may walk: one with a stream attached. */
+static struct kvm_hyp_iommu_domain *device_domain(u32 domain)
+{
+	int i, s;
+
+	for (i = 0; i < NR_IOMMUS; i++)
+		for (s = 0; s < NR_SIDS; s++)
+			if (attached[i][s] == (int)domain + 1)
+				return attached_dom[i][s];
+	return NULL;
+}
+
+/*
+ * Both caches are direct-mapped, as small as hardware's relative to what
+ * the tests map: an entry may be evicted at any time, which is always
+ * safe, but is dropped otherwise only by an invalidation covering it or
+ * by the last detach of its domain. The TLB holds leaves, the walk cache
+ * table descriptors: the table page they point at, for the IOVA range
+ * that table covers.
+ */
+#define CACHE_ENTRIES	8192
+
+struct cache_entry {
+	bool valid;
+	u32 domain;
+	uint64_t iova, size, out;
+};
+
+static struct cache_entry tlb[CACHE_ENTRIES], walk_cache[CACHE_ENTRIES];
+/* Walk-cache entries pointing at each page of memory */
+static unsigned int walk_refs[MEM_PAGES];
+
+static unsigned int cache_slot(u32 domain, uint64_t iova, uint64_t size)
+{
+	uint64_t h = (iova / size) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)domain << 40 ^ size;
+
+	return (h ^ h >> 29) % CACHE_ENTRIES;
+}
+
+static void cache_drop(struct cache_entry *cache, struct cache_entry *e)
+{
+	if (e->valid && cache == walk_cache)
+		walk_refs[mem_page(e->out)]--;
+	e->valid = false;
+}
+
+static void cache_fill(struct cache_entry *cache, u32 domain, uint64_t iova, uint64_t size,
+		       uint64_t out)
+{
+	struct cache_entry *e = &cache[cache_slot(domain, iova, size)];
+
+	cache_drop(cache, e);
+	*e = (struct cache_entry) { true, domain, iova, size, out };
+	if (cache == walk_cache)
+		walk_refs[mem_page(out)]++;
+}
+
+static bool tlb_holds_leaf(u32 domain, uint64_t iova, uint64_t size, uint64_t pa)
+{
+	struct cache_entry *e = &tlb[cache_slot(domain, iova, size)];
+
+	return e->valid && e->domain == domain && e->iova == iova && e->size == size &&
+	       e->out == pa;
+}
+
+static bool walk_cache_holds(long page)
+{
+	return walk_refs[page];
+}
+
+/* Invalidate what translates any address of [iova, iova + size) in @domain. */
+static void cache_invalidate(u32 domain, uint64_t iova, uint64_t size, bool leaf_only)
+{
+	int i;
+
+	for (i = 0; i < CACHE_ENTRIES; i++) {
+		struct cache_entry *t = &tlb[i], *w = &walk_cache[i];
+
+		if (t->valid && t->domain == domain && t->iova < iova + size &&
+		    iova < t->iova + t->size)
+			cache_drop(tlb, t);
+		if (!leaf_only && w->valid && w->domain == domain && w->iova < iova + size &&
+		    iova < w->iova + w->size)
+			cache_drop(walk_cache, w);
+	}
+}
+
+static void cache_invalidate_domain(u32 domain)
+{
+	cache_invalidate(domain, 0, ~0ULL, false);
+}
+
+/* ---- Descriptors, decoded by the harness itself ---- */
+
+#define NO_TRANSLATION	(~0ULL)
+#define DESC_ADDR	0x0000fffffffff000ULL
+
+static int level_shift(int level)
+{
+	return 12 + 9 * (3 - level);
+}
+
+static int level_bits(struct kvm_io_pgtable *pgt, int level)
+{
+	return level == (int)pgt->start_level ? (int)pgt->ias - level_shift(level) : 9;
+}
+
+/* A table the IOMMU found: an allocated page of the hypervisor's. */
+static bool is_table_page(uint64_t pa)
+{
+	long p = window_page((void *)(uintptr_t)pa);
+
+	return p >= 0 && mem_owner[p] == HYP && vmemmap[p].refcount && !in_memcache[p];
+}
+
+/*
+ * The descriptor the harness expects for a leaf of @prot at @level: output
+ * address, type, access flag, inner shareable, and the permissions and
+ * memory type of the format, as the architecture encodes them.
+ */
+static uint64_t want_leaf(int prot, int level, uint64_t pa)
+{
+	uint64_t d = pa | (level == 3 ? 3 : 1) | BIT_ULL(10) | 3ULL << 8;
+	uint64_t attr;
+
+	if (harness_fmt == KVM_IO_PGTABLE_S2) {
+		/* S2AP[1:0] at 7:6 is write, read; MemAttr[3:0] at 5:2; XN[1] */
+		d |= (prot & IOMMU_READ ? BIT_ULL(6) : 0) | (prot & IOMMU_WRITE ? BIT_ULL(7) : 0);
+		attr = prot & IOMMU_MMIO ? 0x1 : prot & IOMMU_CACHE ? 0xf : 0x5;
+		d |= attr << 2;
+		if (prot & IOMMU_NOEXEC)
+			d |= BIT_ULL(54);
+		return d;
+	}
+	/* nG; AP[1] at 6 is EL0 access, AP[2] at 7 read-only; AttrIndx at 4:2; PXN, UXN */
+	d |= BIT_ULL(11);
+	if (!(prot & IOMMU_PRIV))
+		d |= BIT_ULL(6);
+	if (!(prot & IOMMU_WRITE))
+		d |= BIT_ULL(7);
+	attr = prot & IOMMU_MMIO ? KVM_IO_PGTABLE_MAIR_IDX_DEVICE :
+	       prot & IOMMU_CACHE ? KVM_IO_PGTABLE_MAIR_IDX_NORMAL : KVM_IO_PGTABLE_MAIR_IDX_NC;
+	d |= attr << 2;
+	if (prot & IOMMU_NOEXEC)
+		d |= BIT_ULL(53) | BIT_ULL(54);
+	return d;
+}
+
+/*
+ * Walk @iova through @pgt, reading entries with @read (memory as the IOMMU
+ * sees it, or as the CPU does): the leaf descriptor and its level, or 0 at
+ * an invalid entry. With @fill, the IOMMU caches what it walked. A
+ * reserved descriptor, or a table entry pointing at anything but a table
+ * page, fails the test.
+ */
+static uint64_t walk_leaf(struct kvm_io_pgtable *pgt, u32 domain, uint64_t iova,
+			  uint64_t (*read)(uint64_t pa), bool fill, int *level)
+{
+	uint64_t table = (uintptr_t)pgt->pgd;
+	int l;
+
+	if (iova >> pgt->ias)
+		return 0;
+	for (l = pgt->start_level; l <= 3; l++) {
+		int shift = level_shift(l);
+		uint64_t d = read(table + 8 * ((iova >> shift) & ((1ULL << level_bits(pgt, l)) - 1)));
+
+		if (!(d & 1))
+			return 0;
+		if (l == 3 || (d & 3) == 1) {
+			if (l == 0 || (l == 3 && (d & 3) != 3)) {
+				FAIL("reserved descriptor %#llx at level %d",
+				     (unsigned long long)d, l);
+				return 0;
+			}
+			*level = l;
+			if (fill)
+				cache_fill(tlb, domain, iova & ~((1ULL << shift) - 1), 1ULL << shift,
+					   d & DESC_ADDR & ~((1ULL << shift) - 1));
+			return d;
+		}
+		if (!is_table_page(d & DESC_ADDR)) {
+			FAIL("the IOMMU walks %#llx as a table", (unsigned long long)d);
+			return 0;
+		}
+		table = d & DESC_ADDR;
+		if (fill)
+			cache_fill(walk_cache, domain, iova & ~((1ULL << shift) - 1), 1ULL << shift,
+				   table);
+	}
+	return 0;
+}
+
+static uint64_t leaf_out(uint64_t desc, int level, uint64_t iova)
+{
+	uint64_t mask = (1ULL << level_shift(level)) - 1;
+
+	return (desc & DESC_ADDR & ~mask) | (iova & mask);
+}
+
+/* Where @iova of @domain goes for a device, or NO_TRANSLATION. */
+static uint64_t device_translate(u32 domain, uint64_t iova)
+{
+	struct kvm_hyp_iommu_domain *d = device_domain(domain);
+	uint64_t desc;
+	int level;
+
+	if (!d)
+		return NO_TRANSLATION;
+	desc = walk_leaf(&d->pgt, domain, iova, device_read, false, &level);
+	return desc ? leaf_out(desc, level, iova) : NO_TRANSLATION;
+}
+
+static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa)
+{
+	return device_translate(domain, iova) == pa;
+}
+
+/* The domain's tables as the CPU holds them; NULL when the domain is not live. */
+static struct kvm_hyp_iommu_domain *live_domains[KVM_IOMMU_MAX_DOMAINS];
+
+static bool cpu_reaches(u32 domain, uint64_t iova, uint64_t pa)
+{
+	struct kvm_hyp_iommu_domain *d = live_domains[domain];
+	uint64_t desc;
+	int level;
+
+	if (!d)
+		return false;
+	desc = walk_leaf(&d->pgt, domain, iova, cpu_read, false, &level);
+	return desc && leaf_out(desc, level, iova) == pa;
+}
+
+/* The IOMMU translates [iova, iova + size) of an attached domain and caches it. */
+static void device_fill(u32 domain, uint64_t iova, uint64_t size)
+{
+	struct kvm_hyp_iommu_domain *d = device_domain(domain);
+	uint64_t end = iova + size;
+	int level;
+
+	while (d && iova < end) {
+		if (!walk_leaf(&d->pgt, domain, iova, device_read, true, &level))
+			level = 3;
+		iova = (iova | ((1ULL << level_shift(level)) - 1)) + 1;
+		if (!iova)
+			break;
+	}
+}
+
+/* ---- The fake IOMMU's driver operations ---- */
+
+static void device_fill_all(struct kvm_hyp_iommu_domain *d);
+
 /* Stream state is per IOMMU, shared by domains: the driver locks it. */
 static int fake_attach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 {
@@ -455,6 +787,9 @@ static int fake_attach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 	} else {
 		attached[iommu][sid] = d->id + 1;
 		attached_dom[iommu][sid] = d;
+		/* From now on the device may walk and cache all of the domain. */
+		if (in_call != IN_RACE)
+			device_fill_all(d);
 	}
 	pthread_mutex_unlock(&model_lock);
 	return ret;
@@ -467,10 +802,14 @@ static int fake_detach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 	if (iommu >= NR_IOMMUS || sid >= NR_SIDS)
 		return -EINVAL;
 	pthread_mutex_lock(&model_lock);
-	if (attached[iommu][sid] != (int)d->id + 1)
+	if (attached[iommu][sid] != (int)d->id + 1) {
 		ret = -ENOENT;
-	else
+	} else {
 		attached[iommu][sid] = 0;
+		/* The driver's contract: no TLB entry outlives the last stream. */
+		if (!domain_attached_any(d->id))
+			cache_invalidate_domain(d->id);
+	}
 	pthread_mutex_unlock(&model_lock);
 	return ret;
 }
@@ -478,22 +817,12 @@ static int fake_detach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 static int fake_flush(struct kvm_hyp_iommu_domain *d, u64 iova, size_t size,
 		      bool leaf_only)
 {
-	int i;
-
 	__atomic_fetch_add(&nr_flushes, 1, __ATOMIC_RELAXED);
 	if (flush_fails)
 		return -EIO;
-	if (in_call == IN_RACE)
-		return 0;
-	for (i = 0; i < nr_maps; i++) {
-		struct mapping *m = &maps[i];
-
-		/* A mapping whose flush failed stays counted for good. */
-		if (m->domain == d->id && !m->stuck &&
-		    m->iova >= iova && m->iova + m->size <= iova + size &&
-		    kvm_io_pgtable_iova_to_phys(&d->pgt, m->iova) != m->phys)
-			m->flushed = true;
-	}
+	pthread_mutex_lock(&model_lock);
+	cache_invalidate(d->id, iova, size, leaf_only);
+	pthread_mutex_unlock(&model_lock);
 	return 0;
 }
 
@@ -503,123 +832,66 @@ static const struct kvm_iommu_ops fake_ops = {
 	.flush_range = fake_flush,
 };
 
-/* ---- The IOMMU's own walk of the tables, through memory ---- */
+/* ---- The IOMMU's walk of whole tables, through memory ---- */
 
-#define NO_TRANSLATION	(~0ULL)
-#define DESC_ADDR	0x0000fffffffff000ULL
-
-/* A domain whose tables a device may walk: one with a stream attached. */
-static struct kvm_hyp_iommu_domain *device_domain(u32 domain)
+/* A leaf the IOMMU found is one the core reported mapped and not removed, with its prot. */
+static bool leaf_recorded(u32 domain, uint64_t iova, uint64_t desc, int level)
 {
-	int i, s;
-
-	for (i = 0; i < NR_IOMMUS; i++)
-		for (s = 0; s < NR_SIDS; s++)
-			if (attached[i][s] == (int)domain + 1)
-				return attached_dom[i][s];
-	return NULL;
-}
-
-static int level_shift(int level)
-{
-	return 12 + 9 * (3 - level);
-}
-
-static int level_bits(struct kvm_io_pgtable *pgt, int level)
-{
-	return level == (int)pgt->start_level ? (int)pgt->ias - level_shift(level) : 9;
-}
-
-/*
- * Decode @iova as the IOMMU would, from what reached memory: the output
- * address, or NO_TRANSLATION at an invalid entry. A reserved descriptor or
- * a table entry pointing at anything but a table page fails the test.
- */
-static uint64_t device_translate(struct kvm_io_pgtable *pgt, uint64_t iova)
-{
-	uint64_t *table = pgt->pgd;
-	int l;
-
-	for (l = pgt->start_level; l <= 3; l++) {
-		int shift = level_shift(l);
-		uint64_t d = device_read(&table[(iova >> shift) &
-						((1ULL << level_bits(pgt, l)) - 1)]);
-
-		if (!(d & 1))
-			return NO_TRANSLATION;
-		if (l == 3 || (d & 3) == 1) {
-			if (l == 0 || (l == 3 && (d & 3) != 3)) {
-				FAIL("reserved descriptor %#llx at level %d",
-				     (unsigned long long)d, l);
-				return NO_TRANSLATION;
-			}
-			return (d & DESC_ADDR & ~((1ULL << shift) - 1)) |
-			       (iova & ((1ULL << shift) - 1));
-		}
-		table = device_table(d);
-		if (!table) {
-			FAIL("the IOMMU walks %#llx as a table", (unsigned long long)d);
-			return NO_TRANSLATION;
-		}
-	}
-	return NO_TRANSLATION;
-}
-
-static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa)
-{
-	struct kvm_hyp_iommu_domain *d = device_domain(domain);
-
-	return d && device_translate(&d->pgt, iova) == pa;
-}
-
-/* A leaf the IOMMU found is one the core reported mapped and not removed. */
-static bool leaf_recorded(u32 domain, uint64_t iova, uint64_t pa, uint64_t size)
-{
+	uint64_t size = 1ULL << level_shift(level), pa = leaf_out(desc, level, 0);
 	int i;
 
-	for (i = 0; i < nr_maps; i++)
-		if (maps[i].domain == domain && maps[i].iova == iova && maps[i].phys == pa &&
-		    maps[i].size == size && !maps[i].consumed && !maps[i].flushed &&
-		    !maps[i].stuck)
-			return true;
+	for (i = 0; i < nr_maps; i++) {
+		struct mapping *m = &maps[i];
+
+		if (m->domain == domain && m->iova == iova && m->phys == pa && m->size == size &&
+		    !m->consumed && !m->stuck)
+			return desc == want_leaf(m->prot, level, pa);
+	}
 	return false;
 }
 
-static bool device_walk(struct kvm_io_pgtable *pgt, u32 domain, uint64_t *table, int l,
-			uint64_t base)
+static bool device_walk(struct kvm_io_pgtable *pgt, u32 domain, uint64_t table, int l,
+			uint64_t base, bool fill)
 {
 	int shift = level_shift(l);
 	uint64_t i;
 
 	for (i = 0; i < 1ULL << level_bits(pgt, l); i++) {
-		uint64_t d = device_read(&table[i]), iova = base + (i << shift);
-		uint64_t *next;
+		uint64_t d = device_read(table + 8 * i), iova = base + (i << shift);
 
 		if (!(d & 1))
 			continue;
 		if (l == 3 || (d & 3) == 1) {
 			CHECK(l != 0 && (l != 3 || (d & 3) == 3),
 			      "reserved descriptor %#llx at level %d", (unsigned long long)d, l);
-			CHECK(leaf_recorded(domain, iova, d & DESC_ADDR & ~((1ULL << shift) - 1),
-					    1ULL << shift),
-			      "domain %u: the IOMMU translates %#llx to %#llx, which nothing maps",
-			      domain, (unsigned long long)iova,
-			      (unsigned long long)(d & DESC_ADDR));
+			if (fill)
+				cache_fill(tlb, domain, iova, 1ULL << shift, leaf_out(d, l, 0));
+			else
+				CHECK(leaf_recorded(domain, iova, d, l),
+				      "domain %u: the IOMMU reads %#llx for %#llx, which nothing maps so",
+				      domain, (unsigned long long)d, (unsigned long long)iova);
 			continue;
 		}
-		next = device_table(d);
-		CHECK(next, "domain %u: the IOMMU walks %#llx as a table", domain,
-		      (unsigned long long)d);
-		if (!device_walk(pgt, domain, next, l + 1, iova))
+		CHECK(is_table_page(d & DESC_ADDR), "domain %u: the IOMMU walks %#llx as a table",
+		      domain, (unsigned long long)d);
+		if (fill)
+			cache_fill(walk_cache, domain, iova, 1ULL << shift, d & DESC_ADDR);
+		if (!device_walk(pgt, domain, d & DESC_ADDR, l + 1, iova, fill))
 			return false;
 	}
 	return true;
 }
 
+static void device_fill_all(struct kvm_hyp_iommu_domain *d)
+{
+	device_walk(&d->pgt, d->id, (uintptr_t)d->pgt.pgd, d->pgt.start_level, 0, true);
+}
+
 /*
  * Every table of every attached domain, as the IOMMU reads it from memory,
- * holds exactly leaves that the core reported mapped: nothing uncleaned,
- * stale or recycled is walked.
+ * holds exactly leaves that the core reported mapped, each with the
+ * descriptor its prot asks for: nothing uncleaned, stale or recycled is
+ * walked.
  */
 static bool check_device_tables(void)
 {
@@ -630,7 +902,8 @@ static bool check_device_tables(void)
 			struct kvm_hyp_iommu_domain *d = attached_dom[i][s];
 
 			if (attached[i][s] &&
-			    !device_walk(&d->pgt, d->id, d->pgt.pgd, d->pgt.start_level, 0))
+			    !device_walk(&d->pgt, d->id, (uintptr_t)d->pgt.pgd, d->pgt.start_level, 0,
+					 false))
 				return false;
 		}
 	}
@@ -660,6 +933,9 @@ static bool check_state(void)
 
 	for (i = 0; i < nr_maps; i++) {
 		struct mapping *m = &maps[i];
+		struct kvm_hyp_iommu_domain *d;
+		uint64_t desc, last = m->iova + m->size - 1;
+		int level;
 
 		CHECK(mmio_range_host_owned(m->phys, m->size),
 		      "mapping of hypervisor MMIO at %#llx", (unsigned long long)m->phys);
@@ -676,26 +952,28 @@ static bool check_state(void)
 			      "mapping of %#llx, a page the host does not own",
 			      (unsigned long long)pa);
 		}
-		if (m->consumed || m->flushed)
-			continue;
 		/*
 		 * After a failed flush the IOVA may be mapped again: the stale
 		 * TLB entry still points at a page that stays counted.
 		 */
-		if (!m->stuck) {
-			phys_addr_t got = kvm_iommu_iova_to_phys(m->domain, m->iova + m->size - 1);
-			struct kvm_hyp_iommu_domain *d = device_domain(m->domain);
-
-			CHECK(!d || device_translate(&d->pgt, m->iova + m->size - 1) ==
-				    m->phys + m->size - 1,
-			      "domain %u iova %#llx: the IOMMU reads another translation in memory",
-			      m->domain, (unsigned long long)m->iova);
-
-			CHECK(got == m->phys + m->size - 1,
-			      "domain %u iova %#llx -> %#llx, want %#llx", m->domain,
-			      (unsigned long long)m->iova, (unsigned long long)got,
-			      (unsigned long long)m->phys);
-		}
+		if (m->consumed || m->stuck)
+			continue;
+		d = live_domains[m->domain];
+		CHECK(d, "domain %u has a mapping but is not live", m->domain);
+		desc = walk_leaf(&d->pgt, m->domain, last, cpu_read, false, &level);
+		CHECK(desc && leaf_out(desc, level, last) == m->phys + m->size - 1,
+		      "domain %u iova %#llx: the tables hold %#llx, want a leaf to %#llx",
+		      m->domain, (unsigned long long)m->iova, (unsigned long long)desc,
+		      (unsigned long long)m->phys);
+		CHECK(desc == want_leaf(m->prot, level, m->phys) &&
+		      1ULL << level_shift(level) == m->size,
+		      "domain %u iova %#llx prot %#x: descriptor %#llx at level %d, want %#llx",
+		      m->domain, (unsigned long long)m->iova, m->prot, (unsigned long long)desc,
+		      level, (unsigned long long)want_leaf(m->prot, level, m->phys));
+		CHECK(!device_domain(m->domain) ||
+		      device_translate(m->domain, last) == m->phys + m->size - 1,
+		      "domain %u iova %#llx: the IOMMU reads another translation in memory",
+		      m->domain, (unsigned long long)m->iova);
 	}
 	/*
 	 * Counts match on the mapped pages, and sum to as many mappings: all
@@ -718,7 +996,85 @@ static bool check_state(void)
 	return true;
 }
 
+/* ---- The host's side of the memory supply ---- */
+
+static unsigned long long pages_donated, pages_reclaimed;
+static uint64_t next_donation = DONATE_BASE;
+
+/* The host donates @n free pages of its own to the current CPU's memcache. */
+static void host_donate(unsigned long n)
+{
+	uint64_t tried = 0;
+
+	while (n) {
+		uint64_t pa = next_donation;
+		int ret;
+
+		next_donation = pa + SZ_4K < DONATE_END ? pa + SZ_4K : DONATE_BASE;
+		if (++tried > (DONATE_END - DONATE_BASE) / SZ_4K) {
+			fprintf(stderr, "# %s: the host ran out of pages to donate\n", where);
+			abort();
+		}
+		if (mem_owner[mem_page(pa)] != HOST || mem_dma_count[mem_page(pa)])
+			continue;
+		ret = kvm_iommu_donate_page(pa / SZ_4K);
+		if (ret)
+			VIOLATION("donation of a free host page %#llx refused: %d",
+				  (unsigned long long)pa, ret);
+		pages_donated++;
+		n--;
+		tried = 0;
+	}
+}
+
+/* The host takes back what the hypervisor can give on @cpu. */
+static void host_reclaim(int cpu)
+{
+	int old = harness_cpu;
+	long pfn;
+
+	harness_cpu = cpu;
+	while ((pfn = kvm_iommu_reclaim_page()) >= 0)
+		pages_reclaimed++;
+	if (pfn != -ENOENT)
+		VIOLATION("reclaim returned %ld", pfn);
+	harness_cpu = old;
+}
+
+/* Leave exactly @n pages in the current CPU's memcache. */
+static void set_memcache(unsigned long n)
+{
+	host_reclaim(harness_cpu);
+	host_donate(n);
+}
+
+/*
+ * Donated pages are in use or in a memcache, and the count the memory
+ * supply keeps of those in use is right.
+ */
+static bool check_memory(void)
+{
+	long long in_use = 0, cached = 0;
+	long p;
+
+	for (p = 0; p < (long)MEM_PAGES; p++) {
+		if (in_memcache[p])
+			cached++;
+		else if (vmemmap[p].refcount)
+			in_use++;
+	}
+	CHECK(in_use == kvm_iommu_pages_in_use(), "%lld pages referenced, %d counted in use",
+	      in_use, kvm_iommu_pages_in_use());
+	CHECK(in_use + cached == (long long)(pages_donated - pages_reclaimed),
+	      "%lld pages in use or cached, %llu donated and not reclaimed", in_use + cached,
+	      pages_donated - pages_reclaimed);
+	return true;
+}
+
 /* ---- Hypercall wrappers that keep the record ---- */
+
+/* Maps that mapped something: a fuzzer that makes none is not testing. */
+static unsigned long long maps_made;
 
 static int map(uint64_t dom, uint64_t iova, uint64_t pa, uint64_t pgsize,
 	       uint64_t pgcount, uint64_t prot, size_t *mapped_out)
@@ -739,6 +1095,11 @@ static int map(uint64_t dom, uint64_t iova, uint64_t pa, uint64_t pgsize,
 			.domain = dom, .iova = iova + i * pgsize,
 			.phys = pa + i * pgsize, .size = pgsize, .prot = prot,
 		};
+	/* The device may use the new mappings at once. */
+	if (mapped) {
+		maps_made++;
+		device_fill(dom, iova, mapped);
+	}
 	if (mapped_out)
 		*mapped_out = mapped;
 	return ret;
@@ -748,24 +1109,48 @@ static int unmap(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 		 size_t *unmapped_out)
 {
 	size_t unmapped;
-	int ret;
+	int ret, i, level;
 
 	in_call = IN_UNMAP;
 	in_domain = dom;
 	ret = kvm_iommu_unmap_pages(dom, iova, pgsize, pgcount, &unmapped);
 	in_call = IN_NONE;
 	drop_consumed();
-	if (flush_fails) {
-		int i;
-
-		for (i = 0; i < nr_maps; i++)
-			if (maps[i].domain == dom && !maps[i].flushed &&
-			    !kvm_iommu_iova_to_phys(dom, maps[i].iova))
-				maps[i].stuck = true;
-	}
+	/* Mappings gone from the tables but still counted: their flush failed. */
+	for (i = 0; flush_fails && dom < KVM_IOMMU_MAX_DOMAINS && live_domains[dom] &&
+	     i < nr_maps; i++)
+		if (maps[i].domain == dom && !maps[i].stuck &&
+		    !walk_leaf(&live_domains[dom]->pgt, dom, maps[i].iova, cpu_read, false,
+			       &level))
+			maps[i].stuck = true;
 	if (unmapped_out)
 		*unmapped_out = unmapped;
 	return ret;
+}
+
+/*
+ * The domain just allocated in @slot, found the way a device finds it:
+ * through an attach. The harness needs its tables to decode them; the
+ * core keeps them private, so the fake IOMMU records them on first
+ * attach, and alloc_domain() attaches and detaches a spare stream.
+ */
+#define SPARE_IOMMU	(NR_IOMMUS - 1)
+#define SPARE_SID	(NR_SIDS - 1)
+
+static int alloc_domain(uint64_t dom)
+{
+	int ret = kvm_iommu_alloc_domain(dom);
+
+	if (ret)
+		return ret;
+	if (kvm_iommu_attach_dev(SPARE_IOMMU, dom, SPARE_SID) ||
+	    !(live_domains[dom] = attached_dom[SPARE_IOMMU][SPARE_SID]) ||
+	    kvm_iommu_detach_dev(SPARE_IOMMU, dom, SPARE_SID)) {
+		fprintf(stderr, "# %s: cannot find the tables of domain %llu\n", where,
+			(unsigned long long)dom);
+		abort();
+	}
+	return 0;
 }
 
 static int free_domain(uint64_t dom)
@@ -776,21 +1161,96 @@ static int free_domain(uint64_t dom)
 	in_domain = dom;
 	ret = kvm_iommu_free_domain(dom);
 	in_call = IN_NONE;
+	if (!ret)
+		live_domains[dom] = NULL;
 	drop_consumed();
 	return ret;
 }
 
-#define NR_CPUS		4
+/* ---- Random calls ---- */
 
-/* Pages donated to each simulated CPU's memcache and not used yet. */
-static int cpu_pages[NR_CPUS];
-static unsigned long long pages_donated, hypercalls;
+#define RW		(IOMMU_READ | IOMMU_WRITE)
+/* The largest donation the host makes for one -ENOMEM: the host driver's batch. */
+#define MAX_DONATION	64
+
+static unsigned long long hypercalls;
+static bool flush_failed;
+/* HARNESS_TRACE=1 in the environment: print every random call, to debug a failure. */
+static bool trace_calls;
+
+/*
+ * The error the core must give for arguments out of range, computed
+ * without overflow; 0 when the arguments are in range, and then the core
+ * must not answer -ERANGE.
+ */
+static int want_arg_error(bool is_map, uint64_t dom, uint64_t iova, uint64_t pa,
+			  uint64_t pgsize, uint64_t pgcount, uint64_t prot)
+{
+	unsigned __int128 size = (unsigned __int128)pgsize * pgcount;
+	const uint64_t valid = IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | IOMMU_NOEXEC |
+			       IOMMU_MMIO | IOMMU_PRIV;
+
+	if ((pgsize != SZ_4K && pgsize != SZ_2M && pgsize != SZ_1G) || !pgcount ||
+	    iova % pgsize)
+		return -EINVAL;
+	if (iova + size > (unsigned __int128)1 << IAS)
+		return -ERANGE;
+	if (is_map) {
+		if (pa % pgsize || (prot & ~valid) || !(prot & RW))
+			return -EINVAL;
+		if (pa + size > (unsigned __int128)1 << OAS)
+			return -ERANGE;
+	}
+	return dom >= KVM_IOMMU_MAX_DOMAINS ? -EINVAL : 0;
+}
+
+/* Arguments at the edges: of the input range, of 2^64, unaligned. */
+static void corner(uint64_t (*next)(void), uint64_t *iova, uint64_t *pa, uint64_t *pgsize,
+		   uint64_t *pgcount)
+{
+	const uint64_t top = 1ULL << IAS;
+
+	switch (next() % 12) {
+	case 0:		/* the last pages below 2^ias, and past it */
+		*iova = top - (next() % 4) * *pgsize;
+		break;
+	case 1:		/* the last pages below 2^64 */
+		*iova = -(1 + next() % 4) * *pgsize;
+		break;
+	case 2:
+		*iova += 1 + next() % (*pgsize - 1);
+		break;
+	case 3:		/* exactly up to 2^ias, one short, one over */
+		*pgcount = (top - *iova % top) / *pgsize + next() % 3 - 1;
+		*iova %= top;
+		break;
+	case 4:		/* sizes that wrap 2^64 */
+		*pgcount = next() % 2 ? ~0ULL - next() % 4 : (~0ULL / *pgsize) + 1 + next() % 4;
+		break;
+	case 5:
+		*pa += 1 + next() % (SZ_4K - 1);
+		break;
+	case 6:		/* at the top of the output range and past it */
+		*pa = (1ULL << OAS) - (next() % 4) * *pgsize;
+		break;
+	case 7:
+		*pa = -(1 + next() % 4) * *pgsize;
+		break;
+	case 8:		/* the whole input range from 0 */
+		*iova = 0;
+		*pgcount = top / *pgsize - next() % 2;
+		break;
+	default:
+		break;
+	}
+}
 
 /*
  * One random hypercall with plausible and hostile arguments, on a random
  * simulated CPU whose memcache holds what the host donated to it: like the
- * host, donate what an -ENOMEM asks for and retry once. Arguments come
- * from @next, a PRNG or a fuzzer's input.
+ * host, donate what an -ENOMEM asks for and retry once. That retry must
+ * not run out of memory again. Arguments come from @next, a PRNG or a
+ * fuzzer's input.
  */
 static void random_call(uint64_t (*next)(void))
 {
@@ -800,12 +1260,12 @@ static void random_call(uint64_t (*next)(void))
 	uint64_t pgsize = pgsizes[next() % 6];
 	uint64_t pgcount = 1 + next() % 8;
 	uint64_t iova = (next() % 64) * SZ_2M + (pgsize == SZ_4K ? (next() % 512) * SZ_4K : 0);
-	uint32_t iommu = next() % 3, sid = next() % (NR_SIDS + 2);
-	int prot = 1 + next() % 31;
-	uint64_t pa;
-	size_t done;
+	uint32_t iommu = next() % 3, sid = next() % (NR_SIDS + 1);
+	int prot = next() % 16 ? (int)(1 + next() % 63) : (int)(next() << 16);
 	/* Keep the live set bounded: past 1024 mappings, only unmap. */
-	int kind = nr_maps > 1024 ? 11 : next() % 16;
+	int kind = nr_maps > 1024 ? 11 : next() % 19;
+	uint64_t pa, want_ret = 0;
+	size_t done;
 	int ret, tries;
 
 	if (pgsize == SZ_1G) {
@@ -818,21 +1278,27 @@ static void random_call(uint64_t (*next)(void))
 	} else {
 		pa = MEM_BASE + ((next() % (MEM_PAGES * SZ_4K / pgsize - pgcount)) * pgsize);
 	}
-	if (kind > 10 && nr_maps && next() % 2) {
+	if (kind > 10 && kind < 16 && nr_maps && next() % 2) {
 		struct mapping *m = &maps[next() % nr_maps];
 
 		dom = m->domain;
 		iova = m->iova;
 		pgsize = m->size;
 	}
+	if (pgsize != SZ_8K && next() % 8 == 0)
+		corner(next, &iova, &pa, &pgsize, &pgcount);
+	/* The last stream of each IOMMU stays for alloc_domain(). */
+	if (iommu == SPARE_IOMMU && sid == SPARE_SID)
+		sid = 0;
+	harness_cpu = cpu;
+	flush_fails = kind >= 11 && kind < 16 && next() % 64 == 0;
+	flush_failed |= flush_fails;
 
 	for (tries = 0; tries < 2; tries++) {
-		pages_available = cpu_pages[cpu];
-		largest_request = 0;
 		hypercalls++;
 		switch (kind) {
 		case 0:
-			ret = kvm_iommu_alloc_domain(dom);
+			ret = alloc_domain(dom);
 			break;
 		case 1:
 			ret = free_domain(dom);
@@ -845,22 +1311,54 @@ static void random_call(uint64_t (*next)(void))
 			ret = kvm_iommu_detach_dev(iommu, dom, sid);
 			break;
 		case 5 ... 10:
+			want_ret = want_arg_error(true, dom, iova, pa, pgsize, pgcount, prot);
 			ret = map(dom, iova, pa, pgsize, pgcount, prot, &done);
 			iova += done;
 			pa += done;
 			pgcount -= done / pgsize;
 			break;
-		default:
+		case 11 ... 15:
+			want_ret = want_arg_error(false, dom, iova, 0, pgsize, pgcount, 0);
 			ret = unmap(dom, iova, pgsize, pgcount, &done);
 			break;
-		}
-		/* Frees refill the memcache of the CPU that freed. */
-		cpu_pages[cpu] = pages_available;
-		if (ret != -ENOMEM || !largest_request)
+		case 16:	/* a hostile donation: any page, the count is checked */
+			ret = kvm_iommu_donate_page((pa + (next() % 4) * SZ_4K) / SZ_4K);
+			pages_donated += !ret;
 			break;
-		cpu_pages[cpu] += largest_request;
-		pages_donated += largest_request;
+		case 17:
+			host_reclaim(cpu);
+			ret = 0;
+			break;
+		default:
+			ret = kvm_iommu_reclaim_page();
+			pages_reclaimed += ret >= 0;
+			ret = ret >= 0 ? 0 : ret;
+			break;
+		}
+		if (trace_calls)
+			fprintf(stderr, "# cpu %d call %d dom %u iova %#llx pa %#llx pgsize %#llx "
+				"pgcount %#llx prot %#x iommu %u sid %u%s: %d\n", cpu, kind, dom,
+				(unsigned long long)iova, (unsigned long long)pa,
+				(unsigned long long)pgsize, (unsigned long long)pgcount, prot,
+				iommu, sid, flush_fails ? " (flush fails)" : "", ret);
+		if (want_ret && ret != (int)want_ret)
+			VIOLATION("call %d: returned %d for arguments out of range, want %d",
+				  kind, ret, (int)want_ret);
+		if (!want_ret && ret == -ERANGE)
+			VIOLATION("call %d: -ERANGE for arguments in range", kind);
+		if (ret != -ENOMEM)
+			break;
+		if (tries)
+			VIOLATION("call %d: -ENOMEM again after the donation it asked for", kind);
+		{
+			unsigned long need = kvm_iommu_pages_needed();
+
+			if (!need || need > MAX_DONATION)
+				VIOLATION("call %d: -ENOMEM asking for %lu pages", kind, need);
+			host_donate(need);
+		}
 	}
+	flush_fails = false;
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -878,8 +1376,11 @@ static void set_owners(void)
 {
 	int i;
 
-	for (i = 0; i < (int)MEM_PAGES; i++)
+	for (i = 0; i < (int)MEM_PAGES; i++) {
+		if (mem_owner[i] == HYP && (vmemmap[i].refcount || in_memcache[i]))
+			continue;
 		mem_owner[i] = (i % 97 == 3) ? HYP : (i % 89 == 5) ? GUEST : HOST;
+	}
 }
 
 /* Random hypercalls, with the invariants checked after each. */
@@ -891,14 +1392,50 @@ static bool random_calls(int calls)
 	for (n = 0; n < calls; n++) {
 		snprintf(where, sizeof(where), "call %d", n);
 		random_call(rnd);
-		if (!check_state() || (n % 256 == 0 && !check_device_tables()))
+		if (!check_state() || (n % 256 == 0 && (!check_device_tables() || !check_memory())))
 			return false;
 	}
-	pages_available = POOL_PAGES - pages_in_use;
 	return true;
 }
 
 static int leaked_tables;
+
+/*
+ * After a failed flush, the tables that unmap emptied stay allocated and
+ * the pages it unmapped stay counted, for good. Once every domain is gone,
+ * no device can reach either: give them back so that later calls have the
+ * memory, after checking that nothing else leaked.
+ */
+static bool release_leaks(void)
+{
+	long p;
+	int i;
+
+	for (p = 0; p < (long)MEM_PAGES; p++) {
+		if (!vmemmap[p].refcount || in_memcache[p])
+			continue;
+		CHECK(vmemmap[p].refcount == 1 && !walk_refs[p],
+		      "page %#llx left with %u references", (unsigned long long)(MEM_BASE + p * SZ_4K),
+		      vmemmap[p].refcount);
+		kvm_iommu_free_page(mem + p * SZ_4K);
+	}
+	for (i = 0; i < nr_maps; i++) {
+		struct mapping *m = &maps[i];
+		uint64_t pa;
+
+		CHECK(m->stuck, "a mapping survived its domain");
+		for (pa = m->phys; !range_is_mmio(m->phys, m->size) && pa < m->phys + m->size;
+		     pa += SZ_4K) {
+			if (is_mem(pa)) {
+				mem_dma_count[mem_page(pa)]--;
+				mem_dma_total--;
+			}
+		}
+	}
+	nr_maps = 0;
+	leaked_tables = 0;
+	return true;
+}
 
 /* Detach everything and free every domain: all memory comes back. */
 static bool teardown(void)
@@ -920,9 +1457,33 @@ static bool teardown(void)
 	/* Only mappings whose flush failed keep their pages counted. */
 	for (i = 0; i < nr_maps; i++)
 		CHECK(maps[i].stuck, "a mapping survived its domain");
-	CHECK(pages_in_use == leaked_tables, "%d pages still allocated, %d leaked on purpose",
-	      pages_in_use, leaked_tables);
-	return true;
+	if (flush_failed && !release_leaks())
+		return false;
+	flush_failed = false;
+	CHECK(kvm_iommu_pages_in_use() == leaked_tables,
+	      "%d pages still allocated, %d leaked on purpose", kvm_iommu_pages_in_use(),
+	      leaked_tables);
+	for (i = 0; i < NR_CPUS; i++)
+		host_reclaim(i);
+	return check_memory();
+}
+
+/* Common set-up of a test program: memory, owners, the IOMMU core on the fake IOMMU. */
+static void harness_init(enum kvm_io_pgtable_fmt fmt, bool fake_iommu)
+{
+	int i;
+
+	mem_init();
+	for (i = 0; i < (int)MEM_PAGES; i++)
+		mem_owner[i] = HOST;
+	trace_calls = getenv("HARNESS_TRACE");
+	harness_fmt = fmt;
+	if (!fake_iommu)
+		return;
+	/* An IOMMU that does not snoop: every table write must be cleaned. */
+	kvm_iommu_set_noncoherent();
+	if (kvm_iommu_init(&fake_ops, fmt, IAS, OAS))
+		abort();
 }
 
 #endif /* IOMMU_CORE_HARNESS_H */

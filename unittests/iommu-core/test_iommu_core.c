@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Userspace test of the hypervisor's IOMMU core against the model and the
- * fake IOMMU of harness.h: named adversarial calls, memcache shortage,
- * flush failure, races between CPUs, and random calls. Prints TAP.
+ * Userspace test of the hypervisor's IOMMU core and its memory supply
+ * against the model and the fake IOMMU of harness.h: named adversarial
+ * calls, the memory supply, memcache shortage, flush failure, races
+ * between CPUs, and random calls in both table formats. Prints TAP and
+ * exits non-zero when any test failed.
  */
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "harness.h"
 
 /* ---- Tests ---- */
 
-static int tap_n;
+static int tap_n, tap_failed;
 
-static void tap(bool ok, const char *name)
+/* A test passes when it says so and reported no failure on the way. */
+static void tap(bool (*fn)(void), const char *name)
 {
+	int before = failures;
+	bool ok = fn() && failures == before;
+
+	tap_failed += !ok;
 	printf("%s %d - iommu-core.%s\n", ok ? "ok" : "not ok", ++tap_n, name);
 	fflush(stdout);
 }
-
-#define RW	(IOMMU_READ | IOMMU_WRITE)
 
 static int failed_cases;
 
@@ -27,9 +35,9 @@ static int adversarial_call(int i)
 	size_t n;
 
 	switch (i) {
-	case 0: return kvm_iommu_alloc_domain(KVM_IOMMU_MAX_DOMAINS);
-	case 1: return kvm_iommu_alloc_domain(~0U);
-	case 2: return kvm_iommu_alloc_domain(1);
+	case 0: return alloc_domain(KVM_IOMMU_MAX_DOMAINS);
+	case 1: return alloc_domain(~0U);
+	case 2: return alloc_domain(1);
 	case 3: return free_domain(KVM_IOMMU_MAX_DOMAINS);
 	case 4: return free_domain(7);
 	case 5: return free_domain(1);
@@ -77,7 +85,7 @@ static int adversarial_call(int i)
 	case 47: return unmap(1, ~0ULL & ~0xfffULL, SZ_4K, 2, &n);
 	case 48: return unmap(1, SZ_1G + SZ_4K, SZ_4K, 1, &n);
 	/* High bits that truncation to 32 bits would drop */
-	case 49: return kvm_iommu_alloc_domain(BIT_ULL(32) | 3);
+	case 49: return alloc_domain(BIT_ULL(32) | 3);
 	case 50: return free_domain(BIT_ULL(32) | 2);
 	case 51: return kvm_iommu_attach_dev(BIT_ULL(32), 1, 3);
 	case 52: return kvm_iommu_attach_dev(0, BIT_ULL(32) | 1, 3);
@@ -224,13 +232,14 @@ static bool adversarial(void)
 		mem_owner[SZ_1M / SZ_4K + i] = HYP;
 	for (i = 0; i < 256; i++)
 		mem_owner[2 * SZ_1M / SZ_4K + i] = GUEST;
-	CHECK(!kvm_iommu_alloc_domain(1) && !kvm_iommu_alloc_domain(2), "alloc");
+	CHECK(!alloc_domain(1) && !alloc_domain(2), "alloc");
 	CHECK(!kvm_iommu_attach_dev(0, 1, 0), "attach");
 	CHECK(!map(1, 0x100000, MEM_BASE + SZ_4M, SZ_4K, 1, RW, &n), "map");
 	CHECK(!map(1, SZ_1G, MEM_BASE + 16 * SZ_2M, SZ_2M, 1, RW, &n), "map block");
 
 	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
-		int before = nr_maps;
+		int before = nr_maps, failed_before = failures;
+		bool ok;
 
 		snprintf(where, sizeof(where), "%s", names[i]);
 		ret = adversarial_call(i);
@@ -241,21 +250,20 @@ static bool adversarial(void)
 		else if (map(1, 0x300000, MEM_BASE + SZ_16M, SZ_4K, 2, RW, &n) ||
 			 unmap(1, 0x300000, SZ_4K, 2, &n) || n != SZ_8K || !check_state())
 			FAIL("a normal map/unmap fails afterwards");
-		else
-			printf("ok %d - iommu-core.adversarial.%s\n", ++tap_n, names[i]);
-		if (failures)
-			printf("not ok %d - iommu-core.adversarial.%s\n", ++tap_n, names[i]);
-		failed_cases += failures;
-		failures = 0;
+		ok = failures == failed_before;
+		printf("%s %d - iommu-core.adversarial.%s\n", ok ? "ok" : "not ok", ++tap_n,
+		       names[i]);
+		failed_cases += !ok;
+		tap_failed += !ok;
 	}
 
 	/* Undo the setup: tear down through the hypercalls. */
 	snprintf(where, sizeof(where), "adversarial teardown");
 	CHECK(!kvm_iommu_detach_dev(0, 1, 0), "detach");
 	CHECK(!free_domain(1) && !free_domain(2), "free");
-	CHECK(nr_maps == 0 && check_state() && pages_in_use == 0, "leftovers");
-	for (i = 0; i < (int)MEM_PAGES; i++)
-		mem_owner[i] = HOST;
+	CHECK(nr_maps == 0 && check_state() && kvm_iommu_pages_in_use() == 0, "leftovers");
+	for (i = 0; i < 512; i++)
+		mem_owner[SZ_1M / SZ_4K + i] = HOST;
 	return !failed_cases;
 }
 
@@ -271,7 +279,8 @@ static bool work_per_call_is_bounded(void)
 	int ret;
 
 	snprintf(where, sizeof(where), "work per call");
-	CHECK(!kvm_iommu_alloc_domain(6), "alloc");
+	set_memcache(64);
+	CHECK(!alloc_domain(6), "alloc");
 	accounted_bytes = 0;
 	ret = map(6, iova, MEM_BASE, SZ_4K, 1024, RW, &n);
 	CHECK(!ret && n == SZ_2M && accounted_bytes == SZ_2M,
@@ -310,6 +319,68 @@ static bool work_per_call_is_bounded(void)
 	return true;
 }
 
+/*
+ * The memory supply, memory.c itself: a reservation of n pages holds with
+ * n pages cached and fails with n - 1, asking for exactly the shortfall;
+ * allocations are zeroed (the harness checks each one), freed pages are
+ * poisoned until reused, and reclaimed pages reach the host zeroed and
+ * owned by it again.
+ */
+static bool memory_supply(void)
+{
+	void *pages[8], *big[40];
+	unsigned long need;
+	long pfn;
+	int i, n;
+
+	snprintf(where, sizeof(where), "memory supply");
+	for (n = 0; n <= 4; n++) {
+		set_memcache(n);
+		CHECK(!kvm_iommu_reserve_pages(n), "reserve %d with %d cached", n, n);
+		CHECK(n == 0 || !kvm_iommu_reserve_pages(n - 1), "reserve %d with %d cached",
+		      n - 1, n);
+		CHECK(kvm_iommu_reserve_pages(n + 1) == -ENOMEM, "reserve %d with %d cached",
+		      n + 1, n);
+		need = kvm_iommu_pages_needed();
+		CHECK(need == 1, "short of 1 page, asks for %lu", need);
+		CHECK(kvm_iommu_pages_needed() == 0, "the request was not cleared");
+		/* What a reservation of n promises: n allocations. */
+		for (i = 0; i < n; i++)
+			CHECK((pages[i] = kvm_iommu_alloc_page()), "allocation %d of %d", i + 1, n);
+		CHECK(!kvm_iommu_alloc_page(), "allocated more than was donated");
+		CHECK(kvm_iommu_pages_in_use() == n, "%d pages in use", kvm_iommu_pages_in_use());
+		for (i = 0; i < n; i++) {
+			memset(pages[i], 0x77, SZ_4K);
+			kvm_iommu_free_page(pages[i]);
+			/* The first word links the memcache list. */
+			CHECK(bytes_are((unsigned char *)pages[i] + 8, SZ_4K - 8, POISON),
+			      "a freed page keeps its data");
+		}
+		CHECK(check_memory(), "accounting");
+	}
+	set_memcache(0);
+	CHECK(kvm_iommu_reserve_pages(40) == -ENOMEM && kvm_iommu_pages_needed() == 40,
+	      "an empty memcache asks for all");
+	/*
+	 * Frees past what a CPU keeps wait for the host in one list, which
+	 * any CPU's reclaim drains first; a CPU's memcache only its own does.
+	 */
+	host_donate(40);
+	for (i = 0; i < 40; i++)
+		CHECK((big[i] = kvm_iommu_alloc_page()), "allocation %d", i);
+	for (i = 0; i < 40; i++)
+		kvm_iommu_free_page(big[i]);
+	harness_cpu = 1;
+	for (n = 0; (pfn = kvm_iommu_reclaim_page()) >= 0; n++) {
+		pages_reclaimed++;
+		CHECK(mem_owner[mem_page(pfn * SZ_4K)] == HOST, "reclaimed, not the host's");
+	}
+	harness_cpu = 0;
+	CHECK(n == 40 - 32, "another CPU reclaimed %d of 40 freed pages", n);
+	host_reclaim(0);
+	return check_memory() && kvm_iommu_pages_in_use() == 0;
+}
+
 /* A map with too few pages in the memcache maps nothing; the retry works. */
 static bool memcache_shortage(void)
 {
@@ -317,15 +388,19 @@ static bool memcache_shortage(void)
 	int ret;
 
 	snprintf(where, sizeof(where), "memcache shortage");
-	CHECK(!kvm_iommu_alloc_domain(3), "alloc");
-	pages_available = 1;
+	set_memcache(64);
+	CHECK(!alloc_domain(3), "alloc");
+	set_memcache(1);
 	ret = map(3, 5ULL * SZ_1G, MEM_BASE, SZ_4K, 600, RW, &mapped);
 	CHECK(ret == -ENOMEM && mapped == 0, "returned %d, mapped %zu", ret, mapped);
+	CHECK(kvm_iommu_pages_needed() == 2, "asks for %lu more pages, 3 tables needed",
+	      kvm_iommu_pages_needed());
 	CHECK(check_state() && nr_maps == 0, "state after -ENOMEM");
-	pages_available = POOL_PAGES - pages_in_use;
+	host_donate(2);
 	/* One call does 2MiB: the host continues from what was done. */
 	ret = map(3, 5ULL * SZ_1G, MEM_BASE, SZ_4K, 600, RW, &mapped);
 	CHECK(!ret && mapped == SZ_2M && check_state(), "retry: %d, %zu bytes", ret, mapped);
+	host_donate(8);
 	ret = map(3, 5ULL * SZ_1G + SZ_2M, MEM_BASE + SZ_2M, SZ_4K, 88, RW, &mapped);
 	CHECK(!ret && mapped == 88 * SZ_4K && check_state(), "the rest");
 	ret = unmap(3, 5ULL * SZ_1G, SZ_4K, 600, &mapped);
@@ -338,12 +413,13 @@ static bool memcache_shortage(void)
 	 * step: each -ENOMEM asks for a few pages and keeps what was mapped.
 	 */
 	{
-		size_t total = 0, asks = 0;
-		uint64_t count = 24 * 512;	/* 48MiB of 4KiB pages: 24+ tables */
+		size_t total = 0, asks = 0, largest = 0;
+		uint64_t count = 20 * 512;	/* 40MiB of 4KiB pages: 20+ tables */
 
-		pages_available = 0;
-		largest_request = 0;
+		set_memcache(0);
 		while (total < count * SZ_4K) {
+			unsigned long need;
+
 			ret = map(3, 6ULL * SZ_1G + total, MEM_BASE + total, SZ_4K,
 				  count - total / SZ_4K, RW, &mapped);
 			total += mapped;
@@ -352,14 +428,17 @@ static bool memcache_shortage(void)
 			if (ret != -ENOMEM)
 				break;
 			asks++;
-			pages_available += 2;	/* a small donation */
+			need = kvm_iommu_pages_needed();
+			CHECK(need, "-ENOMEM without a request");
+			if (need > largest)
+				largest = need;
+			host_donate(1);	/* a small donation */
 		}
 		CHECK(!ret && total == count * SZ_4K && asks > 5,
 		      "large map: returned %d after %zu bytes, %zu donations", ret, total,
 		      asks);
 		/* The host donates at most 64 pages per answer. */
-		CHECK(largest_request <= 8, "the hypervisor asked for %zu pages at once",
-		      largest_request);
+		CHECK(largest <= 8, "the hypervisor asked for %zu pages at once", largest);
 		CHECK(check_state(), "state after the large map");
 		for (total = 0; total < count * SZ_4K; total += mapped) {
 			ret = unmap(3, 6ULL * SZ_1G + total, SZ_4K, count - total / SZ_4K,
@@ -368,16 +447,21 @@ static bool memcache_shortage(void)
 				break;
 		}
 		CHECK(!ret && total == count * SZ_4K, "unmap the large range");
-		pages_available = POOL_PAGES - pages_in_use;
 	}
-	pages_available = 0;
-	ret = kvm_iommu_alloc_domain(4);
-	CHECK(ret == -ENOMEM && kvm_iommu_alloc_domain(4) == -ENOMEM, "alloc without memory");
-	pages_available = POOL_PAGES - pages_in_use;
+	set_memcache(0);
+	ret = alloc_domain(4);
+	CHECK(ret == -ENOMEM && kvm_iommu_pages_needed() == 2, "alloc without memory: %d", ret);
+	set_memcache(1);
+	ret = alloc_domain(4);
+	CHECK(ret == -ENOMEM && kvm_iommu_pages_needed() == 1, "alloc with one page: %d", ret);
+	CHECK(kvm_iommu_pages_in_use() == 2, "%d pages in use, domain 3 and its root",
+	      kvm_iommu_pages_in_use());
 	CHECK(!free_domain(3) && nr_maps == 0 && check_state(), "free with mappings");
-	CHECK(!kvm_iommu_alloc_domain(4) && !free_domain(4) && pages_in_use == 0,
+	set_memcache(2);
+	CHECK(!alloc_domain(4) && !free_domain(4) && kvm_iommu_pages_in_use() == 0,
 	      "alloc after the shortage");
-	return true;
+	set_memcache(64);
+	return check_memory();
 }
 
 /*
@@ -392,9 +476,11 @@ static bool flush_failure(void)
 	int ret, before;
 
 	snprintf(where, sizeof(where), "flush failure");
-	CHECK(!kvm_iommu_alloc_domain(5), "alloc");
+	set_memcache(64);
+	CHECK(!alloc_domain(5), "alloc");
+	CHECK(!kvm_iommu_attach_dev(0, 5, 7), "attach");
 	CHECK(!map(5, 3ULL * SZ_1G, page, SZ_4K, 1, RW, &n), "map");
-	before = pages_in_use;	/* domain, root and three tables */
+	before = kvm_iommu_pages_in_use();	/* domain, root and three tables */
 	CHECK(before == 5, "%d pages for one 4KiB mapping", before);
 	flushes = nr_flushes;
 	flush_fails = true;
@@ -404,16 +490,45 @@ static bool flush_failure(void)
 	CHECK(ret == -EIO && n == 0, "unmap returned %d, unmapped %zu", ret, n);
 	CHECK(mem_dma_count[(page - MEM_BASE) / SZ_4K] == 1, "page released");
 	CHECK(!kvm_iommu_iova_to_phys(5, 3ULL * SZ_1G), "entry still there");
-	CHECK(pages_in_use == before, "tables freed before a flush");
+	CHECK(kvm_iommu_pages_in_use() == before, "tables freed before a flush");
 	CHECK(check_state(), "state");
-	CHECK(!free_domain(5), "free");
-	CHECK(pages_in_use == 3, "%d pages left, the three unflushed tables expected",
-	      pages_in_use);
+	CHECK(!kvm_iommu_detach_dev(0, 5, 7) && !free_domain(5), "free");
+	CHECK(kvm_iommu_pages_in_use() == 3, "%d pages left, the three unflushed tables expected",
+	      kvm_iommu_pages_in_use());
 	CHECK(mem_dma_count[(page - MEM_BASE) / SZ_4K] == 1, "page released at free");
-	leaked_tables = pages_in_use;
+	leaked_tables = kvm_iommu_pages_in_use();
 	return true;
 }
 
+/*
+ * With a stream attached, the IOMMU caches what it walked: an unmap that
+ * empties tables must invalidate the walk caches over their range before
+ * freeing them, and drop the leaf from the TLB before the page's count.
+ */
+static bool attached_unmap_invalidates(void)
+{
+	uint64_t iova = 11ULL * SZ_1G + 5 * SZ_2M;
+	size_t n;
+	int i;
+
+	snprintf(where, sizeof(where), "attached unmap");
+	set_memcache(64);
+	CHECK(!alloc_domain(9) && !kvm_iommu_attach_dev(1, 9, 3), "alloc and attach");
+	for (i = 0; i < 3; i++)
+		CHECK(!map(9, iova + i * SZ_2M, MEM_BASE + SZ_16M + i * SZ_2M, SZ_4K, 4,
+			   IOMMU_READ | IOMMU_CACHE | IOMMU_NOEXEC, &n) && n == 4 * SZ_4K,
+		      "map %d", i);
+	CHECK(!map(9, iova + 3 * SZ_2M, MEM_BASE + SZ_8M + SZ_2M, SZ_2M, 1, IOMMU_WRITE, &n),
+	      "map a block");
+	CHECK(check_state() && check_device_tables(), "state after maps");
+	for (i = 0; i < 3; i++)
+		CHECK(!unmap(9, iova + i * SZ_2M, SZ_4K, 4, &n) && n == 4 * SZ_4K, "unmap %d", i);
+	CHECK(!unmap(9, iova + 3 * SZ_2M, SZ_2M, 1, &n) && n == SZ_2M, "unmap the block");
+	CHECK(kvm_iommu_pages_in_use() == 2 + leaked_tables,
+	      "%d pages in use, the domain and its root", kvm_iommu_pages_in_use());
+	CHECK(!kvm_iommu_detach_dev(1, 9, 3) && !free_domain(9) && check_state(), "free");
+	return check_memory();
+}
 /*
  * Threads race free_domain/alloc_domain against map/unmap and
  * attach/detach on the same domains. Every call may fail, but none may
@@ -430,6 +545,9 @@ static void *race_thread(void *arg)
 	uint64_t r = 0x1234567ULL * (1 + (uintptr_t)arg);
 	unsigned long n = 0;
 	size_t done;
+
+	/* Each thread is a CPU of its own, with its own memcache. */
+	harness_cpu = (uintptr_t)arg;
 
 	while (!race_stop) {
 		u32 dom = 20 + (r % RACE_DOMAINS);
@@ -477,6 +595,11 @@ static bool races(double seconds)
 	int s, d;
 
 	snprintf(where, sizeof(where), "races");
+	for (i = 0; i < RACE_THREADS; i++) {
+		harness_cpu = i;
+		host_donate(48);
+	}
+	harness_cpu = 0;
 	in_call = IN_RACE;
 	race_stop = false;
 	for (i = 0; i < RACE_THREADS; i++)
@@ -503,41 +626,129 @@ static bool races(double seconds)
 	in_call = IN_NONE;
 	for (d = 0; d < 64 + 4; d++)
 		CHECK(!mem_dma_count[d], "page %d still counted", d);
-	CHECK(pages_in_use == leaked_tables, "%d pages left", pages_in_use);
-	return calls > 0;
+	CHECK(kvm_iommu_pages_in_use() == leaked_tables, "%d pages left",
+	      kvm_iommu_pages_in_use());
+	for (i = 0; i < RACE_THREADS; i++)
+		host_reclaim(i);
+	return calls > 0 && check_memory();
 }
 
+static bool races_1s(void)
+{
+	return races(1.0);
+}
+
+static bool calls_before_init_refused(void)
+{
+	return kvm_iommu_map_pages(0, 0, MEM_BASE, SZ_4K, 1, RW, &(size_t){0}) == -ENODEV &&
+	       kvm_iommu_alloc_domain(0) == -ENODEV && kvm_iommu_free_domain(0) == -ENODEV &&
+	       kvm_iommu_attach_dev(0, 0, 0) == -ENODEV &&
+	       kvm_iommu_unmap_pages(0, 0, SZ_4K, 1, &(size_t){0}) == -ENODEV;
+}
+
+static bool second_init_refused(void)
+{
+	return kvm_iommu_init(&fake_ops, KVM_IO_PGTABLE_S1, IAS, OAS) == -EBUSY;
+}
+
+static int nr_random_calls = 20000;
+
+static bool random_calls_vs_model(void)
+{
+	return random_calls(nr_random_calls);
+}
+
+/*
+ * The random calls again on stage-1 tables, in a process of its own since
+ * the core registers one format for life. It runs alongside the stage-2
+ * tests and reports through a pipe, numbered here at the end.
+ */
+static FILE *stage1_start(void)
+{
+	int fd[2];
+	pid_t pid;
+	FILE *out;
+
+	fflush(stdout);
+	if (pipe(fd) || (pid = fork()) < 0)
+		abort();
+	if (pid)
+		return close(fd[1]), fdopen(fd[0], "r");
+	close(fd[0]);
+	out = fdopen(fd[1], "w");
+	harness_init(KVM_IO_PGTABLE_S1, true);
+	rng = 0x2545f4914f6cdd1dULL;
+	fprintf(out, "%s s1.random_calls_vs_model\n", random_calls_vs_model() && !failures ?
+		"ok" : "not ok");
+	fflush(out);
+	fprintf(out, "%s s1.teardown_returns_all_memory\n", teardown() && !failures ?
+		"ok" : "not ok");
+	fclose(out);
+	exit(0);
+}
+
+static void stage1_report(FILE *in)
+{
+	char line[160], *name;
+	int status, n = 0;
+
+	while (fgets(line, sizeof(line), in)) {
+		line[strcspn(line, "\n")] = 0;
+		name = strchr(line, ' ');
+		if (!name)
+			continue;
+		*name++ = 0;
+		tap_failed += strcmp(line, "ok") != 0;
+		printf("%s %d - iommu-core.%s\n", line, ++tap_n, name);
+		n++;
+	}
+	fclose(in);
+	wait(&status);
+	if (n != 2 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		tap_failed++;
+		printf("not ok %d - iommu-core.s1 (the stage-1 run stopped after %d tests)\n",
+		       ++tap_n, n);
+	}
+}
+
+/*
+ * With --races SECONDS, only the races, for the ThreadSanitizer build;
+ * otherwise every test, with the number of random calls as argument.
+ */
 int main(int argc, char **argv)
 {
-	int calls = argc > 1 ? atoi(argv[1]) : 20000;
-	int i;
+	FILE *stage1;
 
-	pool = aligned_alloc(SZ_4K, (size_t)POOL_PAGES * SZ_4K);
-	if (!pool)
-		return 1;
-	device_init();
+	if (argc > 2 && !strcmp(argv[1], "--races")) {
+		harness_init(KVM_IO_PGTABLE_S2, true);
+		printf("TAP version 13\n");
+		if (races(atof(argv[2])))
+			printf("ok 1 - iommu-core.races_threads\n1..1\n");
+		else
+			printf("not ok 1 - iommu-core.races_threads\n1..1\n");
+		return failures ? 1 : 0;
+	}
+	if (argc > 1)
+		nr_random_calls = atoi(argv[1]);
 	printf("TAP version 13\n");
-	tap(kvm_iommu_map_pages(0, 0, MEM_BASE, SZ_4K, 1, RW, &(size_t){0}) == -ENODEV &&
-	    kvm_iommu_alloc_domain(0) == -ENODEV && kvm_iommu_free_domain(0) == -ENODEV &&
-	    kvm_iommu_attach_dev(0, 0, 0) == -ENODEV &&
-	    kvm_iommu_unmap_pages(0, 0, SZ_4K, 1, &(size_t){0}) == -ENODEV,
-	    "calls_before_init_refused");
+	stage1 = stage1_start();
+	harness_init(KVM_IO_PGTABLE_S2, false);
+	tap(calls_before_init_refused, "calls_before_init_refused");
+	kvm_iommu_set_noncoherent();
 	if (kvm_iommu_init(&fake_ops, KVM_IO_PGTABLE_S2, IAS, OAS))
 		return 1;
-	tap(kvm_iommu_init(&fake_ops, KVM_IO_PGTABLE_S1, IAS, OAS) == -EBUSY,
-	    "second_init_refused");
-	for (i = 0; i < (int)MEM_PAGES; i++)
-		mem_owner[i] = HOST;
-	for (i = 0; i < NR_CPUS; i++)
-		cpu_pages[i] = 8;
-	tap(adversarial(), "adversarial.teardown");
-	tap(memcache_shortage(), "memcache_shortage");
-	tap(work_per_call_is_bounded(), "work_per_call_is_bounded");
-	tap(flush_failure(), "flush_failure_keeps_pages_counted");
-	tap(races(1.0), "free_races_map_and_attach");
-	tap(random_calls(calls), "random_calls_vs_model");
-	tap(teardown(), "teardown_returns_all_memory");
+	tap(second_init_refused, "second_init_refused");
+	set_memcache(64);
+	tap(adversarial, "adversarial.teardown");
+	tap(memory_supply, "memory_supply");
+	tap(memcache_shortage, "memcache_shortage");
+	tap(work_per_call_is_bounded, "work_per_call_is_bounded");
+	tap(flush_failure, "flush_failure_keeps_pages_counted");
+	tap(attached_unmap_invalidates, "attached_unmap_invalidates");
+	tap(races_1s, "free_races_map_and_attach");
+	tap(random_calls_vs_model, "random_calls_vs_model");
+	tap(teardown, "teardown_returns_all_memory");
+	stage1_report(stage1);
 	printf("1..%d\n", tap_n);
-	free(pool);
-	return 0;
+	return tap_failed ? 1 : 0;
 }

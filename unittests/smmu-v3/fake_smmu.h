@@ -26,7 +26,6 @@
 #define FAKE_TLB_ENTRIES	512
 #define FAKE_MAX_SIDS		64
 /* Host memory the tests give the driver for queues and level-1 tables */
-#define HOST_MEM_PAGES		64
 
 struct fake_tlb_entry {
 	bool valid;
@@ -57,11 +56,9 @@ struct fake_smmu {
 
 static struct fake_smmu fakes[NR_FAKE_SMMUS];
 static int nr_fakes;
-static bool noncoherent_set;
 
-/* Host pages donated for queues and tables, and what of them reached memory */
-static unsigned char *host_mem, *host_mem_dev;
-static int host_mem_next;
+/* The next host page to give at registration */
+static uint64_t host_gift_next = HOST_GIFT_BASE;
 
 #define FAKE_NO_DMA	(~0ULL)
 
@@ -72,24 +69,6 @@ static bool fake_coherent(struct fake_smmu *s)
 
 /* ---- Memory as the fakes read it ---- */
 
-void kvm_flush_dcache_to_poc(void *va, size_t size)
-{
-	uintptr_t start = (uintptr_t)va & ~(uintptr_t)(CACHE_LINE - 1);
-	uintptr_t end = ((uintptr_t)va + size + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1);
-
-	if (start >= (uintptr_t)host_mem &&
-	    end <= (uintptr_t)host_mem + HOST_MEM_PAGES * SZ_4K) {
-		memcpy(host_mem_dev + (start - (uintptr_t)host_mem), (void *)start, end - start);
-		return;
-	}
-	mm_clean(va, size);
-}
-
-void kvm_iommu_set_noncoherent(void)
-{
-	noncoherent_set = true;
-}
-
 /* A doubleword at @pa, as @s reads it: from memory unless it snoops caches. */
 static u64 fake_read64(struct fake_smmu *s, u64 pa)
 {
@@ -97,10 +76,8 @@ static u64 fake_read64(struct fake_smmu *s, u64 pa)
 
 	if (fake_coherent(s))
 		return *(u64 *)p;
-	if (p >= (uintptr_t)host_mem && p < (uintptr_t)host_mem + HOST_MEM_PAGES * SZ_4K)
-		return *(u64 *)(host_mem_dev + (p - (uintptr_t)host_mem));
-	if (p >= (uintptr_t)pool && p < (uintptr_t)pool + POOL_PAGES * SZ_4K)
-		return *(u64 *)(dev_pool + (p - (uintptr_t)pool));
+	if (window_page((void *)p) >= 0)
+		return device_read(pa);
 	fprintf(stderr, "fake SMMU reads %#llx, which is no memory it was given\n",
 		(unsigned long long)pa);
 	abort();
@@ -114,16 +91,15 @@ static void fake_read(struct fake_smmu *s, u64 pa, u64 *buf, int dwords)
 		buf[i] = fake_read64(s, pa + 8 * i);
 }
 
-/* Host memory for kvm_arm_smmu_register(): a pfn of zeroed pages. */
+/* Host memory for kvm_arm_smmu_register(): a pfn of pages the host owns. */
 static u64 host_pages(int n)
 {
-	unsigned char *p = host_mem + host_mem_next * SZ_4K;
+	u64 pa = host_gift_next;
 
-	if (host_mem_next + n > HOST_MEM_PAGES)
+	host_gift_next += n * SZ_4K;
+	if (host_gift_next > SMMU2_MMIO)
 		abort();
-	host_mem_next += n;
-	memset(p, 0, n * SZ_4K);
-	return (uintptr_t)p >> PAGE_SHIFT;
+	return pa >> PAGE_SHIFT;
 }
 
 /* ---- Translation ---- */
@@ -302,14 +278,10 @@ static u64 fake_tag_translates(struct fake_smmu *s, bool stage1, u16 tag, u64 io
 	return pa;
 }
 
-/*
- * An invalidation of @s reached [iova, iova + size) of @tag: the mappings of
- * that domain gone from its tables are flushed once every fake covered them.
- */
+/* An invalidation of @s reached [iova, iova + size) of @tag, or everything. */
 static void fake_invalidate(struct fake_smmu *s, bool stage1, bool all, u16 tag, u64 iova,
 			    u64 size)
 {
-	unsigned int all_fakes = BIT(nr_fakes) - 1, bit = BIT(s - fakes);
 	int i;
 
 	for (i = 0; i < FAKE_TLB_ENTRIES; i++) {
@@ -318,18 +290,6 @@ static void fake_invalidate(struct fake_smmu *s, bool stage1, bool all, u16 tag,
 		if (e->valid && (all || (e->stage1 == stage1 && e->tag == tag &&
 					 e->iova < iova + size && iova < e->iova + e->size)))
 			e->valid = false;
-	}
-	for (i = 0; i < nr_maps; i++) {
-		struct mapping *m = &maps[i];
-
-		if (!all && (m->domain + 1 != tag || m->iova < iova ||
-			     m->iova + m->size > iova + size))
-			continue;
-		if (fake_tag_translates(s, stage1, m->domain + 1, m->iova) == m->phys)
-			continue;
-		m->flushed_by |= bit;
-		if (m->flushed_by == all_fakes && !m->stuck)
-			m->flushed = true;
 	}
 }
 
@@ -514,11 +474,6 @@ int __pkvm_host_donate_hyp_mmio(u64 phys, u64 size)
 	return 0;
 }
 
-int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
-{
-	return 0;
-}
-
 int __pkvm_create_private_mapping(phys_addr_t phys, size_t size, unsigned long prot,
 				  unsigned long *haddr)
 {
@@ -566,11 +521,6 @@ static int fake_register(struct fake_smmu *s)
 
 static void fake_init(void)
 {
-	host_mem = aligned_alloc(SZ_4K, HOST_MEM_PAGES * SZ_4K);
-	host_mem_dev = aligned_alloc(SZ_4K, HOST_MEM_PAGES * SZ_4K);
-	if (!host_mem || !host_mem_dev)
-		abort();
-	memset(host_mem_dev, 0xff, HOST_MEM_PAGES * SZ_4K);
 	device_caches = fake_tlb_reaches;
 }
 

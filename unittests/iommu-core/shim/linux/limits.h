@@ -6,5 +6,6 @@
 #include <linux/types.h>
 
 #define U32_MAX		((u32)~0U)
+#define INT_MAX		((int)(~0U >> 1))
 
 #endif

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The part of the hypervisor's mem_protect.h the IOMMU core uses. */
+/*
+ * The part of the hypervisor's mem_protect.h the IOMMU core and its memory
+ * supply use; the harness's ownership model implements it.
+ */
 #ifndef __SHIM_NVHE_MEM_PROTECT_H__
 #define __SHIM_NVHE_MEM_PROTECT_H__
 
@@ -7,5 +10,7 @@
 
 int __pkvm_host_share_dma(u64 phys, u64 size);
 int __pkvm_host_unshare_dma(u64 phys, u64 size);
+int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages);
+int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages);
 
 #endif

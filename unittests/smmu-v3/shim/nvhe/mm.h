@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The hypervisor's address space as the harness has it: physical addresses
- * are the harness's own addresses, and private mappings of MMIO are the
- * fake SMMUs' register files.
+ * The hypervisor's address space as the harness has it: physical memory is
+ * the memory window mapped at its own physical address (nvhe/memory.h of
+ * the IOMMU core suite), and private mappings of MMIO are the fake SMMUs'
+ * register files.
  */
 #ifndef __SHIM_NVHE_MM_H__
 #define __SHIM_NVHE_MM_H__
 
-#include <linux/types.h>
+#include <nvhe/memory.h>
 
 #define PAGE_HYP_DEVICE		0
-
-#define hyp_phys_to_virt(pa)	((void *)(uintptr_t)(pa))
-#define hyp_virt_to_phys(va)	((phys_addr_t)(uintptr_t)(va))
-#define hyp_pfn_to_phys(pfn)	((phys_addr_t)(pfn) << PAGE_SHIFT)
 
 int __pkvm_create_private_mapping(phys_addr_t phys, size_t size, unsigned long prot,
 				  unsigned long *haddr);

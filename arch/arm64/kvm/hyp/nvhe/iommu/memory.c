@@ -6,6 +6,8 @@
  * hypervisor freed.
  */
 #include <linux/atomic.h>
+#include <linux/errno.h>
+#include <linux/limits.h>
 #include <linux/string.h>
 
 #include <asm/kvm_mmu.h>

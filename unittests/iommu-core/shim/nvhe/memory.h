@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the hypervisor's IOMMU memory supply (memory.c) takes from
+ * nvhe/memory.h, asm/kvm_host.h and the per-CPU headers. Physical memory
+ * is the harness's memory window, mapped at its own physical address; the
+ * vmemmap and the memcache lists report to the harness, which checks every
+ * page that is refcounted, pushed or popped (harness.h).
+ */
+#ifndef __SHIM_NVHE_MEMORY_H__
+#define __SHIM_NVHE_MEMORY_H__
+
+#include <stdint.h>
+#include <linux/bug.h>
+#include <linux/types.h>
+
+#ifndef PAGE_SHIFT
+#define PAGE_SHIFT		12
+#define PAGE_SIZE		(1UL << PAGE_SHIFT)
+#endif
+
+/* Simulated CPUs: each thread of the harness says which one it is. */
+#define HARNESS_NR_CPUS		4
+extern __thread int harness_cpu;
+#define DEFINE_PER_CPU(type, name)	__typeof__(type) name[HARNESS_NR_CPUS]
+#define this_cpu_ptr(ptr)		(&(*(ptr))[harness_cpu])
+
+struct hyp_page {
+	unsigned short refcount;
+};
+
+/* Aborts for an address outside the memory window. */
+struct hyp_page *hyp_virt_to_page(void *va);
+/* Checks a page that was just allocated: owned by the hypervisor, zeroed. */
+void harness_page_allocated(struct hyp_page *p);
+/* Check and record a page entering or leaving a memcache list. */
+void harness_memcache_push(void *va);
+void harness_memcache_pop(void *va);
+
+static inline void *hyp_phys_to_virt(phys_addr_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+static inline phys_addr_t hyp_virt_to_phys(void *va)
+{
+	return (uintptr_t)va;
+}
+
+#define hyp_pfn_to_phys(pfn)	((phys_addr_t)(pfn) << PAGE_SHIFT)
+#define hyp_virt_to_pfn(va)	(hyp_virt_to_phys(va) >> PAGE_SHIFT)
+
+static inline int hyp_page_count(void *va)
+{
+	return hyp_virt_to_page(va)->refcount;
+}
+
+static inline void hyp_page_ref_inc(struct hyp_page *p)
+{
+	BUG_ON(p->refcount == 0xffff);
+	p->refcount++;
+}
+
+static inline void hyp_page_ref_dec(struct hyp_page *p)
+{
+	BUG_ON(!p->refcount);
+	p->refcount--;
+}
+
+static inline void hyp_set_page_refcounted(struct hyp_page *p)
+{
+	BUG_ON(p->refcount);
+	p->refcount = 1;
+	harness_page_allocated(p);
+}
+
+/* A list of free pages, linked through their first word. */
+struct kvm_hyp_memcache {
+	phys_addr_t head;
+	unsigned long nr_pages;
+};
+
+static inline void push_hyp_memcache(struct kvm_hyp_memcache *mc, phys_addr_t *p,
+				     phys_addr_t (*to_pa)(void *virt))
+{
+	harness_memcache_push(p);
+	*p = mc->head;
+	mc->head = to_pa(p);
+	mc->nr_pages++;
+}
+
+static inline void *pop_hyp_memcache(struct kvm_hyp_memcache *mc,
+				     void *(*to_va)(phys_addr_t phys))
+{
+	phys_addr_t *p;
+
+	if (!mc->nr_pages)
+		return NULL;
+	p = to_va(mc->head);
+	mc->head = *p;
+	mc->nr_pages--;
+	harness_memcache_pop(p);
+	return p;
+}
+
+#endif
