@@ -9,10 +9,23 @@
 #define KVM_IOMMU_MAX_DOMAINS	1024
 
 /*
+ * What the __pkvm_host_iommu_stat hypercall reports of the hypervisor's
+ * own state:
+ * DMA_PAGES:    4KiB pages accounted as mapped for DMA, over all domains.
+ * PAGES_IN_USE: donated pages holding domains and tables.
+ * PAGES_HELD:   pages donated and not reclaimed: in use or kept for reuse.
+ */
+enum kvm_iommu_stat {
+	KVM_IOMMU_STAT_DMA_PAGES,
+	KVM_IOMMU_STAT_PAGES_IN_USE,
+	KVM_IOMMU_STAT_PAGES_HELD,
+	KVM_IOMMU_NR_STATS,
+};
+
+/*
  * Operations of the __pkvm_host_iommu_test hypercall, which exists only
  * with CONFIG_ARM_SMMU_V3_PKVM_TEST:
  * FAIL_ALLOC:   the n-th page allocation from now fails (n = 0 cancels).
- * PAGES_IN_USE: return how many donated pages hold domains and tables.
  * CMDQ_ERROR:   the next command batch of each SMMU carries an illegal
  *               command.
  * RECYCLE_MMIO: unmap the host's MMIO from its stage-2, as the hypervisor
@@ -20,7 +33,6 @@
  */
 enum kvm_iommu_test_op {
 	KVM_IOMMU_TEST_FAIL_ALLOC,
-	KVM_IOMMU_TEST_PAGES_IN_USE,
 	KVM_IOMMU_TEST_CMDQ_ERROR,
 	KVM_IOMMU_TEST_RECYCLE_MMIO,
 };

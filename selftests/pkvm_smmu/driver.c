@@ -78,6 +78,32 @@ TEST(pkvm_driver_owns_every_smmu)
 	ASSERT_LE(0, driver_stat("domains")) TH_LOG("no %s", STATS);
 }
 
+static long driver_mapped_pages(void)
+{
+	return driver_stat("mapped_pages");
+}
+
+static long driver_pages_held(void)
+{
+	return driver_stat("pages_donated") - driver_stat("pages_reclaimed");
+}
+
+/*
+ * The hypervisor's own accounting, read by hypercall, is what the driver's
+ * counters say: the pages it accounts as DMA-mapped are the pages mapped.
+ * The test modules' raw hypercalls map nothing for good, but they donate
+ * and reclaim pages the driver never counted, so the pages the hypervisor
+ * holds are compared as changes.
+ */
+static void expect_hyp_agrees(struct __test_metadata *_metadata)
+{
+	long hyp, drv;
+
+	EXPECT_TRUE(hyp_agrees("dma_pages", 0, driver_mapped_pages, 0, &hyp, &drv))
+		TH_LOG("the hypervisor accounts %ld DMA pages, the driver mapped %ld", hyp, drv);
+	EXPECT_LE(hyp_stat("pages_in_use"), hyp_stat("pages_held"));
+}
+
 TEST(counters_follow_dma)
 {
 	char *nvme = pci_dev_with_driver("nvme");
@@ -103,11 +129,15 @@ TEST(counters_follow_dma)
 	close(fd);
 	free(buf);
 	EXPECT_LE(maps + 16, driver_stat("hypercalls_map_pages"));
+	EXPECT_LT(0, hyp_stat("dma_pages")) TH_LOG("the hypervisor accounts no DMA page");
+	EXPECT_LT(0, hyp_stat("pages_in_use"));
+	expect_hyp_agrees(_metadata);
 }
 
 TEST(removing_a_device_frees_its_domain_and_memory)
 {
-	long domains, streams, mapped, reclaimed;
+	long domains, streams, mapped, reclaimed, hyp_mapped, hyp_in_use, hyp_held, held;
+	long hyp, drv;
 	char path[PATH_MAX], *nvme = pci_dev_with_driver("nvme");
 	char bdf[NAME_MAX + 1];
 
@@ -117,6 +147,10 @@ TEST(removing_a_device_frees_its_domain_and_memory)
 	streams = driver_stat("attached_streams");
 	mapped = driver_stat("mapped_pages");
 	reclaimed = driver_stat("pages_reclaimed");
+	hyp_mapped = hyp_stat("dma_pages");
+	hyp_in_use = hyp_stat("pages_in_use");
+	hyp_held = hyp_stat("pages_held");
+	held = driver_pages_held();
 
 	snprintf(path, sizeof(path), "%s/%s/remove", PCI_DEVICES, bdf);
 	ASSERT_EQ(0, write_file(path, "1"));
@@ -124,10 +158,19 @@ TEST(removing_a_device_frees_its_domain_and_memory)
 	EXPECT_EQ(streams - 1, driver_stat("attached_streams"));
 	EXPECT_GT(mapped, driver_stat("mapped_pages"))
 		TH_LOG("the NVMe queues were still mapped");
+	EXPECT_GT(hyp_mapped, hyp_stat("dma_pages"))
+		TH_LOG("the hypervisor still accounts the NVMe queues");
+	EXPECT_GT(hyp_in_use, hyp_stat("pages_in_use"))
+		TH_LOG("the hypervisor kept the freed domain's tables");
+	expect_hyp_agrees(_metadata);
 	ASSERT_EQ(0, write_file(RECLAIM, "1"));
 	EXPECT_LT(reclaimed, driver_stat("pages_reclaimed"))
 		TH_LOG("no page came back from the freed domain");
 	EXPECT_LE(driver_stat("pages_reclaimed"), driver_stat("pages_donated"));
+	expect_hyp_agrees(_metadata);
+	/* What the driver reclaimed is exactly what the hypervisor no longer holds. */
+	EXPECT_TRUE(hyp_agrees("pages_held", hyp_held, driver_pages_held, held, &hyp, &drv))
+		TH_LOG("the hypervisor's pages held changed by %ld, the driver's by %ld", hyp, drv);
 
 	/* Bring the disk back for whoever runs next. */
 	ASSERT_EQ(0, write_file("/sys/bus/pci/rescan", "1"));

@@ -115,7 +115,7 @@ TEST_F(map_benchmark, four_threads)
 		.dma_dir = DMA_MAP_BIDIRECTIONAL,
 		.granule = variant->granule,
 	};
-	long mapped = driver_stat("mapped_pages");
+	long mapped = driver_stat("mapped_pages"), hyp_mapped = hyp_stat("dma_pages");
 	long maps = driver_stat("hypercalls_map_pages");
 	long unmaps = driver_stat("hypercalls_unmap_pages");
 
@@ -130,6 +130,10 @@ TEST_F(map_benchmark, four_threads)
 	EXPECT_LE(THREADS, maps) TH_LOG("the mappings did not go through the hypervisor");
 	EXPECT_LE(THREADS, unmaps);
 	EXPECT_EQ(mapped, driver_stat("mapped_pages")) TH_LOG("mappings left after the benchmark");
+	/* Not only the driver's bookkeeping: the hypervisor accounts none left either. */
+	EXPECT_LE(0, hyp_mapped) TH_LOG("no hyp_stats in debugfs");
+	EXPECT_EQ(hyp_mapped, hyp_stat("dma_pages"))
+		TH_LOG("the hypervisor still accounts pages the benchmark mapped");
 }
 
 TEST_HARNESS_MAIN

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the pkvm_smmu tests share: reading and writing the small files of
- * sysfs and debugfs, the pKVM IOMMU driver's counters, and the test
+ * sysfs and debugfs, the pKVM IOMMU driver's counters and the hypervisor's
+ * own figures, and the test
  * modules' cases, which are debugfs files: reading one runs it in the
  * kernel and returns "ok\n" or what went wrong.
  */
@@ -14,7 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define STATS	"/sys/kernel/debug/pkvm-smmu/stats"
+#define STATS		"/sys/kernel/debug/pkvm-smmu/stats"
+#define HYP_STATS	"/sys/kernel/debug/pkvm-smmu/hyp_stats"
 
 /* Write @val to @path in one write. Returns 0, or -1. */
 static inline int write_file(const char *path, const char *val)
@@ -44,12 +46,12 @@ static inline bool read_line(const char *path, char *buf, size_t size)
 	return ok;
 }
 
-/* The driver's counter @name, or -1 when it has none. */
-static inline long driver_stat(const char *name)
+/* The value of @name in a file of "name value" lines, or -1. */
+static inline long file_stat(const char *path, const char *name)
 {
 	char key[64];
 	long long val;
-	FILE *f = fopen(STATS, "r");
+	FILE *f = fopen(path, "r");
 	long ret = -1;
 
 	if (!f)
@@ -60,6 +62,42 @@ static inline long driver_stat(const char *name)
 	}
 	fclose(f);
 	return ret;
+}
+
+/* The driver's counter @name, or -1 when it has none. */
+static inline long driver_stat(const char *name)
+{
+	return file_stat(STATS, name);
+}
+
+/* The hypervisor's figure @name, read by hypercall, or -1. */
+static inline long hyp_stat(const char *name)
+{
+	return file_stat(HYP_STATS, name);
+}
+
+/*
+ * Whether the change of the hypervisor's figure @hyp since @hyp_base equals
+ * the change of what the driver's counters say, computed by @driver, since
+ * @driver_base, at a moment with no mapping or donation in flight: a
+ * reading counts when the hypervisor's figure did not change around it.
+ * With both bases 0 the figures themselves must agree.
+ */
+static inline bool hyp_agrees(const char *hyp, long hyp_base, long (*driver)(void),
+			      long driver_base, long *seen_hyp, long *seen_driver)
+{
+	int tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		long before = hyp_stat(hyp), d = driver(), after = hyp_stat(hyp);
+
+		*seen_hyp = after - hyp_base;
+		*seen_driver = d - driver_base;
+		if (before == after && *seen_hyp == *seen_driver)
+			return true;
+		usleep(20000);
+	}
+	return false;
 }
 
 /* Run @dir/@name; @out gets its report. Returns -1 when it cannot be read. */

@@ -922,6 +922,9 @@ static void drop_consumed(void)
 	}
 }
 
+/* Pages left accounted by failed flushes, once release_leaks() dropped their records */
+static uint64_t dma_pages_leaked;
+
 static bool check_state(void)
 {
 	static unsigned int want[MEM_PAGES];
@@ -993,6 +996,12 @@ static bool check_state(void)
 		return false;
 	CHECK(mem_dma_total == mappings, "%llu page counts, %llu mappings",
 	      mem_dma_total, mappings);
+	/* What the hypervisor reports of itself agrees, MMIO pages included. */
+	for (i = 0, p = dma_pages_leaked; i < nr_maps; i++)
+		p += maps[i].size / SZ_4K - maps[i].consumed;
+	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_DMA_PAGES) == (s64)p,
+	      "the hypervisor reports %lld DMA pages, %llu mapped",
+	      (long long)kvm_iommu_stat(KVM_IOMMU_STAT_DMA_PAGES), (unsigned long long)p);
 	return true;
 }
 
@@ -1068,6 +1077,11 @@ static bool check_memory(void)
 	CHECK(in_use + cached == (long long)(pages_donated - pages_reclaimed),
 	      "%lld pages in use or cached, %llu donated and not reclaimed", in_use + cached,
 	      pages_donated - pages_reclaimed);
+	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_PAGES_HELD) == in_use + cached &&
+	      kvm_iommu_stat(KVM_IOMMU_STAT_PAGES_IN_USE) == in_use,
+	      "the hypervisor reports %lld pages held, %lld in use; %lld and %lld seen",
+	      (long long)kvm_iommu_stat(KVM_IOMMU_STAT_PAGES_HELD),
+	      (long long)kvm_iommu_stat(KVM_IOMMU_STAT_PAGES_IN_USE), in_use + cached, in_use);
 	return true;
 }
 
@@ -1115,6 +1129,9 @@ static int unmap(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 	in_domain = dom;
 	ret = kvm_iommu_unmap_pages(dom, iova, pgsize, pgcount, &unmapped);
 	in_call = IN_NONE;
+	if (unmapped > (unsigned __int128)pgsize * pgcount)
+		VIOLATION("unmap of %#llx bytes unmapped %#zx", (unsigned long long)(pgsize * pgcount),
+			  unmapped);
 	drop_consumed();
 	/* Mappings gone from the tables but still counted: their flush failed. */
 	for (i = 0; flush_fails && dom < KVM_IOMMU_MAX_DOMAINS && live_domains[dom] &&
@@ -1424,6 +1441,7 @@ static bool release_leaks(void)
 		uint64_t pa;
 
 		CHECK(m->stuck, "a mapping survived its domain");
+		dma_pages_leaked += m->size / SZ_4K;
 		for (pa = m->phys; !range_is_mmio(m->phys, m->size) && pa < m->phys + m->size;
 		     pa += SZ_4K) {
 			if (is_mem(pa)) {

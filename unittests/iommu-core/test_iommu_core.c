@@ -358,6 +358,8 @@ static bool memory_supply(void)
 		}
 		CHECK(check_memory(), "accounting");
 	}
+	CHECK(kvm_iommu_stat(KVM_IOMMU_NR_STATS) == -EINVAL && kvm_iommu_stat(~0ULL) == -EINVAL,
+	      "an unknown statistic is not refused");
 	set_memcache(0);
 	CHECK(kvm_iommu_reserve_pages(40) == -ENOMEM && kvm_iommu_pages_needed() == 40,
 	      "an empty memcache asks for all");
@@ -538,7 +540,7 @@ static bool attached_unmap_invalidates(void)
 #define RACE_THREADS	4
 #define RACE_DOMAINS	3
 
-static volatile bool race_stop;
+static bool race_stop;	/* __atomic accesses */
 
 static void *race_thread(void *arg)
 {
@@ -549,7 +551,7 @@ static void *race_thread(void *arg)
 	/* Each thread is a CPU of its own, with its own memcache. */
 	harness_cpu = (uintptr_t)arg;
 
-	while (!race_stop) {
+	while (!__atomic_load_n(&race_stop, __ATOMIC_RELAXED)) {
 		u32 dom = 20 + (r % RACE_DOMAINS);
 		uint64_t page = MEM_BASE + ((r >> 8) % 64) * SZ_4K;
 		uint64_t iova = ((r >> 16) % 64) * SZ_4K;
@@ -601,11 +603,11 @@ static bool races(double seconds)
 	}
 	harness_cpu = 0;
 	in_call = IN_RACE;
-	race_stop = false;
+	__atomic_store_n(&race_stop, false, __ATOMIC_RELAXED);
 	for (i = 0; i < RACE_THREADS; i++)
 		pthread_create(&t[i], NULL, race_thread, (void *)i);
 	nanosleep(&ts, NULL);
-	race_stop = true;
+	__atomic_store_n(&race_stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < RACE_THREADS; i++) {
 		void *n;
 

@@ -619,6 +619,30 @@ static int kvm_smmu_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(kvm_smmu_stats);
 
+/*
+ * The hypervisor's own figures, next to the driver's: they agree unless
+ * the driver's bookkeeping or the hypervisor's accounting is wrong.
+ */
+static int kvm_smmu_hyp_stats_show(struct seq_file *m, void *unused)
+{
+	static const char * const names[KVM_IOMMU_NR_STATS] = {
+		[KVM_IOMMU_STAT_DMA_PAGES]	= "dma_pages",
+		[KVM_IOMMU_STAT_PAGES_IN_USE]	= "pages_in_use",
+		[KVM_IOMMU_STAT_PAGES_HELD]	= "pages_held",
+	};
+	struct arm_smccc_res res;
+	int i;
+
+	for (i = 0; i < KVM_IOMMU_NR_STATS; i++) {
+		arm_smccc_1_1_hvc(KVM_HOST_SMCCC_FUNC(__pkvm_host_iommu_stat), i, &res);
+		if (res.a0 != SMCCC_RET_SUCCESS || (long)res.a1 < 0)
+			return -EIO;
+		seq_printf(m, "%s %lu\n", names[i], res.a1);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kvm_smmu_hyp_stats);
+
 static int kvm_smmu_reclaim_set(void *data, u64 val)
 {
 	on_each_cpu(kvm_smmu_reclaim_cpu, NULL, 1);
@@ -649,6 +673,7 @@ static int __init kvm_smmu_check_all_owned(void)
 	}
 	dir = debugfs_create_dir("pkvm-smmu", NULL);
 	debugfs_create_file("stats", 0444, dir, NULL, &kvm_smmu_stats_fops);
+	debugfs_create_file("hyp_stats", 0444, dir, NULL, &kvm_smmu_hyp_stats_fops);
 	debugfs_create_file("reclaim", 0200, dir, NULL, &kvm_smmu_reclaim_fops);
 	return 0;
 }

@@ -657,7 +657,7 @@ static bool unknown_test_op(struct seq_file *m, struct page *page)
 
 static long pages_in_use(void)
 {
-	return test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_PAGES_IN_USE, 0).ret;
+	return test_hvc(__pkvm_host_iommu_stat, KVM_IOMMU_STAT_PAGES_IN_USE).ret;
 }
 
 /*

@@ -65,6 +65,7 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 			  size_t *unmapped);
 phys_addr_t kvm_iommu_iova_to_phys(u64 domain_id, u64 iova);
+s64 kvm_iommu_stat(u64 stat);
 
 /*
  * Memory for domains and tables: pages the host donated. Provided by the
@@ -78,6 +79,7 @@ unsigned long kvm_iommu_pages_needed(void);
 int kvm_iommu_donate_page(u64 pfn);
 long kvm_iommu_reclaim_page(void);
 int kvm_iommu_pages_in_use(void);
+int kvm_iommu_pages_held(void);
 int kvm_iommu_test_fail_alloc(u64 n);
 void kvm_iommu_set_noncoherent(void);
 

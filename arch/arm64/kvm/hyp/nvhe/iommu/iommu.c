@@ -55,6 +55,9 @@ struct kvm_iommu_domain_slot {
 
 static struct kvm_iommu_domain_slot domain_slots[KVM_IOMMU_MAX_DOMAINS];
 
+/* 4KiB pages accounted for DMA through this file, for kvm_iommu_stat(). */
+static atomic64_t iommu_dma_pages;
+
 /* Set once, before the host is deprivileged. */
 static const struct kvm_iommu_ops *iommu_ops;
 static enum kvm_io_pgtable_fmt iommu_fmt;
@@ -121,6 +124,22 @@ static bool iommu_registered(void)
 	return READ_ONCE(iommu_ops);
 }
 
+static int account_dma(u64 phys, u64 size)
+{
+	int ret = __pkvm_host_share_dma(phys, size);
+
+	if (!ret)
+		atomic64_add(size / SZ_4K, &iommu_dma_pages);
+	return ret;
+}
+
+/* Only what account_dma() accounted comes back: a failure is a bug here. */
+static void release_dma(u64 phys, u64 size)
+{
+	WARN_ON(__pkvm_host_unshare_dma(phys, size));
+	atomic64_sub(size / SZ_4K, &iommu_dma_pages);
+}
+
 /**
  * kvm_iommu_alloc_domain() - Create an empty domain.
  * @domain_id:	Host-chosen ID, below KVM_IOMMU_MAX_DOMAINS.
@@ -170,7 +189,7 @@ out_free_slot:
 
 static void unshare_destroyed_leaf(phys_addr_t phys, size_t size)
 {
-	WARN_ON(__pkvm_host_unshare_dma(phys, size));
+	release_dma(phys, size);
 }
 
 /**
@@ -332,14 +351,14 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 								pgsize, n));
 	if (ret)
 		goto unlock;
-	ret = __pkvm_host_share_dma(paddr, n * pgsize);
+	ret = account_dma(paddr, n * pgsize);
 	if (ret)
 		goto unlock;
 	ret = kvm_io_pgtable_map(&domain->pgt, iova, paddr, pgsize, n, prot, NULL,
 				 mapped);
 	/* What was not mapped was never visible to a device. */
 	if (*mapped < n * pgsize)
-		WARN_ON(__pkvm_host_unshare_dma(paddr + *mapped, n * pgsize - *mapped));
+		release_dma(paddr + *mapped, n * pgsize - *mapped);
 unlock:
 	hyp_spin_unlock(&domain->lock);
 	domain_put(domain);
@@ -365,8 +384,7 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
 	if (ret)
 		return ret;
 	for (i = 0; i < gather->nr_leaves; i++)
-		WARN_ON(__pkvm_host_unshare_dma(gather->leaves[i].phys,
-						gather->leaves[i].size));
+		release_dma(gather->leaves[i].phys, gather->leaves[i].size);
 	kvm_io_pgtable_free_tables(&domain->pgt, gather);
 	return 0;
 }
@@ -452,4 +470,27 @@ phys_addr_t kvm_iommu_iova_to_phys(u64 domain_id, u64 iova)
 	hyp_spin_unlock(&domain->lock);
 	domain_put(domain);
 	return phys;
+}
+
+/**
+ * kvm_iommu_stat() - Report a figure of the hypervisor's own IOMMU state.
+ * @stat:	One of enum kvm_iommu_stat.
+ *
+ * For the host's debugfs and tests: what the hypervisor holds, not what
+ * the host believes it asked for.
+ *
+ * Return: the figure, or -EINVAL for an unknown @stat.
+ */
+s64 kvm_iommu_stat(u64 stat)
+{
+	switch (stat) {
+	case KVM_IOMMU_STAT_DMA_PAGES:
+		return atomic64_read(&iommu_dma_pages);
+	case KVM_IOMMU_STAT_PAGES_IN_USE:
+		return kvm_iommu_pages_in_use();
+	case KVM_IOMMU_STAT_PAGES_HELD:
+		return kvm_iommu_pages_held();
+	default:
+		return -EINVAL;
+	}
 }

@@ -31,6 +31,8 @@ static DEFINE_HYP_SPINLOCK(iommu_reclaim_lock);
 
 /* Pages allocated and not freed: domains, tables, stream-table leaves. */
 static atomic_t iommu_pages_in_use;
+/* Pages donated and not reclaimed. */
+static atomic_t iommu_pages_held;
 /* Test builds: allocations until one fails, 0 for none. */
 static atomic_t iommu_fail_alloc_in;
 /* An IOMMU reads tables from memory, not from the CPU caches. Set before finalize. */
@@ -135,6 +137,7 @@ int kvm_iommu_donate_page(u64 pfn)
 		return ret;
 	push_hyp_memcache(this_cpu_ptr(&iommu_memcache),
 			  hyp_phys_to_virt(hyp_pfn_to_phys(pfn)), hyp_virt_to_phys);
+	atomic_inc(&iommu_pages_held);
 	return 0;
 }
 
@@ -162,6 +165,7 @@ long kvm_iommu_reclaim_page(void)
 	memset(va, 0, PAGE_SIZE);
 	pfn = hyp_virt_to_pfn(va);
 	WARN_ON(__pkvm_hyp_donate_host(pfn, 1));
+	atomic_dec(&iommu_pages_held);
 	return pfn;
 }
 
@@ -173,6 +177,16 @@ long kvm_iommu_reclaim_page(void)
 int kvm_iommu_pages_in_use(void)
 {
 	return atomic_read(&iommu_pages_in_use);
+}
+
+/**
+ * kvm_iommu_pages_held() - Count the pages donated and not reclaimed.
+ *
+ * Return: pages in use, in a memcache, or waiting for the host to reclaim.
+ */
+int kvm_iommu_pages_held(void)
+{
+	return atomic_read(&iommu_pages_held);
 }
 
 /**
