@@ -7,6 +7,7 @@
 #   make shell         boot the bench machine with an interactive shell
 #   make bench         dma_map_benchmark table (stock SMMUv3 driver vs pKVM)
 #   make fuzz          libFuzzer on the hypervisor's IOMMU core (FUZZ_SECONDS=60)
+#   make mutate        every mutation of unittests/mutations.txt against the suites
 #   make series        regenerate patches/ from the sources
 #   make series-check  fail when patches/ is stale
 #   make kernel        apply patches/ to the pinned base with git am, build Image
@@ -23,7 +24,7 @@ NODEBUG_CONFIG := configs/pkvm-smmu.config configs/pkvm.config configs/test.conf
 PATCHES := $(sort $(wildcard patches/*.patch))
 
 .PHONY: all deps need-deps series series-check kernel kernel-nodebug run shell check bench \
-	fuzz clean
+	fuzz mutate clean
 
 all: run
 
@@ -78,6 +79,10 @@ bench: need-deps
 
 fuzz: need-deps
 	@bench/fuzz.sh
+
+mutate: need-deps
+	@bench/base.sh
+	@bench/mutate.py
 
 clean:
 	rm -rf $(B)/out $(B)/kselftest $(B)/initramfs $(B)/*.cpio.gz $(B)/logs $(B)/.applied

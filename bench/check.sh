@@ -38,6 +38,15 @@ else
 	printf '%s\n' "$out" | tail -20
 	fail "bounded fuzz run"
 fi
+section "mutations of the hypervisor code (fast subset; make mutate runs all)"
+if "$top/bench/mutate.py" --fast > "$logs/mutate.log" 2>&1; then
+	pass "$(tail -1 "$logs/mutate.log")"
+	grep -E '^(caught|MISSED) ' "$logs/mutate.log" | sed 's/^/    /'
+else
+	grep -E '^(caught|MISSED|mutate:) ' "$logs/mutate.log" | sed 's/^/    /'
+	tail -3 "$logs/mutate.log"
+	fail "mutations missed or the mutation run failed (log: $logs/mutate.log)"
+fi
 section "series"
 if "$top/bench/series.sh" check > "$logs/series.log" 2>&1; then
 	pass "patches/ matches the sources"

@@ -15,6 +15,8 @@ fuzz_dir=$top/unittests/iommu-core/fuzz
 bin=$BUILD/unittests/iommu-core/fuzz_hypercalls
 work=$BUILD/fuzz
 seconds=${FUZZ_SECONDS:-60}
+# Below this many edges, or with no map made, the fuzzer is not testing the core.
+min_edges=${FUZZ_MIN_EDGES:-520}
 
 "$top/bench/base.sh"
 command -v clang > /dev/null || die "clang is not installed: run 'make deps'"
@@ -28,8 +30,10 @@ if [ "${1:-}" = --replay ]; then
 		tail -40 "$log"
 		die "an input of the corpus breaks an invariant (log: $log)"
 	fi
+	maps=$(sed -n 's/^fuzz: .* \([0-9]*\) maps made/\1/p' "$log")
+	[ "${maps:-0}" -gt 0 ] || die "the corpus makes no successful map: it tests nothing (log: $log)"
 	echo "fuzz: $(find "$fuzz_dir/corpus" -type f | wc -l) corpus inputs replayed," \
-		"$(sed -n 's/^fuzz: \([0-9]*\) hypercalls.*/\1/p' "$log") hypercalls, no violation"
+		"$(sed -n 's/^fuzz: \([0-9]*\) hypercalls.*/\1/p' "$log") hypercalls, $maps maps, no violation"
 	exit 0
 fi
 
@@ -45,4 +49,10 @@ if [ "$rc" != 0 ]; then
 	die "the fuzzer found a violation after ${runs:-?} inputs; input: ${crash:-none saved}" \
 		"(log: $log). Add it to unittests/iommu-core/fuzz/corpus/ as a regression, then fix."
 fi
-echo "fuzz: ${seconds}s, ${runs:-0} inputs, ${calls:-0} hypercalls, ${cov:-0} edges covered, no violation"
+maps=$(sed -n 's/^fuzz: .* \([0-9]*\) maps made/\1/p' "$log")
+[ "${maps:-0}" -gt 0 ] || die "the fuzzer made no successful map: it tests nothing (log: $log)"
+[ "${cov:-0}" -ge "$min_edges" ] ||
+	die "the fuzzer covered ${cov:-0} edges, below the floor of $min_edges: an input" \
+		"format or a harness change starves it (log: $log)"
+echo "fuzz: ${seconds}s, ${runs:-0} inputs, ${calls:-0} hypercalls, $maps maps," \
+	"${cov:-0} edges covered (floor $min_edges), no violation"

@@ -197,6 +197,46 @@ static bool noncoherent(void)
 	return dma_lifecycle(s, 2, 3, MEM_BASE + 3 * SZ_1M);
 }
 
+/*
+ * One unmap of many pages: the range invalidations that cover it, a few
+ * commands of NUM blocks of 2^SCALE pages each, or one command per page
+ * without range invalidation, must reach every page the device cached.
+ */
+static bool range_invalidation(void)
+{
+	static const int counts[] = { 33, 47, 63, 100, 1 };
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0)), *t = fake_new(FAKE_MMIO(1));
+	u64 pa = MEM_BASE + SZ_8M;
+	unsigned int i;
+	size_t n;
+	int p;
+
+	snprintf(where, sizeof(where), "range invalidation");
+	t->idr[3] &= ~IDR3_RIL;
+	CHECK(fake_register(s) == 0 && fake_register(t) == 1, "register");
+	CHECK(!kvm_iommu_alloc_domain(4), "alloc");
+	CHECK(!kvm_iommu_attach_dev(0, 4, 5) && !kvm_iommu_attach_dev(1, 4, 6), "attach");
+	/* A page that keeps the table: no unmap empties it, so none widens to its range. */
+	CHECK(map_page(4, IOVA + SZ_1M, pa + SZ_1M), "map the page that stays");
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		CHECK(!map(4, IOVA, pa, SZ_4K, counts[i], RW, &n) && n == (size_t)counts[i] * SZ_4K,
+		      "map %d pages", counts[i]);
+		for (p = 0; p < counts[i]; p++)
+			CHECK(fake_dma(s, 5, IOVA + p * SZ_4K) == pa + p * SZ_4K &&
+			      fake_dma(t, 6, IOVA + p * SZ_4K) == pa + p * SZ_4K, "DMA");
+		/* The model refuses each count drop while a TLB holds the page. */
+		CHECK(!unmap(4, IOVA, SZ_4K, counts[i], &n) && n == (size_t)counts[i] * SZ_4K,
+		      "unmap %d pages", counts[i]);
+		for (p = 0; p < counts[i]; p++)
+			CHECK(fake_dma(s, 5, IOVA + p * SZ_4K) == FAKE_NO_DMA &&
+			      fake_dma(t, 6, IOVA + p * SZ_4K) == FAKE_NO_DMA, "DMA after unmap");
+	}
+	CHECK(unmap_page(4, IOVA + SZ_1M), "unmap the page that stayed");
+	CHECK(!kvm_iommu_detach_dev(0, 4, 5) && !kvm_iommu_detach_dev(1, 4, 6), "detach");
+	CHECK(!free_domain(4) && check_state(), "free");
+	return !failures;
+}
+
 /* A stage-1-only SMMU: a context descriptor per domain, cleared at the end. */
 static bool stage1_only(void)
 {
@@ -242,6 +282,7 @@ int main(void)
 	run(failed_attach_then_reuse, "failed_attach_then_reuse");
 	run(noncoherent, "noncoherent_smmu");
 	run(stage1_only, "stage1_only_smmu");
+	run(range_invalidation, "range_invalidation_reaches_every_page");
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }

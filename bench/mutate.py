@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make mutate: are the userspace suites as strict as the code they guard?
+
+Each mutation of unittests/mutations.txt is one realistic bug in the
+hypervisor's IOMMU code. It is applied alone to a scratch copy of the
+sources, and the suites that build that file run against it, fastest
+first: the IOMMU core suite, io-pgtable, SMMUv3, the fuzzer's corpus, a
+short fuzz run, and for races the ThreadSanitizer build. The first that
+fails catches the mutation. Prints one line per mutation and ends with
+"N caught, M missed"; fails when any was missed.
+
+  bench/mutate.py            every mutation
+  bench/mutate.py --fast     those marked fast (make check)
+  bench/mutate.py NAME...    the named ones
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("BUILD", os.path.join(TOP, "build"))
+LINUX = os.environ.get("LINUX", os.path.join(BUILD, "linux"))
+SCRATCH = os.path.join(BUILD, "mutate")
+TREE = os.path.join(SCRATCH, "tree")
+FUZZ_SECONDS = int(os.environ.get("MUTATE_FUZZ_SECONDS", "15"))
+TIMEOUT = 240
+
+HYP = "arch/arm64/kvm/hyp/nvhe/iommu/"
+# Which suites build which hypervisor file.
+SUITES = [
+    ("iommu-core", {"iommu.c", "io-pgtable.c", "memory.c"}),
+    ("io-pgtable", {"io-pgtable.c"}),
+    ("smmu-v3", {"arm-smmu-v3.c", "iommu.c", "io-pgtable.c", "memory.c"}),
+    ("fuzz-replay", {"iommu.c", "io-pgtable.c", "memory.c"}),
+    ("fuzz", {"iommu.c", "io-pgtable.c", "memory.c"}),
+    ("tsan-races", {"iommu.c", "io-pgtable.c", "memory.c"}),
+]
+
+
+class BuildError(Exception):
+    """A mutation that does not compile tests nothing: the list is wrong."""
+
+
+def die(msg):
+    print("mutate: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def parse(path):
+    """Blocks of '=== name [fast]', 'file:', 'class:', '@@ find', '@@ replace'."""
+    muts, cur, part = [], None, None
+    for line in open(path).read().split("\n"):
+        if line.startswith("=== "):
+            words = line[4:].split()
+            cur = {"name": words[0], "fast": "fast" in words[1:], "find": [],
+                   "replace": [], "file": None, "class": ""}
+            muts.append(cur)
+            part = None
+        elif cur is None or (part is None and (not line or line.startswith("#"))):
+            continue
+        elif part is None and line.startswith("file: "):
+            cur["file"] = line[6:].strip()
+        elif part is None and line.startswith("class: "):
+            cur["class"] = line[7:].strip()
+        elif line == "@@ find":
+            part = "find"
+        elif line == "@@ replace":
+            part = "replace"
+        elif part:
+            cur[part].append(line)
+    for m in muts:
+        for part in ("find", "replace"):
+            while m[part] and not m[part][-1]:
+                m[part].pop()
+            m[part] = "\n".join(m[part])
+        if not m["file"] or not m["find"]:
+            die("mutation %s has no file or no text to find" % m["name"])
+    return muts
+
+
+def copy_tree():
+    if os.path.isdir(TREE):
+        shutil.rmtree(TREE)
+    for d in ("arch", "include", "unittests"):
+        shutil.copytree(os.path.join(TOP, d), os.path.join(TREE, d))
+
+
+def run(cmd, cwd, timeout=TIMEOUT):
+    try:
+        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout,
+                           universal_newlines=True, errors="replace")
+        return p.returncode, p.stdout
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout or ""
+        if isinstance(out, bytes):
+            out = out.decode(errors="replace")
+        return -1, out + "\n# timed out after %ds\n" % timeout
+
+
+def detail(out):
+    """What the failing suite said first: a violation, a sanitizer, a test."""
+    pats = [r"^# .*", r"^.*fatal at EL2.*", r"^SUMMARY: .*", r"^.*runtime error: .*",
+            r"^WARNING: ThreadSanitizer: .*", r"^not ok .*", r"^.*error: .*"]
+    for pat in pats:
+        for line in out.split("\n"):
+            if re.match(pat, line) and "racing calls" not in line:
+                return line.strip()[:150]
+    return out.strip().split("\n")[-1][:150] if out.strip() else "no output"
+
+
+def suite(name, tag):
+    """Build and run one suite on the scratch tree: (failed, what it said)."""
+    out_dir = os.path.join(SCRATCH, "out", tag)
+    env = ["LINUX=" + LINUX]
+    ut = os.path.join(TREE, "unittests")
+    if name in ("iommu-core", "io-pgtable", "smmu-v3"):
+        make = ["make", "-s", "-C", os.path.join(ut, name), "OUT=" + os.path.join(out_dir, name)]
+        binary = os.path.join(out_dir, name, "test_" + name.replace("-", "_"))
+        rc, out = run(make + env + [binary], ut)
+        if rc:
+            raise BuildError(out)
+        rc, out = run(make + env, ut)
+        return rc != 0, out
+    fuzz = os.path.join(out_dir, "iommu-core", "fuzz_hypercalls")
+    if name.startswith("fuzz"):
+        rc, out = run(["make", "-s", "-C", os.path.join(ut, "iommu-core"), "fuzz-build",
+                       "OUT=" + os.path.join(out_dir, "iommu-core")] + env, ut)
+        if rc:
+            raise BuildError(out)
+        corpus = os.path.join(ut, "iommu-core", "fuzz", "corpus")
+        if name == "fuzz-replay":
+            rc, out = run([fuzz, "-runs=0", corpus], out_dir)
+        else:
+            work = os.path.join(out_dir, "fuzz-work")
+            shutil.rmtree(work, ignore_errors=True)
+            os.makedirs(work)
+            rc, out = run([fuzz, "-max_total_time=%d" % FUZZ_SECONDS, "-max_len=4096",
+                           "-seed=1", work, corpus], work)
+        return rc != 0, out
+    rc, out = run(["make", "-s", "-C", os.path.join(ut, "iommu-core"), "tsan",
+                   "OUT=" + os.path.join(out_dir, "iommu-core")] + env, ut)
+    return rc != 0, out
+
+
+def try_suites(hyp_file, tag, races):
+    for name, files in SUITES:
+        if hyp_file not in files or (name == "tsan-races" and not races):
+            continue
+        failed, out = suite(name, tag)
+        if failed:
+            return name, detail(out)
+    return None, None
+
+
+def main():
+    args = sys.argv[1:]
+    fast = "--fast" in args
+    names = [a for a in args if not a.startswith("--")]
+    muts = parse(os.path.join(TOP, "unittests", "mutations.txt"))
+    if names:
+        unknown = set(names) - {m["name"] for m in muts}
+        if unknown:
+            die("no such mutation: " + ", ".join(sorted(unknown)))
+        muts = [m for m in muts if m["name"] in names]
+    elif fast:
+        muts = [m for m in muts if m["fast"]]
+    if not os.path.isdir(os.path.join(LINUX, "tools", "include")):
+        die("no base tree at %s: run 'make kernel' or bench/base.sh first" % LINUX)
+    copy_tree()
+
+    # The list must match the code: each text to find occurs exactly once.
+    for m in muts:
+        src = open(os.path.join(TREE, m["file"])).read()
+        n = src.count(m["find"])
+        if n != 1:
+            die("mutation %s: its text occurs %d times in %s; update unittests/mutations.txt"
+                % (m["name"], n, m["file"]))
+
+    t0 = time.time()
+    for name, _ in SUITES[:4]:
+        failed, out = suite(name, "baseline")
+        if failed:
+            print(out[-3000:])
+            die("the %s suite fails without any mutation: fix that first" % name)
+    print("baseline: the suites pass on the sources as they are (%ds)" % (time.time() - t0))
+
+    caught = missed = 0
+    for m in muts:
+        path = os.path.join(TREE, m["file"])
+        orig = open(path).read()
+        open(path, "w").write(orig.replace(m["find"], m["replace"], 1))
+        t = time.time()
+        try:
+            by, what = try_suites(os.path.basename(m["file"]), "mutant",
+                                  m["class"] == "race")
+        except BuildError as e:
+            die("mutation %s does not compile, so it tests nothing: %s"
+                % (m["name"], detail(str(e))))
+        finally:
+            open(path, "w").write(orig)
+        secs = time.time() - t
+        if by:
+            caught += 1
+            print("caught  %-34s %-11s %3ds  %s: %s" % (m["name"], m["class"], secs, by, what))
+        else:
+            missed += 1
+            print("MISSED  %-34s %-11s %3ds  no suite failed" % (m["name"], m["class"], secs))
+        sys.stdout.flush()
+    print("%d caught, %d missed" % (caught, missed))
+    sys.exit(1 if missed else 0)
+
+
+if __name__ == "__main__":
+    main()
