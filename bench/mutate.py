@@ -162,6 +162,7 @@ def main():
     fast = "--fast" in args
     names = [a for a in args if not a.startswith("--")]
     muts = parse(os.path.join(TOP, "unittests", "mutations.txt"))
+    every = muts
     if names:
         unknown = set(names) - {m["name"] for m in muts}
         if unknown:
@@ -173,8 +174,8 @@ def main():
         die("no base tree at %s: run 'make kernel' or bench/base.sh first" % LINUX)
     copy_tree()
 
-    # The list must match the code: each text to find occurs exactly once.
-    for m in muts:
+    # The whole list must match the code: each text to find occurs exactly once.
+    for m in every:
         src = open(os.path.join(TREE, m["file"])).read()
         n = src.count(m["find"])
         if n != 1:
