@@ -104,6 +104,17 @@ static bool vmid8(void)
 	return true;
 }
 
+/* @a and @b registered as IOMMUs 0 and 1, and @domain on stream @sa of @a, @sb of @b. */
+static bool one_domain_on_two(struct fake_smmu *a, struct fake_smmu *b, u64 domain, u32 sa,
+			      u32 sb)
+{
+	CHECK(fake_register(a) == 0 && fake_register(b) == 1, "register");
+	CHECK(!kvm_iommu_alloc_domain(domain), "alloc");
+	CHECK(!kvm_iommu_attach_dev(0, domain, sa) && !kvm_iommu_attach_dev(1, domain, sb),
+	      "attach");
+	return true;
+}
+
 /* One domain on streams of two SMMUs: every unmap reaches both TLBs. */
 static bool two_smmus(void)
 {
@@ -112,9 +123,7 @@ static bool two_smmus(void)
 	int i;
 
 	snprintf(where, sizeof(where), "two SMMUs");
-	CHECK(fake_register(a) == 0 && fake_register(b) == 1, "register");
-	CHECK(!kvm_iommu_alloc_domain(3), "alloc");
-	CHECK(!kvm_iommu_attach_dev(0, 3, 7) && !kvm_iommu_attach_dev(1, 3, 9), "attach");
+	CHECK(one_domain_on_two(a, b, 3, 7, 9), "set-up");
 	for (i = 0; i < 8; i++) {
 		CHECK(map_page(3, IOVA + i * SZ_4K, pa + i * SZ_4K), "map");
 		CHECK(fake_dma(a, 7, IOVA + i * SZ_4K) == pa + i * SZ_4K &&
@@ -213,9 +222,7 @@ static bool range_invalidation(void)
 
 	snprintf(where, sizeof(where), "range invalidation");
 	t->idr[3] &= ~IDR3_RIL;
-	CHECK(fake_register(s) == 0 && fake_register(t) == 1, "register");
-	CHECK(!kvm_iommu_alloc_domain(4), "alloc");
-	CHECK(!kvm_iommu_attach_dev(0, 4, 5) && !kvm_iommu_attach_dev(1, 4, 6), "attach");
+	CHECK(one_domain_on_two(s, t, 4, 5, 6), "set-up");
 	/* A page that keeps the table: no unmap empties it, so none widens to its range. */
 	CHECK(map_page(4, IOVA + SZ_1M, pa + SZ_1M), "map the page that stays");
 	for (i = 0; i < ARRAY_SIZE(counts); i++) {
@@ -234,6 +241,43 @@ static bool range_invalidation(void)
 	CHECK(unmap_page(4, IOVA + SZ_1M), "unmap the page that stayed");
 	CHECK(!kvm_iommu_detach_dev(0, 4, 5) && !kvm_iommu_detach_dev(1, 4, 6), "detach");
 	CHECK(!free_domain(4) && check_state(), "free");
+	return !failures;
+}
+
+/*
+ * What a call costs in register accesses, each a trap to the SMMU model
+ * under emulation and an uncached access on hardware: a map touches no
+ * register, an unmap writes PROD once per SMMU and reads CONS until the
+ * CMD_SYNC completed (once, on a fake that runs commands as PROD is
+ * written). The error registers are read only when the queue stalls.
+ */
+static bool mmio_per_call(void)
+{
+	struct fake_smmu *a = fake_new(FAKE_MMIO(0)), *b = fake_new(FAKE_MMIO(1));
+	unsigned long before_a, before_b;
+	size_t n;
+	int i;
+
+	snprintf(where, sizeof(where), "MMIO per call");
+	CHECK(one_domain_on_two(a, b, 6, 2, 3), "set-up");
+	for (i = 0; i < 3; i++) {
+		before_a = a->nr_mmio;
+		before_b = b->nr_mmio;
+		CHECK(!map(6, IOVA + i * SZ_2M, MEM_BASE + SZ_4M, SZ_4K, 16, RW, &n) &&
+		      n == 16 * SZ_4K, "map");
+		CHECK(a->nr_mmio == before_a && b->nr_mmio == before_b,
+		      "a map made %lu and %lu register accesses", a->nr_mmio - before_a,
+		      b->nr_mmio - before_b);
+		CHECK(fake_dma(a, 2, IOVA + i * SZ_2M) == MEM_BASE + SZ_4M, "DMA");
+		before_a = a->nr_mmio;
+		before_b = b->nr_mmio;
+		CHECK(!unmap(6, IOVA + i * SZ_2M, SZ_4K, 16, &n) && n == 16 * SZ_4K, "unmap");
+		CHECK(a->nr_mmio - before_a == 2 && b->nr_mmio - before_b == 2,
+		      "an unmap made %lu and %lu register accesses, want 2 per SMMU",
+		      a->nr_mmio - before_a, b->nr_mmio - before_b);
+	}
+	CHECK(!kvm_iommu_detach_dev(0, 6, 2) && !kvm_iommu_detach_dev(1, 6, 3), "detach");
+	CHECK(!free_domain(6) && check_state(), "free");
 	return !failures;
 }
 
@@ -283,6 +327,7 @@ int main(void)
 	run(noncoherent, "noncoherent_smmu");
 	run(stage1_only, "stage1_only_smmu");
 	run(range_invalidation, "range_invalidation_reaches_every_page");
+	run(mmio_per_call, "register_accesses_per_map_and_unmap");
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }

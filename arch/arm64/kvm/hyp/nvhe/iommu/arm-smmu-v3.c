@@ -51,6 +51,8 @@ struct hyp_arm_smmu {
 	hyp_spinlock_t lock;
 	u64 *cmdq;
 	u32 cmdq_prod;
+	/* CONS as last read: the SMMU consumed at least this far */
+	u32 cmdq_cons;
 	u64 *strtab_l1;
 	/* Test builds: the next batch carries an illegal command. */
 	bool inject_cmdq_error;
@@ -106,12 +108,19 @@ static u32 cmdq_idx(u32 p)
 	return p & (BIT(SMMU_CMDQ_LOG2 + 1) - 1);
 }
 
+static bool cmdq_full_at(u32 prod, u32 cons)
+{
+	return ((prod ^ cons) & BIT(SMMU_CMDQ_LOG2)) &&
+	       !((prod ^ cons) & (BIT(SMMU_CMDQ_LOG2) - 1));
+}
+
+/* CONS only moves forward: read it only when the queue looks full. */
 static bool cmdq_full(struct hyp_arm_smmu *smmu)
 {
-	u32 cons = readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS);
-
-	return ((smmu->cmdq_prod ^ cons) & BIT(SMMU_CMDQ_LOG2)) &&
-	       !((smmu->cmdq_prod ^ cons) & (BIT(SMMU_CMDQ_LOG2) - 1));
+	if (!cmdq_full_at(smmu->cmdq_prod, smmu->cmdq_cons))
+		return false;
+	smmu->cmdq_cons = cmdq_idx(readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS));
+	return cmdq_full_at(smmu->cmdq_prod, smmu->cmdq_cons);
 }
 
 static bool smmu_cmdq_error(struct hyp_arm_smmu *smmu)
@@ -143,25 +152,29 @@ static void smmu_cmdq_skip_error(struct hyp_arm_smmu *smmu)
 }
 
 /*
- * Publish the queued commands and wait until the SMMU consumed them all.
- * -EIO when one of them failed, -ETIMEDOUT when the SMMU does not respond.
+ * Publish the queued commands and wait until the SMMU consumed them all:
+ * one write of PROD, then reads of CONS. The error registers are read
+ * only when CONS made no progress since the last read, as it does not
+ * while an error stops the queue. -EIO when a command failed, -ETIMEDOUT
+ * when the SMMU does not respond.
  */
 static int smmu_cmdq_kick(struct hyp_arm_smmu *smmu)
 {
+	u32 cons, last = smmu->cmdq_cons;
 	int i, ret = 0;
-	u32 cons;
 
 	smmu_sync_to_device(smmu, smmu->cmdq, PAGE_SIZE);
 	writel_relaxed(smmu->cmdq_prod, smmu->base + ARM_SMMU_CMDQ_PROD);
 	for (i = 0; i < SMMU_POLL_TIMEOUT; i++) {
-		if (smmu_cmdq_error(smmu)) {
+		cons = cmdq_idx(readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS));
+		smmu->cmdq_cons = cons;
+		if (cons == smmu->cmdq_prod)
+			return ret;
+		if (cons == last && smmu_cmdq_error(smmu)) {
 			smmu_cmdq_skip_error(smmu);
 			ret = -EIO;
-			continue;
 		}
-		cons = readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS);
-		if (cmdq_idx(cons) == smmu->cmdq_prod)
-			return ret;
+		last = cons;
 		cpu_relax();
 	}
 	return -ETIMEDOUT;
@@ -612,6 +625,7 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 	writel_relaxed(0, smmu->base + ARM_SMMU_CMDQ_PROD);
 	writel_relaxed(0, smmu->base + ARM_SMMU_CMDQ_CONS);
 	smmu->cmdq_prod = 0;
+	smmu->cmdq_cons = 0;
 
 	writeq_relaxed((hyp_virt_to_phys(smmu->evtq) & Q_BASE_ADDR_MASK) | Q_BASE_RWA |
 		       FIELD_PREP(Q_BASE_LOG2SIZE, SMMU_EVTQ_LOG2),
