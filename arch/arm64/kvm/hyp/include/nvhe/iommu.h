@@ -14,15 +14,17 @@
 
 struct kvm_hyp_iommu_domain {
 	u32 id;
-	/* Protects pgt and nr_attached */
+	/* Protects the tables of pgt and nr_attached */
 	hyp_spinlock_t lock;
 	struct kvm_io_pgtable pgt;
 	u32 nr_attached;
 };
 
 /*
- * What an IOMMU driver at EL2 provides. All are called with the domain's
- * lock held, and must validate their own arguments (IOMMU and stream IDs).
+ * What an IOMMU driver at EL2 provides. attach_dev and detach_dev are
+ * called with the domain's lock held, flush_range without it, while a
+ * reference keeps the domain alive; all must validate their own
+ * arguments (IOMMU and stream IDs).
  */
 struct kvm_iommu_ops {
 	/*

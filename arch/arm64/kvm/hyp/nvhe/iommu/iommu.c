@@ -346,21 +346,25 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 	n = pgsize < KVM_IOMMU_CALL_BYTES ? KVM_IOMMU_CALL_BYTES / pgsize : 1;
 	if (n > pgcount)
 		n = pgcount;
-	hyp_spin_lock(&domain->lock);
+	/*
+	 * The memcache is this CPU's and the accounting has its own lock:
+	 * the domain's lock covers only the walk of its tables.
+	 */
 	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_max_tables(&domain->pgt, iova,
 								pgsize, n));
 	if (ret)
-		goto unlock;
+		goto put;
 	ret = account_dma(paddr, n * pgsize);
 	if (ret)
-		goto unlock;
+		goto put;
+	hyp_spin_lock(&domain->lock);
 	ret = kvm_io_pgtable_map(&domain->pgt, iova, paddr, pgsize, n, prot, NULL,
 				 mapped);
+	hyp_spin_unlock(&domain->lock);
 	/* What was not mapped was never visible to a device. */
 	if (*mapped < n * pgsize)
 		release_dma(paddr + *mapped, n * pgsize - *mapped);
-unlock:
-	hyp_spin_unlock(&domain->lock);
+put:
 	domain_put(domain);
 	return ret;
 }
@@ -427,12 +431,17 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 	if (!domain)
 		return domain_lookup_error(domain_id);
 
-	hyp_spin_lock(&domain->lock);
 	do {
 		memset(&gather, 0, sizeof(gather));
 		gather.max_bytes = KVM_IOMMU_CALL_BYTES - *unmapped;
+		hyp_spin_lock(&domain->lock);
 		ret = kvm_io_pgtable_unmap(&domain->pgt, iova + *unmapped,
 					   size - *unmapped, &gather);
+		hyp_spin_unlock(&domain->lock);
+		/*
+		 * What the gather holds is out of the tables and this call's
+		 * alone: invalidate and release it without the domain's lock.
+		 */
 		err = flush_gather(domain, &gather);
 		if (err) {
 			ret = err;
@@ -440,7 +449,6 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 		}
 		*unmapped += gather.unmapped;
 	} while (ret == -ENOSPC && *unmapped < KVM_IOMMU_CALL_BYTES);
-	hyp_spin_unlock(&domain->lock);
 	/* The rest of the range is for the host's next call. */
 	if (ret == -ENOSPC)
 		ret = 0;
