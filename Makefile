@@ -53,7 +53,8 @@ $(B)/out/nodebug/.built: $(B)/.applied $(NODEBUG_CONFIG) | need-deps
 	@touch $@
 
 # Benchmark kernels, without the hypervisor debug options: bench-stock has
-# the stock arm-smmu-v3 driver, bench-pkvm the pKVM one.
+# the stock arm-smmu-v3 driver; make bench runs the pKVM driver on the
+# nodebug kernel, whose test module measures the cost of a null hypercall.
 $(B)/out/bench-%/.built: $(B)/.applied configs/pkvm-smmu.config configs/%.config | need-deps
 	@bench/kernel.sh build bench-$* configs/pkvm-smmu.config configs/$*.config
 	@touch $@

@@ -247,6 +247,7 @@ def cmd_run(a, lines, v):
 def cmd_bench(a, lines, v):
     rows = []
     cur = None
+    null_us = None
     for i, l in enumerate(lines):
         m = re.match(r"bench: row granule=(\d+) threads=(\d+)", l)
         if m:
@@ -256,6 +257,9 @@ def cmd_bench(a, lines, v):
         m = re.match(r"average (map|unmap) latency\(us\):\s*([\d.]+)", l)
         if m and cur:
             cur[2 if m.group(1) == "map" else 3] = float(m.group(2))
+        m = re.match(r"bench: null_hypercall ns=(\d+)", l)
+        if m:
+            null_us = int(m.group(1)) / 1000.0
         if l.startswith("bench: error"):
             v.problem(l[len("bench: "):], i)
     if not rows or any(r[2] is None or r[3] is None for r in rows):
@@ -263,6 +267,8 @@ def cmd_bench(a, lines, v):
     with open(a.rows, "w") as f:
         for r in rows:
             f.write("%d %d %s %s\n" % tuple(r))
+        if null_us is not None:
+            f.write("null hypercall %.3f %.3f\n" % (null_us, null_us))
 
 
 def cmd_hyp_panic(a, lines, v):
