@@ -19,6 +19,7 @@
 #include <linux/of.h>
 #include <linux/of_address.h>
 #include <linux/pci.h>
+#include <linux/percpu.h>
 #include <linux/platform_device.h>
 #include <linux/seq_file.h>
 #include <asm/kvm_asm.h>
@@ -70,7 +71,8 @@ static const char * const kvm_smmu_stat_names[KVM_SMMU_NR_STATS] = {
 	"hypercalls_next_fault",
 };
 
-static atomic64_t kvm_smmu_stats[KVM_SMMU_NR_STATS];
+/* Per CPU, so that mapping on every CPU shares no cache line: summed when read. */
+static DEFINE_PER_CPU(long[KVM_SMMU_NR_STATS], kvm_smmu_stats);
 static struct kvm_smmu *kvm_smmus[KVM_SMMU_MAX];
 static unsigned int nr_kvm_smmus;
 static DEFINE_IDA(kvm_smmu_domain_ida);
@@ -78,7 +80,7 @@ static const struct iommu_ops kvm_smmu_ops;
 
 static void stat_add(enum kvm_smmu_stat s, long n)
 {
-	atomic64_add(n, &kvm_smmu_stats[s]);
+	this_cpu_add(kvm_smmu_stats[s], n);
 }
 
 #define kvm_smmu_hvc(stat, fn, res, ...)				\
@@ -610,11 +612,15 @@ builtin_platform_driver(kvm_smmu_driver);
 
 static int kvm_smmu_stats_show(struct seq_file *m, void *unused)
 {
-	int i;
+	int i, cpu;
 
-	for (i = 0; i < KVM_SMMU_NR_STATS; i++)
-		seq_printf(m, "%s %lld\n", kvm_smmu_stat_names[i],
-			   atomic64_read(&kvm_smmu_stats[i]));
+	for (i = 0; i < KVM_SMMU_NR_STATS; i++) {
+		long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += per_cpu(kvm_smmu_stats, cpu)[i];
+		seq_printf(m, "%s %ld\n", kvm_smmu_stat_names[i], sum);
+	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kvm_smmu_stats);
