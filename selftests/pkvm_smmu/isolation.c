@@ -219,6 +219,10 @@ FIXTURE_VARIANT_ADD(hostile, register_after_finalize) {
 	.name = "register_after_finalize",
 };
 
+FIXTURE_VARIANT_ADD(hostile, unknown_stat) {
+	.name = "unknown_stat",
+};
+
 FIXTURE_VARIANT_ADD(hostile, unknown_test_op) {
 	.name = "unknown_test_op",
 };

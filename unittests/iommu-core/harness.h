@@ -218,6 +218,8 @@ static bool tlb_holds_leaf(u32 domain, uint64_t iova, uint64_t size, uint64_t pa
 static bool walk_cache_holds(long page);
 /* A device-side cache that may still translate into [pa, pa + len) (fake SMMUs) */
 static bool (*device_caches)(uint64_t pa, uint64_t len);
+/* Whether a device walking the stream table in memory reaches @pa at @iova (fake SMMUs) */
+static bool (*device_tables_reach)(u32 domain, uint64_t iova, uint64_t pa);
 
 /*
  * Account for the count drop of the pages from @pa on, against the
@@ -246,7 +248,8 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len)
 			reachable = "through the tables";
 			continue;
 		}
-		if (device_reaches(in_domain, iova, pa)) {
+		if (device_reaches(in_domain, iova, pa) ||
+		    (device_tables_reach && device_tables_reach(in_domain, iova, pa))) {
 			reachable = "through the tables in memory";
 			continue;
 		}

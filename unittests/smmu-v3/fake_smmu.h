@@ -278,6 +278,18 @@ static u64 fake_tag_translates(struct fake_smmu *s, bool stage1, u16 tag, u64 io
 	return pa;
 }
 
+/* A fake reaches @pa at @iova of @domain through its stream table and tables in memory. */
+static bool fake_tables_reach(u32 domain, uint64_t iova, uint64_t pa)
+{
+	int i;
+
+	for (i = 0; i < nr_fakes; i++)
+		if (fake_tag_translates(&fakes[i], !(fakes[i].idr[0] & IDR0_S2P), domain + 1,
+					iova) == pa)
+			return true;
+	return false;
+}
+
 /* An invalidation of @s reached [iova, iova + size) of @tag, or everything. */
 static void fake_invalidate(struct fake_smmu *s, bool stage1, bool all, u16 tag, u64 iova,
 			    u64 size)
@@ -522,6 +534,7 @@ static int fake_register(struct fake_smmu *s)
 static void fake_init(void)
 {
 	device_caches = fake_tlb_reaches;
+	device_tables_reach = fake_tables_reach;
 }
 
 #endif /* FAKE_SMMU_H */

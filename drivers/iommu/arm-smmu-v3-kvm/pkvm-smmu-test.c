@@ -643,6 +643,18 @@ static bool register_after_finalize(struct seq_file *m, struct page *page)
 		     "the PMCG registration was not refused as an init call");
 }
 
+/* A figure the hypervisor does not keep, or one with high bits set, is refused. */
+static bool unknown_stat(struct seq_file *m, struct page *page)
+{
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_stat, KVM_IOMMU_NR_STATS), -EINVAL, __LINE__))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_stat, BIT_ULL(32) | KVM_IOMMU_STAT_DMA_PAGES),
+		       -EINVAL, __LINE__))
+		return false;
+	return check(m, test_hvc(__pkvm_host_iommu_stat, KVM_IOMMU_STAT_PAGES_IN_USE).ret > 0,
+		     __LINE__, "the test domain holds no page");
+}
+
 static bool unknown_test_op(struct seq_file *m, struct page *page)
 {
 	if (!check_ret(m, test_hvc(__pkvm_host_iommu_test, 1000, 0), -EINVAL, __LINE__))
@@ -1183,6 +1195,7 @@ static const struct {
 	CASE(reclaim_pages_in_use),
 	CASE(register_after_finalize),
 	CASE(unknown_test_op),
+	CASE(unknown_stat),
 	CASE(alloc_fails_in_alloc_domain),
 	CASE(alloc_fails_in_attach),
 	CASE(alloc_fails_in_map),

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The part of the hypervisor's mem_protect.h the SMMU driver and IOMMU core use. */
-#ifndef __SHIM_NVHE_MEM_PROTECT_H__
-#define __SHIM_NVHE_MEM_PROTECT_H__
+/*
+ * The part of the hypervisor's mem_protect.h the SMMU driver uses beyond
+ * what the IOMMU core suite's shim has.
+ */
+#ifndef __SHIM_SMMU_NVHE_MEM_PROTECT_H__
+#define __SHIM_SMMU_NVHE_MEM_PROTECT_H__
 
-#include <linux/types.h>
+#include_next <nvhe/mem_protect.h>
 
-int __pkvm_host_share_dma(u64 phys, u64 size);
-int __pkvm_host_unshare_dma(u64 phys, u64 size);
 int __pkvm_host_donate_hyp_mmio(u64 phys, u64 size);
-int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages);
-int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages);
 
 #endif
