@@ -10,10 +10,11 @@
  *    the permission and memory-type bits;
  *  - addresses around the leaves that the model says are unmapped do not
  *    translate;
- *  - the number of table pages in use is exactly what the live leaves need,
- *    so emptied tables are freed and none is freed early;
- *  - a table page is only freed when empty, and only after the test has
- *    "flushed" the gather that removed it.
+ *  - the table pages in use are exactly the tables the model says were
+ *    linked: tables stay until destroy, and none is allocated twice;
+ *  - where a block meets a table, the range is mapped one level down in
+ *    that table, and leaves are exactly as large as the model says;
+ *  - a table page is freed only by destroy.
  * Prints TAP.
  */
 #include <errno.h>
@@ -28,13 +29,13 @@
 #include <nvhe/io-pgtable.h>
 
 #define POOL_PAGES	8192
-#define MAX_LEAVES	4096
+#define MAX_LEAVES	16384
 
 /* ---- Page pool standing in for the hypervisor memcache ---- */
 
 static unsigned char *pool;
-static int refcount[POOL_PAGES];
 static bool in_use[POOL_PAGES];
+static bool destroying;
 static int pages_in_use;
 static long fail_after = -1;	/* allocations left before one fails */
 
@@ -66,7 +67,6 @@ static void *pool_zalloc_page(void *mc)
 	for (i = 0; i < POOL_PAGES; i++) {
 		if (!in_use[i]) {
 			in_use[i] = true;
-			refcount[i] = 1;
 			pages_in_use++;
 			memset(pool + i * SZ_4K, 0, SZ_4K);
 			return pool + i * SZ_4K;
@@ -78,44 +78,15 @@ static void *pool_zalloc_page(void *mc)
 static void pool_free_table(void *va)
 {
 	long i = page_idx(va);
-	uint64_t *t = va;
-	int j;
 
 	if (!in_use[i])
 		fatal("%s: double free", "pool");
-	if (refcount[i] != 1)
-		fatal("%s: freeing a table that still has entries", "pool");
-	for (j = 0; j < 512; j++)
-		if (t[j] & 1)
-			fatal("%s: freeing a table with a valid entry", "pool");
+	if (!destroying)
+		fatal("%s: a table freed before destroy", "pool");
 	in_use[i] = false;
-	refcount[i] = 0;
 	pages_in_use--;
 	/* A stale walker reading the page now sees garbage, not zeroes. */
 	memset(va, 0xa5, SZ_4K);
-}
-
-static void pool_get_page(void *va)
-{
-	long i = page_idx(va);
-
-	if (!in_use[i])
-		fatal("%s: get on a free page", "pool");
-	refcount[i]++;
-}
-
-static void pool_put_page(void *va)
-{
-	long i = page_idx(va);
-
-	if (!in_use[i] || refcount[i] <= 1)
-		fatal("%s: put below the table's own reference", "pool");
-	refcount[i]--;
-}
-
-static int pool_page_count(void *va)
-{
-	return refcount[page_idx(va)];
 }
 
 static void *pool_phys_to_virt(phys_addr_t phys)
@@ -135,9 +106,6 @@ static phys_addr_t pool_virt_to_phys(void *va)
 static const struct kvm_io_pgtable_mm_ops pool_mm_ops = {
 	.zalloc_page = pool_zalloc_page,
 	.free_table = pool_free_table,
-	.get_page = pool_get_page,
-	.put_page = pool_put_page,
-	.page_count = pool_page_count,
 	.phys_to_virt = pool_phys_to_virt,
 	.virt_to_phys = pool_virt_to_phys,
 };
@@ -164,20 +132,26 @@ static int model_find(uint64_t addr)
 	return -1;
 }
 
-static bool model_overlaps(uint64_t iova, uint64_t size)
-{
-	int i;
-
-	for (i = 0; i < nr_model; i++)
-		if (iova < model[i].iova + model[i].size &&
-		    model[i].iova < iova + size)
-			return true;
-	return false;
-}
-
 static void model_remove(int i)
 {
 	model[i] = model[--nr_model];
+}
+
+/* Tables linked so far, each as its level and the index of what it covers. */
+static uint64_t model_tables[POOL_PAGES];
+static int nr_model_tables;
+
+static uint64_t table_key(int level, uint64_t addr);
+
+static bool model_has_table(int level, uint64_t addr)
+{
+	uint64_t key = table_key(level, addr);
+	int i;
+
+	for (i = 0; i < nr_model_tables; i++)
+		if (model_tables[i] == key)
+			return true;
+	return false;
 }
 
 /* ---- Independent descriptor decoder (Arm ARM, VMSAv8-64, 4KiB granule) ---- */
@@ -251,6 +225,12 @@ static const char *check_attrs(struct kvm_io_pgtable *pgt, uint64_t d, int prot)
 	return attridx == KVM_IO_PGTABLE_MAIR_IDX_NC ? NULL : "non-cacheable index";
 }
 
+/* The table at @level (below the root) that translates @addr. */
+static uint64_t table_key(int level, uint64_t addr)
+{
+	return ((uint64_t)level << 60) | (addr >> shift_of(level - 1));
+}
+
 /* ---- Checks after each operation ---- */
 
 static uint64_t rng = 88172645463325252ULL;
@@ -281,31 +261,6 @@ static int leaf_level_of(uint64_t size)
 	return size == SZ_1G ? 1 : size == SZ_2M ? 2 : 3;
 }
 
-/* Distinct tables below the root that the model's leaves need. */
-static int model_tables(struct kvm_io_pgtable *pgt)
-{
-	static uint64_t keys[MAX_LEAVES * 3 * 4];
-	int n = 0, i, j, l;
-
-	for (i = 0; i < nr_model; i++) {
-		for (l = pgt->start_level + 1; l <= leaf_level_of(model[i].size); l++) {
-			uint64_t first = model[i].iova >> shift_of(l - 1);
-			uint64_t last = (model[i].iova + model[i].size - 1) >> shift_of(l - 1);
-			uint64_t k;
-
-			for (k = first; k <= last; k++) {
-				uint64_t key = (k << 2) | l;
-
-				for (j = 0; j < n && keys[j] != key; j++)
-					;
-				if (j == n)
-					keys[n++] = key;
-			}
-		}
-	}
-	return n;
-}
-
 static bool check_translation(struct kvm_io_pgtable *pgt, uint64_t iova,
 			      uint64_t want_phys, int prot, uint64_t leaf_size)
 {
@@ -333,7 +288,7 @@ static bool check_translation(struct kvm_io_pgtable *pgt, uint64_t iova,
 
 static bool check_all(struct kvm_io_pgtable *pgt)
 {
-	int i, tables = model_tables(pgt);
+	int i;
 
 	for (i = 0; i < nr_model; i++) {
 		struct leaf *m = &model[i];
@@ -356,8 +311,8 @@ static bool check_all(struct kvm_io_pgtable *pgt)
 		    !check_translation(pgt, m->iova + m->size, 0, 0, 0))
 			return false;
 	}
-	CHECK(pages_in_use == tables + 1, "%d table pages in use, leaves need %d",
-	      pages_in_use, tables + 1);
+	CHECK(pages_in_use == nr_model_tables + 1, "%d table pages in use, %d linked",
+	      pages_in_use, nr_model_tables + 1);
 	return true;
 }
 
@@ -365,59 +320,90 @@ static bool check_all(struct kvm_io_pgtable *pgt)
 
 static const size_t pgsizes[] = { SZ_4K, SZ_2M, SZ_1G };
 
+/* What a map must do, found from the model alone. */
+struct model_walk {
+	uint64_t addr, end, phys;
+	int leaf_level, prot;
+	long allocs;		/* tables it may still allocate, -1 for any */
+	uint64_t mapped;
+};
+
+/*
+ * An entry is a table when the model linked one under it, a leaf when a
+ * model leaf covers it. A leaf goes at the level asked for, or one level
+ * down inside a table found there.
+ */
+static int model_map_walk(int level, uint64_t table_end, struct model_walk *m)
+{
+	uint64_t size = 1ULL << shift_of(level);
+	int ret;
+
+	while (m->addr < m->end && m->addr < table_end) {
+		uint64_t a = m->addr;
+		bool table = level < 3 && model_has_table(level + 1, a);
+
+		if (!table && model_find(a) >= 0)
+			return -EEXIST;
+		if (!table && level >= m->leaf_level) {
+			if (nr_model == MAX_LEAVES)
+				fatal("%s: model full", "test");
+			model[nr_model++] = (struct leaf) { a, size, m->phys, m->prot };
+			m->addr += size;
+			m->phys += size;
+			m->mapped += size;
+			continue;
+		}
+		if (table && level > m->leaf_level)
+			return -EEXIST;
+		if (!table) {
+			if (!m->allocs)
+				return -ENOMEM;
+			if (m->allocs > 0)
+				m->allocs--;
+			model_tables[nr_model_tables++] = table_key(level + 1, a);
+		}
+		ret = model_map_walk(level + 1, (a & ~(size - 1)) + size, m);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int last_ret;
+static size_t last_mapped;
+
 static bool do_map(struct kvm_io_pgtable *pgt, uint64_t iova, uint64_t paddr,
 		   size_t pgsize, size_t pgcount, int prot)
 {
-	size_t mapped = 12345, want = 0, i;
-	int ret, want_ret = 0;
+	size_t need = kvm_io_pgtable_missing_tables(pgt, iova, pgsize, pgcount);
+	struct model_walk m = {
+		.addr = iova, .end = iova + pgsize * pgcount, .phys = paddr,
+		.leaf_level = leaf_level_of(pgsize), .prot = prot, .allocs = fail_after,
+	};
+	int ret, want_ret, tables_before = pages_in_use;
+	size_t mapped = 12345;
 
-	for (i = 0; i < pgcount; i++) {
-		if (model_overlaps(iova + i * pgsize, pgsize)) {
-			want_ret = -EEXIST;
-			break;
-		}
-		want += pgsize;
-	}
+	want_ret = model_map_walk(pgt->start_level, 1ULL << pgt->ias, &m);
 	ret = kvm_io_pgtable_map(pgt, iova, paddr, pgsize, pgcount, prot, NULL,
 				 &mapped);
+	last_ret = ret;
+	last_mapped = mapped;
 	CHECK(ret == want_ret, "map %#llx+%zux%zu returned %d, model %d",
 	      (unsigned long long)iova, pgsize, pgcount, ret, want_ret);
-	CHECK(mapped == want, "map %#llx mapped %zu, model %zu",
-	      (unsigned long long)iova, mapped, want);
-	for (i = 0; i < want / pgsize; i++) {
-		if (nr_model == MAX_LEAVES)
-			fatal("%s: model full", "test");
-		model[nr_model++] = (struct leaf) {
-			iova + i * pgsize, pgsize, paddr + i * pgsize, prot
-		};
-	}
+	CHECK(mapped == m.mapped, "map %#llx mapped %zu, model %llu",
+	      (unsigned long long)iova, mapped, (unsigned long long)m.mapped);
+	/* Exactly the missing tables are allocated for a map that succeeds. */
+	CHECK(pages_in_use - tables_before <= (int)need &&
+	      (ret || pages_in_use - tables_before == (int)need),
+	      "map %#llx+%zux%zu allocated %d tables, %zu said missing",
+	      (unsigned long long)iova, pgsize, pgcount, pages_in_use - tables_before, need);
 	return true;
 }
 
 /*
  * Unmap [iova, iova + size) the way the hypervisor will: unmap into a
- * gather, and whenever it is full "flush" it (check what it holds, free
- * its tables) and go on.
+ * gather, and whenever it is full "flush" it (check what it holds) and go on.
  */
-/* Input range covered by each table page, found by walking from the root. */
-static uint64_t span_base[POOL_PAGES], span_size[POOL_PAGES];
-
-static void record_spans(struct kvm_io_pgtable *pgt, uint64_t *table, int l, uint64_t base)
-{
-	int bits = l == (int)pgt->start_level ? (int)pgt->ias - shift_of(l) : 9;
-	uint64_t i;
-
-	span_base[page_idx(table)] = base;
-	span_size[page_idx(table)] = 1ULL << (shift_of(l) + bits);
-	for (i = 0; l < 3 && i < (1ULL << bits); i++) {
-		uint64_t d = table[i];
-
-		if ((d & 3) == 3)
-			record_spans(pgt, (uint64_t *)(uintptr_t)(d & 0x0000fffffffff000ULL),
-				     l + 1, base + (i << shift_of(l)));
-	}
-}
-
 static bool do_unmap(struct kvm_io_pgtable *pgt, uint64_t iova, uint64_t size)
 {
 	struct kvm_io_pgtable_gather g;
@@ -444,35 +430,15 @@ static bool do_unmap(struct kvm_io_pgtable *pgt, uint64_t iova, uint64_t size)
 		uint64_t leaf_phys_bytes = 0, a;
 		unsigned int k;
 
-		uint64_t lo, hi;
-
 		memset(&g, 0, sizeof(g));
-		record_spans(pgt, pgt->pgd, pgt->start_level, 0);
 		ret = kvm_io_pgtable_unmap(pgt, addr, iova + size - addr, &g);
-		/*
-		 * The range to invalidate: the leaves unmapped and all the input
-		 * range of each table removed, which the walker may have cached.
-		 */
-		lo = addr;
-		hi = addr + g.unmapped;
-		for (k = 0; k < g.nr_tables; k++) {
-			long t = page_idx(g.tables[k]);
-
-			if (!g.unmapped && !k) {
-				lo = span_base[t];
-				hi = span_base[t] + span_size[t];
-			}
-			if (span_base[t] < lo)
-				lo = span_base[t];
-			if (span_base[t] + span_size[t] > hi)
-				hi = span_base[t] + span_size[t];
-		}
+		/* The range to invalidate: exactly the leaves unmapped. */
 		CHECK(g.unmapped % SZ_4K == 0 &&
-		      (lo == hi ? g.start == g.end : (g.start == lo && g.end == hi)),
-		      "gather range [%#llx, %#llx) for %zu bytes from %#llx, %u tables; want [%#llx, %#llx)",
+		      (!g.unmapped ? g.start == g.end :
+		       (g.start == addr && g.end == addr + g.unmapped)),
+		      "gather range [%#llx, %#llx) for %zu bytes from %#llx",
 		      (unsigned long long)g.start, (unsigned long long)g.end,
-		      g.unmapped, (unsigned long long)addr, g.nr_tables,
-		      (unsigned long long)lo, (unsigned long long)hi);
+		      g.unmapped, (unsigned long long)addr);
 		/* The gathered leaves are the model's leaves, in IOVA order. */
 		for (k = 0, a = addr; k < g.nr_leaves; k++) {
 			uint64_t p = g.leaves[k].phys, left = g.leaves[k].size;
@@ -491,11 +457,6 @@ static bool do_unmap(struct kvm_io_pgtable *pgt, uint64_t iova, uint64_t size)
 		}
 		CHECK(leaf_phys_bytes == g.unmapped, "gather holds %llu bytes, unmapped %zu",
 		      (unsigned long long)leaf_phys_bytes, g.unmapped);
-		/* Removed tables are unlinked but not yet freed. */
-		for (k = 0; k < g.nr_tables; k++)
-			CHECK(in_use[page_idx(g.tables[k])] &&
-			      refcount[page_idx(g.tables[k])] == 1, "gathered table state");
-		kvm_io_pgtable_free_tables(pgt, &g);
 		got_bytes += g.unmapped;
 		addr += g.unmapped;
 	} while (ret == -ENOSPC);
@@ -525,10 +486,10 @@ struct config {
 static void pool_reset(void)
 {
 	memset(in_use, 0, sizeof(in_use));
-	memset(refcount, 0, sizeof(refcount));
 	pages_in_use = 0;
 	fail_after = -1;
 	nr_model = 0;
+	nr_model_tables = 0;
 }
 
 static int tap_n, tap_failed;
@@ -586,14 +547,12 @@ static bool random_ops(struct kvm_io_pgtable *pgt, const struct config *c, int o
 		if (!check_all(pgt))
 			return false;
 	}
-	/* Tear everything down through unmap: all tables come back. */
+	/* Tear everything down through unmap: the tables stay. */
 	snprintf(where, sizeof(where), "teardown");
 	while (nr_model) {
 		if (!do_unmap(pgt, model[0].iova, model[0].size))
 			return false;
 	}
-	CHECK(pages_in_use == 1, "%d pages in use after unmapping everything",
-	      pages_in_use);
 	return check_all(pgt);
 }
 
@@ -601,6 +560,7 @@ static bool random_ops(struct kvm_io_pgtable *pgt, const struct config *c, int o
 static bool adversarial(struct kvm_io_pgtable *pgt, const struct config *c)
 {
 	uint64_t top = 1ULL << c->ias, otop = 1ULL << c->oas;
+	int tables = pages_in_use;
 	size_t mapped;
 	struct kvm_io_pgtable_gather g;
 	struct {
@@ -641,7 +601,7 @@ static bool adversarial(struct kvm_io_pgtable *pgt, const struct config *c)
 		snprintf(where, sizeof(where), "%s", bad[i].name);
 		CHECK(ret == bad[i].ret && mapped == 0,
 		      "returned %d mapped %zu, want %d", ret, mapped, bad[i].ret);
-		CHECK(pages_in_use == 1, "allocated on a refused map");
+		CHECK(pages_in_use == tables, "allocated on a refused map");
 	}
 
 	snprintf(where, sizeof(where), "bad unmaps");
@@ -653,7 +613,7 @@ static bool adversarial(struct kvm_io_pgtable *pgt, const struct config *c)
 	CHECK(kvm_io_pgtable_unmap(pgt, ~0ULL & ~0xfffULL, SZ_8K, &g) == -ERANGE,
 	      "wrapping range");
 	CHECK(kvm_io_pgtable_unmap(pgt, SZ_2M, SZ_4K, &g) == -ENOENT, "hole");
-	CHECK(g.unmapped == 0 && g.nr_leaves == 0 && g.nr_tables == 0, "gather changed");
+	CHECK(g.unmapped == 0 && g.nr_leaves == 0 && g.start == g.end, "gather changed");
 
 	/* A block is never split: unmapping part of it is refused. */
 	snprintf(where, sizeof(where), "partial block unmap");
@@ -673,44 +633,79 @@ static bool adversarial(struct kvm_io_pgtable *pgt, const struct config *c)
 	while (nr_model)
 		if (!do_unmap(pgt, model[0].iova, model[0].size))
 			return false;
-	CHECK(pages_in_use == 1, "tables left after the overlap tests");
-	return true;
+
+	/*
+	 * Blocks over the tables earlier pages left: a 2MiB block becomes
+	 * 4KiB pages in the table there, a 1GiB block 2MiB blocks, and a
+	 * 1GiB block over a level-3 table is refused.
+	 */
+	snprintf(where, sizeof(where), "blocks over tables");
+	if (!do_map(pgt, 2ULL * SZ_1G + 5 * SZ_4K, 0, SZ_4K, 1, IOMMU_READ) ||
+	    !do_unmap(pgt, 2ULL * SZ_1G + 5 * SZ_4K, SZ_4K) ||
+	    !do_map(pgt, 2ULL * SZ_1G, SZ_1G, SZ_2M, 2, IOMMU_READ) || !check_all(pgt))
+		return false;
+	CHECK(last_ret == 0 && nr_model == 512 + 1, "%d leaves for a block over a table",
+	      nr_model);
+	if (!do_unmap(pgt, 2ULL * SZ_1G, 2 * SZ_2M) ||
+	    !do_map(pgt, 2ULL * SZ_1G, SZ_1G, SZ_1G, 1, IOMMU_READ))
+		return false;
+	CHECK(last_ret == -EEXIST && !last_mapped, "1GiB over a level-3 table: %d", last_ret);
+	if (!do_map(pgt, 3ULL * SZ_1G + SZ_2M, 0, SZ_2M, 1, IOMMU_READ) ||
+	    !do_unmap(pgt, 3ULL * SZ_1G + SZ_2M, SZ_2M) ||
+	    !do_map(pgt, 3ULL * SZ_1G, SZ_1G, SZ_1G, 1, IOMMU_READ) || !check_all(pgt))
+		return false;
+	CHECK(last_ret == 0 && nr_model == 512, "%d leaves for 1GiB over a table", nr_model);
+	if (!do_unmap(pgt, 3ULL * SZ_1G, SZ_1G))
+		return false;
+	return check_all(pgt);
+}
+
+static void destroy(struct kvm_io_pgtable *pgt,
+		    void (*leaf)(phys_addr_t phys, size_t size))
+{
+	destroying = true;
+	kvm_io_pgtable_destroy(pgt, leaf);
+	destroying = false;
+	nr_model_tables = 0;
 }
 
 /*
- * The n-th table allocation fails: the leaves before it stay mapped and are
- * reported, the rest maps once memory is back, and nothing leaks.
+ * The n-th table allocation fails, on fresh tables: the leaves before it
+ * stay mapped and are reported, the rest maps once memory is back with the
+ * tables already linked, and nothing leaks.
  */
 static bool alloc_failures(struct kvm_io_pgtable *pgt, const struct config *c)
 {
 	uint64_t iova = (1ULL << c->ias) / 2 - 3 * SZ_2M;
 	size_t pgcount = 6 * 512 + 7, mapped;
 	long n;
-	int ret;
 
 	for (n = 0; n < 8; n++) {
-		size_t need = kvm_io_pgtable_max_tables(pgt, iova, SZ_4K, pgcount);
+		size_t need;
 
+		destroy(pgt, NULL);
+		nr_model = 0;
+		CHECK(pages_in_use == 0, "%d pages left by destroy", pages_in_use);
+		CHECK(!kvm_io_pgtable_init(pgt, c->fmt, c->ias, c->oas, &pool_mm_ops, NULL),
+		      "init");
+		need = kvm_io_pgtable_missing_tables(pgt, iova, SZ_4K, pgcount);
 		snprintf(where, sizeof(where), "allocation %ld fails", n);
 		fail_after = n;
-		ret = kvm_io_pgtable_map(pgt, iova, SZ_1G, SZ_4K, pgcount,
-					 IOMMU_READ, NULL, &mapped);
+		if (!do_map(pgt, iova, SZ_1G, SZ_4K, pgcount, IOMMU_READ))
+			return false;
 		fail_after = -1;
-		CHECK(n >= (long)need || ret == -ENOMEM, "returned %d", ret);
-		CHECK(mapped % SZ_4K == 0 && mapped <= pgcount * SZ_4K, "mapped %zu", mapped);
-		CHECK(pages_in_use - 1 <= (int)need, "%d tables for a bound of %zu",
-		      pages_in_use - 1, need);
-		for (size_t i = 0; i < mapped / SZ_4K; i++)
-			model[nr_model++] = (struct leaf) {
-				iova + i * SZ_4K, SZ_4K, SZ_1G + i * SZ_4K, IOMMU_READ
-			};
+		CHECK(n >= (long)need || last_ret == -ENOMEM, "returned %d", last_ret);
 		/* The retry of the rest succeeds and reuses the linked tables. */
+		mapped = last_mapped;
 		if (!do_map(pgt, iova + mapped, SZ_1G + mapped, SZ_4K,
 			    pgcount - mapped / SZ_4K, IOMMU_READ) || !check_all(pgt))
 			return false;
-		if (!do_unmap(pgt, iova, pgcount * SZ_4K))
+		CHECK(pages_in_use - 1 == (int)need, "%d tables, %zu missing at first",
+		      pages_in_use - 1, need);
+		CHECK(!kvm_io_pgtable_missing_tables(pgt, iova, SZ_4K, pgcount),
+		      "tables still missing after the map");
+		if (!do_unmap(pgt, iova, pgcount * SZ_4K) || !check_all(pgt))
 			return false;
-		CHECK(pages_in_use == 1, "%d pages left", pages_in_use);
 	}
 	return true;
 }
@@ -755,7 +750,7 @@ static bool destroy_with_leaves(struct kvm_io_pgtable *pgt, const struct config 
 		want += model[n].size;
 	destroyed_bytes = 0;
 	destroyed_unknown = 0;
-	kvm_io_pgtable_destroy(pgt, count_destroyed_leaf);
+	destroy(pgt, count_destroyed_leaf);
 	CHECK(!destroyed_unknown && !nr_model && destroyed_bytes == want,
 	      "destroy reported %llu of %llu bytes, %d unknown leaves",
 	      (unsigned long long)destroyed_bytes, (unsigned long long)want,

@@ -77,4 +77,13 @@ static inline int atomic_dec_if_positive(atomic_t *v)
 	return old - 1;
 }
 
+/* cmpxchg() on a scalar: returns the old value, fully ordered. */
+#undef cmpxchg
+#define cmpxchg(ptr, old, new) ({					\
+	__typeof__(*(ptr)) __old = (old);				\
+	__atomic_compare_exchange_n((ptr), &__old, (new), false,	\
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);	\
+	__old;								\
+})
+
 #endif

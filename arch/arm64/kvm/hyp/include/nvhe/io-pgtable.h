@@ -25,16 +25,13 @@ enum kvm_io_pgtable_fmt {
 #define KVM_IO_PGTABLE_MAIR_IDX_DEVICE	2	/* Device-nGnRE */
 
 /*
- * How the tables obtain and release their memory. Table pages are
- * refcounted: one reference for the table itself plus one for each valid
- * entry it holds, so a count of one means the table is empty.
+ * How the tables obtain and release their memory. A table is freed only
+ * by kvm_io_pgtable_destroy(), or straight after its allocation when
+ * another CPU linked a table in its place first.
  */
 struct kvm_io_pgtable_mm_ops {
 	void *(*zalloc_page)(void *mc);
 	void (*free_table)(void *va);
-	void (*get_page)(void *va);
-	void (*put_page)(void *va);
-	int (*page_count)(void *va);
 	void *(*phys_to_virt)(phys_addr_t phys);
 	phys_addr_t (*virt_to_phys)(void *va);
 	/* Clean written entries to the PoC, for walkers that do not snoop. */
@@ -51,15 +48,13 @@ struct kvm_io_pgtable {
 };
 
 #define KVM_IO_GATHER_LEAVES	16
-#define KVM_IO_GATHER_TABLES	16
 
 /*
- * What an unmap took out of the tables. The leaves' pages and the removed
- * tables may still be reachable through the walker's TLBs and walk caches
- * until the caller has invalidated [start, end) and synchronized; only then
- * may it release the leaves' pages and call kvm_io_pgtable_free_tables().
- * [start, end) covers the unmapped leaves and the whole input range of
- * each removed table; start == end when nothing was removed.
+ * What an unmap took out of the tables. The leaves' pages may still be
+ * reachable through the walker's TLBs until the caller has invalidated
+ * [start, end) and synchronized; only then may it release them. Tables
+ * are never removed, so the walk caches need no invalidation.
+ * start == end when nothing was removed.
  */
 struct kvm_io_pgtable_gather {
 	u64 start, end;
@@ -67,12 +62,10 @@ struct kvm_io_pgtable_gather {
 	/* When not 0: full once another leaf would take unmapped past it */
 	size_t max_bytes;
 	unsigned int nr_leaves;
-	unsigned int nr_tables;
 	struct {
 		phys_addr_t phys;
 		size_t size;
 	} leaves[KVM_IO_GATHER_LEAVES];
-	void *tables[KVM_IO_GATHER_TABLES];
 };
 
 int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,
@@ -85,10 +78,8 @@ int kvm_io_pgtable_map(struct kvm_io_pgtable *pgt, u64 iova, phys_addr_t paddr,
 		       size_t *mapped);
 int kvm_io_pgtable_unmap(struct kvm_io_pgtable *pgt, u64 iova, size_t size,
 			 struct kvm_io_pgtable_gather *gather);
-void kvm_io_pgtable_free_tables(struct kvm_io_pgtable *pgt,
-				struct kvm_io_pgtable_gather *gather);
 phys_addr_t kvm_io_pgtable_iova_to_phys(struct kvm_io_pgtable *pgt, u64 iova);
-size_t kvm_io_pgtable_max_tables(struct kvm_io_pgtable *pgt, u64 iova,
-				 size_t pgsize, size_t pgcount);
+size_t kvm_io_pgtable_missing_tables(struct kvm_io_pgtable *pgt, u64 iova,
+				     size_t pgsize, size_t pgcount);
 
 #endif /* __KVM_NVHE_IO_PGTABLE_H__ */

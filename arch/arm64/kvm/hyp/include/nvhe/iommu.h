@@ -14,7 +14,7 @@
 
 struct kvm_hyp_iommu_domain {
 	u32 id;
-	/* Protects the tables of pgt and nr_attached */
+	/* Protects nr_attached; the tables take no lock (see io-pgtable.c) */
 	hyp_spinlock_t lock;
 	struct kvm_io_pgtable pgt;
 	u32 nr_attached;
@@ -44,12 +44,13 @@ struct kvm_iommu_ops {
 	int (*detach_dev)(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			  u32 sid);
 	/*
-	 * Invalidate the TLB entries of [iova, iova + size) in @domain (and
-	 * the walk caches unless @leaf_only), and wait for completion. On
-	 * error the old translations may still be in use.
+	 * Invalidate the leaf TLB entries of [iova, iova + size) in @domain
+	 * and wait for completion: a live domain's tables never change, so
+	 * its walk caches stay valid. On error the old translations may still
+	 * be in use.
 	 */
 	int (*flush_range)(struct kvm_hyp_iommu_domain *domain, u64 iova,
-			   size_t size, bool leaf_only);
+			   size_t size);
 };
 
 int kvm_iommu_init(const struct kvm_iommu_ops *ops, enum kvm_io_pgtable_fmt fmt,

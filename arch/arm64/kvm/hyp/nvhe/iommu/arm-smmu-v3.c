@@ -522,14 +522,14 @@ unlock:
 /* TG field of range invalidations: 4KiB pages */
 #define SMMU_TLBI_TG_4K		1
 
+/* Leaf entries only: the tables of a live domain never change. */
 static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 tag, u64 iova,
-			  size_t size, bool leaf_only)
+			  size_t size)
 {
 	u64 cmd0 = smmu_stage1 ?
 		   FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NH_VA) | FIELD_PREP(CMDQ_TLBI_0_ASID, tag) :
 		   FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S2_IPA) | FIELD_PREP(CMDQ_TLBI_0_VMID, tag);
 	u64 addr_mask = smmu_stage1 ? CMDQ_TLBI_1_VA_MASK : CMDQ_TLBI_1_IPA_MASK;
-	u64 leaf = leaf_only ? CMDQ_TLBI_1_LEAF : 0;
 	u64 pages = size >> PAGE_SHIFT, end = iova + size;
 	int ret = 0;
 
@@ -547,28 +547,27 @@ static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 tag, u64 iova,
 
 			ret = smmu_cmdq_add(smmu, cmd0 | FIELD_PREP(CMDQ_TLBI_0_SCALE, scale) |
 						  FIELD_PREP(CMDQ_TLBI_0_NUM, num - 1),
-					    (iova & addr_mask) | leaf |
+					    (iova & addr_mask) | CMDQ_TLBI_1_LEAF |
 					    FIELD_PREP(CMDQ_TLBI_1_TG, SMMU_TLBI_TG_4K));
 			iova += num << (scale + PAGE_SHIFT);
 			pages -= num << scale;
 		}
 	} else {
 		for (; !ret && iova < end; iova += PAGE_SIZE)
-			ret = smmu_cmdq_add(smmu, cmd0, (iova & addr_mask) | leaf);
+			ret = smmu_cmdq_add(smmu, cmd0, (iova & addr_mask) | CMDQ_TLBI_1_LEAF);
 	}
 	return ret ?: smmu_cmdq_sync(smmu);
 }
 
 static int smmu_flush_range(struct kvm_hyp_iommu_domain *domain, u64 iova,
-			    size_t size, bool leaf_only)
+			    size_t size)
 {
 	unsigned int i;
 	int ret = 0;
 
 	for (i = 0; i < READ_ONCE(nr_smmus) && !ret; i++) {
 		hyp_spin_lock(&smmus[i].lock);
-		ret = smmu_flush_one(&smmus[i], domain_tag(domain), iova, size,
-				     leaf_only);
+		ret = smmu_flush_one(&smmus[i], domain_tag(domain), iova, size);
 		hyp_spin_unlock(&smmus[i].lock);
 	}
 	return ret;

@@ -4,11 +4,16 @@
  * 4KiB granule, 4KiB pages and 2MiB or 1GiB blocks, stage-1 or stage-2
  * format. Table memory comes from the caller's memcache through mm_ops.
  *
- * Nothing here takes a lock: the caller serializes all changes to one set
- * of tables (the owning domain's lock). Nothing here is specific to EL2
- * either, so that the same source builds in a userspace test harness.
+ * Nothing here takes a lock. Tables are never removed from a live set:
+ * they stay until kvm_io_pgtable_destroy(), so a walk never meets a freed
+ * table. A table is linked and a leaf set or cleared with one cmpxchg, so
+ * maps and unmaps of disjoint ranges run in parallel, and of two calls that
+ * race for one entry exactly one changes it; the other fails. Nothing here
+ * is specific to EL2 either, so that the same source builds in a userspace
+ * test harness.
  */
 #include <linux/align.h>
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/iommu.h>
@@ -50,7 +55,10 @@
 #define IOPT_VALID_PROT		(IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | \
 				 IOMMU_NOEXEC | IOMMU_MMIO | IOMMU_PRIV)
 
-/* Cursor of a walk over [addr, end); leaves are installed at leaf_level. */
+/*
+ * Cursor of a walk over [addr, end). Leaves go at leaf_level, or below it
+ * inside a table that is there already; leaf_attr lacks the type bits.
+ */
 struct iopt_walk {
 	u64 addr;
 	u64 end;
@@ -100,11 +108,14 @@ static u64 *iopte_table(struct kvm_io_pgtable *pgt, u64 pte)
 	return pgt->mm_ops->phys_to_virt(pte & IOPTE_ADDR_MASK);
 }
 
-static void iopte_set(struct kvm_io_pgtable *pgt, u64 *ptep, u64 pte)
+/* Replace @old by @new, unless another CPU changed the entry first. */
+static bool iopte_change(struct kvm_io_pgtable *pgt, u64 *ptep, u64 old, u64 new)
 {
-	WRITE_ONCE(*ptep, pte);
+	if (cmpxchg(ptep, old, new) != old)
+		return false;
 	if (pgt->mm_ops->dcache_clean)
 		pgt->mm_ops->dcache_clean(ptep, sizeof(*ptep));
+	return true;
 }
 
 static int pgsize_to_level(size_t pgsize)
@@ -121,12 +132,11 @@ static int pgsize_to_level(size_t pgsize)
 	}
 }
 
-static u64 leaf_attr(struct kvm_io_pgtable *pgt, int prot, u32 level)
+static u64 leaf_attr(struct kvm_io_pgtable *pgt, int prot)
 {
 	u64 attr = IOPTE_AF | IOPTE_SH_IS;
 	u64 idx;
 
-	attr |= level == IOPT_LAST_LEVEL ? IOPTE_TYPE_PAGE : IOPTE_TYPE_BLOCK;
 	if (pgt->fmt == KVM_IO_PGTABLE_S2) {
 		if (prot & IOMMU_READ)
 			attr |= IOPTE_S2_READ;
@@ -160,28 +170,42 @@ static u64 leaf_attr(struct kvm_io_pgtable *pgt, int prot, u32 level)
 	return attr;
 }
 
+static u64 leaf_type(u32 level)
+{
+	return level == IOPT_LAST_LEVEL ? IOPTE_TYPE_PAGE : IOPTE_TYPE_BLOCK;
+}
+
 /*
- * A new table is linked only once it is zeroed where the walker reads it.
- * A table stays linked until an unmap finds it empty; it is freed only after
- * the caller's TLB invalidation, since the walker may have cached it.
+ * Link a new table at @ptep, found empty. It is linked only once zeroed
+ * where the walker reads it. Return: the entry now at @ptep, the new
+ * table's or what another CPU put there first; 0 when out of memory.
  */
-static u64 *link_new_table(struct kvm_io_pgtable *pgt, u64 *table, u64 *ptep,
-			   void *mc)
+static u64 link_new_table(struct kvm_io_pgtable *pgt, u64 *ptep, void *mc)
 {
 	const struct kvm_io_pgtable_mm_ops *mm_ops = pgt->mm_ops;
 	u64 *child = mm_ops->zalloc_page(mc);
+	u64 pte;
 
 	if (!child)
-		return NULL;
+		return 0;
 	if (mm_ops->dcache_clean)
 		mm_ops->dcache_clean(child, SZ_4K);
 	/* The walker must see the zeroed table before the entry linking it. */
 	wmb();
-	iopte_set(pgt, ptep, mm_ops->virt_to_phys(child) | IOPTE_TYPE_TABLE);
-	mm_ops->get_page(table);
-	return child;
+	pte = mm_ops->virt_to_phys(child) | IOPTE_TYPE_TABLE;
+	if (iopte_change(pgt, ptep, 0, pte))
+		return pte;
+	/* Never visible to the walker: it goes straight back. */
+	mm_ops->free_table(child);
+	return READ_ONCE(*ptep);
 }
 
+/*
+ * Where a leaf of leaf_level meets a table left by earlier mappings, its
+ * range is mapped inside that table, one level down: tables stay, and
+ * replacing one by a block would need exclusive use of the domain. Only
+ * one level, so that a call writes at most 512 entries per leaf asked for.
+ */
 static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		    struct iopt_walk *w)
 {
@@ -192,30 +216,24 @@ static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 	for (idx = iopte_index(pgt, w->addr, level); idx < nr && w->addr < w->end; idx++) {
 		u64 *ptep = &table[idx];
 		u64 pte = READ_ONCE(*ptep);
-		u64 *child;
 
-		if (level == w->leaf_level) {
-			if (iopte_valid(pte))
-				return -EEXIST;
-			iopte_set(pgt, ptep, w->phys | w->leaf_attr);
-			pgt->mm_ops->get_page(table);
-			w->addr += size;
-			w->phys += size;
-			w->mapped += size;
-			continue;
-		}
-
-		if (!iopte_valid(pte)) {
-			child = link_new_table(pgt, table, ptep, w->mc);
-			if (!child)
+		if (!iopte_valid(pte) && level >= w->leaf_level) {
+			if (iopte_change(pgt, ptep, 0, w->phys | w->leaf_attr |
+					 leaf_type(level))) {
+				w->addr += size;
+				w->phys += size;
+				w->mapped += size;
+				continue;
+			}
+			pte = READ_ONCE(*ptep);	/* another CPU came first */
+		} else if (!iopte_valid(pte)) {
+			pte = link_new_table(pgt, ptep, w->mc);
+			if (!pte)
 				return -ENOMEM;
-		} else if (iopte_is_table(pte, level)) {
-			child = iopte_table(pgt, pte);
-		} else {
-			return -EEXIST;	/* a block already covers the range */
 		}
-
-		ret = map_walk(pgt, child, level + 1, w);
+		if (!iopte_is_table(pte, level) || level > w->leaf_level)
+			return -EEXIST;	/* a leaf, or tables two levels down */
+		ret = map_walk(pgt, iopte_table(pgt, pte), level + 1, w);
 		if (ret)
 			return ret;
 	}
@@ -233,77 +251,65 @@ static void gather_range(struct kvm_io_pgtable_gather *gather, u64 start, u64 en
 		gather->end = end;
 }
 
-static bool gather_leaf(struct kvm_io_pgtable_gather *gather, phys_addr_t phys,
-			size_t size)
+/* Whether @gather can take another leaf without growing past its limits. */
+static bool gather_has_room(struct kvm_io_pgtable_gather *gather, phys_addr_t phys,
+			    size_t size)
 {
 	unsigned int n = gather->nr_leaves;
 
-	/* Keep room for the tables this leaf may empty on its way up. */
-	if (gather->nr_tables + IOPT_LAST_LEVEL > KVM_IO_GATHER_TABLES)
-		return false;
 	/* The first leaf is always taken, however large. */
 	if (gather->max_bytes && gather->unmapped &&
 	    gather->unmapped + size > gather->max_bytes)
 		return false;
-	if (n && gather->leaves[n - 1].phys + gather->leaves[n - 1].size == phys) {
-		gather->leaves[n - 1].size += size;
-		return true;
-	}
-	if (n == KVM_IO_GATHER_LEAVES)
-		return false;
-	gather->leaves[n].phys = phys;
-	gather->leaves[n].size = size;
-	gather->nr_leaves++;
-	return true;
+	return n < KVM_IO_GATHER_LEAVES ||
+	       gather->leaves[n - 1].phys + gather->leaves[n - 1].size == phys;
 }
 
+static void gather_leaf(struct kvm_io_pgtable_gather *gather, u64 iova,
+			phys_addr_t phys, size_t size)
+{
+	unsigned int n = gather->nr_leaves;
+
+	if (n && gather->leaves[n - 1].phys + gather->leaves[n - 1].size == phys) {
+		gather->leaves[n - 1].size += size;
+	} else {
+		gather->leaves[n].phys = phys;
+		gather->leaves[n].size = size;
+		gather->nr_leaves++;
+	}
+	gather_range(gather, iova, iova + size);
+	gather->unmapped += size;
+}
+
+/* Tables stay: only leaves are cleared, each by the one CPU that clears it. */
 static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		      struct iopt_walk *w, struct kvm_io_pgtable_gather *gather)
 {
-	const struct kvm_io_pgtable_mm_ops *mm_ops = pgt->mm_ops;
 	u32 idx, nr = table_entries(pgt, level);
-	u64 size = level_size(level), base;
+	u64 size = level_size(level);
 	int ret;
 
 	for (idx = iopte_index(pgt, w->addr, level); idx < nr && w->addr < w->end; idx++) {
 		u64 *ptep = &table[idx];
 		u64 pte = READ_ONCE(*ptep);
-		u64 *child;
 
 		if (!iopte_valid(pte))
 			return -ENOENT;
-
-		if (!iopte_is_table(pte, level)) {
-			/* Blocks are not split: unmap all of one or none. */
-			if (!IS_ALIGNED(w->addr, size) || w->end - w->addr < size)
-				return -EINVAL;
-			if (!gather_leaf(gather, pte & IOPTE_ADDR_MASK, size))
-				return -ENOSPC;
-			iopte_set(pgt, ptep, 0);
-			mm_ops->put_page(table);
-			gather_range(gather, w->addr, w->addr + size);
-			w->addr += size;
-			gather->unmapped += size;
+		if (iopte_is_table(pte, level)) {
+			ret = unmap_walk(pgt, iopte_table(pgt, pte), level + 1, w, gather);
+			if (ret)
+				return ret;
 			continue;
 		}
-
-		/*
-		 * The walker may have cached this entry for any address the
-		 * table covers, not only those unmapped: a table freed is
-		 * invalidated over all of its range.
-		 */
-		base = ALIGN_DOWN(w->addr, size);
-		child = iopte_table(pgt, pte);
-		ret = unmap_walk(pgt, child, level + 1, w, gather);
-		if (mm_ops->page_count(child) == 1 &&
-		    gather->nr_tables < KVM_IO_GATHER_TABLES) {
-			iopte_set(pgt, ptep, 0);
-			mm_ops->put_page(table);
-			gather->tables[gather->nr_tables++] = child;
-			gather_range(gather, base, base + size);
-		}
-		if (ret)
-			return ret;
+		/* Blocks are not split: unmap all of one or none. */
+		if (!IS_ALIGNED(w->addr, size) || w->end - w->addr < size)
+			return -EINVAL;
+		if (!gather_has_room(gather, pte & IOPTE_ADDR_MASK, size))
+			return -ENOSPC;
+		if (!iopte_change(pgt, ptep, pte, 0))
+			return -ENOENT;	/* another CPU unmapped it */
+		gather_leaf(gather, w->addr, pte & IOPTE_ADDR_MASK, size);
+		w->addr += size;
 	}
 	return 0;
 }
@@ -350,28 +356,24 @@ int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,
 static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		      void (*leaf)(phys_addr_t phys, size_t size))
 {
-	const struct kvm_io_pgtable_mm_ops *mm_ops = pgt->mm_ops;
 	u32 idx, nr = table_entries(pgt, level);
 
 	for (idx = 0; idx < nr; idx++) {
 		u64 pte = READ_ONCE(table[idx]);
 
-		if (!iopte_valid(pte))
-			continue;
 		if (iopte_is_table(pte, level))
 			free_walk(pgt, iopte_table(pgt, pte), level + 1, leaf);
-		else if (leaf)
+		else if (iopte_valid(pte) && leaf)
 			leaf(pte & IOPTE_ADDR_MASK, level_size(level));
-		iopte_set(pgt, &table[idx], 0);
-		mm_ops->put_page(table);
 	}
-	mm_ops->free_table(table);
+	pgt->mm_ops->free_table(table);
 }
 
 /**
  * kvm_io_pgtable_destroy() - Remove every leaf and free every table.
- * @pgt:	Page tables no walker can reach any more: the caller has
- *		invalidated the TLBs of every stream that used them.
+ * @pgt:	Page tables no walker can reach any more and no other CPU
+ *		uses: the caller has invalidated the TLBs of every stream
+ *		that used them.
  * @leaf:	Called for each leaf still mapped, or NULL.
  */
 void kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt,
@@ -393,8 +395,11 @@ void kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt,
  * @mc:		Memcache for new tables.
  * @mapped:	Set to the number of bytes mapped, from @iova up, even on error.
  *
- * Existing mappings are never replaced. On error, the leaves before the
- * failing one stay mapped and are counted in @mapped.
+ * Existing mappings are never replaced. Where a table is in place of a
+ * @pgsize leaf, its part of the range is mapped with smaller leaves. On
+ * error, the leaves before the failing one stay mapped and are counted in
+ * @mapped. Calls on overlapping ranges may run at once: each entry is set
+ * by one of them, and the others get -EEXIST.
  *
  * Return: 0; -EINVAL for a bad size, alignment or prot; -ERANGE when the
  * range does not fit the input or output size; -EEXIST when part of the
@@ -425,7 +430,7 @@ int kvm_io_pgtable_map(struct kvm_io_pgtable *pgt, u64 iova, phys_addr_t paddr,
 		.addr = iova,
 		.end = iova + size,
 		.phys = paddr,
-		.leaf_attr = leaf_attr(pgt, prot, level),
+		.leaf_attr = leaf_attr(pgt, prot),
 		.leaf_level = level,
 		.mc = mc,
 	};
@@ -443,9 +448,10 @@ int kvm_io_pgtable_map(struct kvm_io_pgtable *pgt, u64 iova, phys_addr_t paddr,
  *		the unmapped leaves and the tables left empty.
  *
  * Walks up in IOVA order and stops at the first hole, at a block that
- * is not wholly inside the range, or when @gather is full: of leaves, of
- * tables, or of bytes when @gather->max_bytes is set.
- * @gather->unmapped grows by what was unmapped.
+ * is not wholly inside the range, or when @gather is full: of leaves, or
+ * of bytes when @gather->max_bytes is set. @gather->unmapped grows by what
+ * was unmapped. Of calls racing on one leaf, one unmaps it and the others
+ * meet a hole.
  *
  * Return: 0 when the whole range was unmapped; -ENOSPC when @gather is full
  * (flush it, then continue from where it stopped); -ENOENT at a hole;
@@ -462,21 +468,6 @@ int kvm_io_pgtable_unmap(struct kvm_io_pgtable *pgt, u64 iova, size_t size,
 		return -ERANGE;
 
 	return unmap_walk(pgt, pgt->pgd, pgt->start_level, &w, gather);
-}
-
-/**
- * kvm_io_pgtable_free_tables() - Free the tables an unmap left empty.
- * @pgt:	Page tables.
- * @gather:	Flushed gather: the walker can no longer reach its tables.
- */
-void kvm_io_pgtable_free_tables(struct kvm_io_pgtable *pgt,
-				struct kvm_io_pgtable_gather *gather)
-{
-	unsigned int i;
-
-	for (i = 0; i < gather->nr_tables; i++)
-		pgt->mm_ops->free_table(gather->tables[i]);
-	gather->nr_tables = 0;
 }
 
 /**
@@ -505,28 +496,62 @@ phys_addr_t kvm_io_pgtable_iova_to_phys(struct kvm_io_pgtable *pgt, u64 iova)
 	return 0;
 }
 
+/* Tables to cover [addr, end] from level @first down to @leaf_level, none present. */
+static size_t tables_to_cover(u64 addr, u64 last, u32 first, u32 leaf_level)
+{
+	size_t n = 0;
+	u32 level;
+
+	/* One table per level-(l - 1) entry the range spans. */
+	for (level = first; level <= leaf_level; level++)
+		n += (last >> level_shift(level - 1)) - (addr >> level_shift(level - 1)) + 1;
+	return n;
+}
+
+static size_t missing_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
+			   u64 addr, u64 last, u32 leaf_level)
+{
+	u32 idx = iopte_index(pgt, addr, level), nr = table_entries(pgt, level);
+	u64 size = level_size(level), next;
+	size_t n = 0;
+
+	/* Leaves go at leaf_level, or below it in the tables there. */
+	if (level >= leaf_level)
+		return 0;
+	for (; idx < nr && addr <= last; idx++, addr = next) {
+		u64 pte = READ_ONCE(table[idx]);
+
+		next = ALIGN_DOWN(addr, size) + size;
+		if (iopte_is_table(pte, level))
+			n += missing_walk(pgt, iopte_table(pgt, pte), level + 1,
+					  addr, last, leaf_level);
+		else if (!iopte_valid(pte))
+			n += tables_to_cover(addr, last < next ? last : next - 1,
+					     level + 1, leaf_level);
+	}
+	return n;
+}
+
 /**
- * kvm_io_pgtable_max_tables() - Tables a map of this range may allocate.
+ * kvm_io_pgtable_missing_tables() - Tables a map of this range would add.
  * @pgt:	Page tables.
  * @iova:	Input address of the map.
  * @pgsize:	Leaf size of the map.
- * @pgcount:	Number of leaves.
+ * @pgcount:	Number of leaves, such that the range fits the input size.
  *
- * An upper bound that ignores the tables already present: with this many
- * pages in the memcache, a valid map cannot fail with -ENOMEM.
+ * Tables are never removed while the caller holds the domain, so with
+ * this many pages in the memcache the map cannot fail with -ENOMEM, even
+ * when other CPUs map at the same time.
  *
  * Return: the number of table pages, 0 for an invalid @pgsize.
  */
-size_t kvm_io_pgtable_max_tables(struct kvm_io_pgtable *pgt, u64 iova,
-				 size_t pgsize, size_t pgcount)
+size_t kvm_io_pgtable_missing_tables(struct kvm_io_pgtable *pgt, u64 iova,
+				     size_t pgsize, size_t pgcount)
 {
 	int leaf_level = pgsize_to_level(pgsize);
-	u64 last = iova + pgsize * pgcount - 1;
-	size_t n = 0;
-	int level;
 
-	/* One table per level-(l - 1) entry the range spans, below the root. */
-	for (level = pgt->start_level + 1; level <= leaf_level; level++)
-		n += (last >> level_shift(level - 1)) - (iova >> level_shift(level - 1)) + 1;
-	return n;
+	if (leaf_level < 0)
+		return 0;
+	return missing_walk(pgt, pgt->pgd, pgt->start_level, iova,
+			    iova + pgsize * pgcount - 1, leaf_level);
 }

@@ -9,7 +9,8 @@
  *    table entry points at it, and its accounting is dropped only once the
  *    entry is gone and the IOMMU flushed it;
  *  - a domain is freed only when no stream is attached to it and no
- *    hypercall is using it.
+ *    hypercall is using it; until then its tables stay, so maps, unmaps
+ *    and translations walk them without a lock.
  *
  * Every hypercall fails with -ENODEV until an IOMMU driver registered.
  * Hardware is behind kvm_iommu_ops. Nothing here is specific to EL2, so
@@ -31,8 +32,8 @@
 				 IOMMU_NOEXEC | IOMMU_MMIO | IOMMU_PRIV)
 
 /*
- * The work one map or unmap hypercall does under its domain's lock: this
- * many bytes of page accounting, or a single leaf when it is larger. A
+ * The work of one map or unmap hypercall: this many bytes of page
+ * accounting, or a single leaf when it is larger. A
  * longer range returns early with the bytes done and the host continues
  * from there, as the IOMMU core does after a short map or unmap. A map
  * also reserves memory for this many bytes at a time: a few table pages.
@@ -346,21 +347,16 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 	n = pgsize < KVM_IOMMU_CALL_BYTES ? KVM_IOMMU_CALL_BYTES / pgsize : 1;
 	if (n > pgcount)
 		n = pgcount;
-	/*
-	 * The memcache is this CPU's and the accounting has its own lock:
-	 * the domain's lock covers only the walk of its tables.
-	 */
-	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_max_tables(&domain->pgt, iova,
-								pgsize, n));
+	/* The memcache is this CPU's; other CPUs only ever add tables. */
+	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_missing_tables(&domain->pgt, iova,
+								    pgsize, n));
 	if (ret)
 		goto put;
 	ret = account_dma(paddr, n * pgsize);
 	if (ret)
 		goto put;
-	hyp_spin_lock(&domain->lock);
 	ret = kvm_io_pgtable_map(&domain->pgt, iova, paddr, pgsize, n, prot, NULL,
 				 mapped);
-	hyp_spin_unlock(&domain->lock);
 	/* What was not mapped was never visible to a device. */
 	if (*mapped < n * pgsize)
 		release_dma(paddr + *mapped, n * pgsize - *mapped);
@@ -372,7 +368,7 @@ put:
 /*
  * Make what @gather holds unreachable, then give the pages back. If the
  * IOMMU failed to flush, its TLBs may still hold the old entries: the pages
- * stay accounted as mapped and the tables stay allocated, forever.
+ * stay accounted as mapped, forever.
  */
 static int flush_gather(struct kvm_hyp_iommu_domain *domain,
 			struct kvm_io_pgtable_gather *gather)
@@ -383,13 +379,11 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
 	if (gather->start == gather->end)
 		return 0;
 	ret = iommu_ops->flush_range(domain, gather->start,
-				     gather->end - gather->start,
-				     !gather->nr_tables);
+				     gather->end - gather->start);
 	if (ret)
 		return ret;
 	for (i = 0; i < gather->nr_leaves; i++)
 		release_dma(gather->leaves[i].phys, gather->leaves[i].size);
-	kvm_io_pgtable_free_tables(&domain->pgt, gather);
 	return 0;
 }
 
@@ -434,14 +428,9 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 	do {
 		memset(&gather, 0, sizeof(gather));
 		gather.max_bytes = KVM_IOMMU_CALL_BYTES - *unmapped;
-		hyp_spin_lock(&domain->lock);
 		ret = kvm_io_pgtable_unmap(&domain->pgt, iova + *unmapped,
 					   size - *unmapped, &gather);
-		hyp_spin_unlock(&domain->lock);
-		/*
-		 * What the gather holds is out of the tables and this call's
-		 * alone: invalidate and release it without the domain's lock.
-		 */
+		/* What the gather holds is out of the tables and this call's alone. */
 		err = flush_gather(domain, &gather);
 		if (err) {
 			ret = err;
@@ -473,9 +462,7 @@ phys_addr_t kvm_iommu_iova_to_phys(u64 domain_id, u64 iova)
 	domain = domain_get(domain_id);
 	if (!domain)
 		return 0;
-	hyp_spin_lock(&domain->lock);
 	phys = kvm_io_pgtable_iova_to_phys(&domain->pgt, iova);
-	hyp_spin_unlock(&domain->lock);
 	domain_put(domain);
 	return phys;
 }

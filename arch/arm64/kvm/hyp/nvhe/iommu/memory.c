@@ -211,16 +211,6 @@ static void *iommu_zalloc_page(void *mc)
 	return kvm_iommu_alloc_page();
 }
 
-static void iommu_get_page(void *va)
-{
-	hyp_page_ref_inc(hyp_virt_to_page(va));
-}
-
-static void iommu_put_page(void *va)
-{
-	hyp_page_ref_dec(hyp_virt_to_page(va));
-}
-
 static void iommu_dcache_clean(void *va, size_t size)
 {
 	if (READ_ONCE(iommu_noncoherent))
@@ -230,9 +220,6 @@ static void iommu_dcache_clean(void *va, size_t size)
 const struct kvm_io_pgtable_mm_ops kvm_iommu_mm_ops = {
 	.zalloc_page	= iommu_zalloc_page,
 	.free_table	= kvm_iommu_free_page,
-	.get_page	= iommu_get_page,
-	.put_page	= iommu_put_page,
-	.page_count	= hyp_page_count,
 	.phys_to_virt	= hyp_phys_to_virt,
 	.virt_to_phys	= hyp_virt_to_phys,
 	.dcache_clean	= iommu_dcache_clean,
