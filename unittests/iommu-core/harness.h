@@ -45,6 +45,7 @@
 #include <linux/bits.h>
 #include <linux/iommu.h>
 #include <linux/sizes.h>
+#include <nvhe/host_dma.h>
 #include <nvhe/iommu.h>
 #include <nvhe/memory.h>
 
@@ -97,6 +98,7 @@ static const struct mem_region {
 static int failures;
 static __thread char where[160];
 __thread int harness_cpu;
+void (*harness_preempt)(void);
 
 #define FAIL(...) do {							\
 	failures++;							\
@@ -126,10 +128,19 @@ enum owner { HOST, HYP, GUEST };
 
 static unsigned char *const mem = (unsigned char *)(uintptr_t)MEM_BASE;
 static enum owner mem_owner[MEM_PAGES];
-static unsigned int mem_dma_count[MEM_PAGES];
-/* The sum of mem_dma_count, so that checks can skip pages with no mapping */
-static unsigned long long mem_dma_total;
+/* The pages counted by the real host_dma.c, so that checks can skip the others */
+static unsigned long long mem_dma_total;	/* __atomic accesses */
 static struct hyp_page vmemmap[MEM_PAGES];
+
+/* The count of IOMMU mappings host_dma.c keeps for page @p of the window */
+#define mem_dma_count(p)	host_dma_count(&vmemmap[p])
+
+/* Change the owner, as mem_protect.c mirrors it in the vmemmap. */
+static void set_owner(unsigned int p, enum owner owner)
+{
+	mem_owner[p] = owner;
+	host_dma_note_owned(&vmemmap[p], owner == HOST);
+}
 static bool in_memcache[MEM_PAGES];
 
 static int mem_region(uint64_t pa)
@@ -267,40 +278,49 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len)
 	return 0;
 }
 
-/*
- * As __pkvm_host_share_dma(): a range of MMIO only (host-owned), or of
- * host-owned memory within one memory region.
- */
+bool addr_is_memory(phys_addr_t phys)
+{
+	return is_mem(phys);
+}
+
+/* What the model expects of __pkvm_host_share_dma() for host memory. */
 static int model_share_dma(u64 phys, u64 size)
 {
 	uint64_t pa;
 
+	for (pa = phys; pa < phys + size; pa += SZ_4K)
+		if (mem_owner[mem_page(pa)] != HOST)
+			return -EPERM;
+	return 0;
+}
+
+/* Bytes passed to __pkvm_host_share_dma() and __pkvm_host_unshare_dma() */
+static uint64_t accounted_bytes;	/* __atomic accesses */
+
+/*
+ * As mem_protect.c's __pkvm_host_share_dma(): a range of MMIO only
+ * (host-owned), or of memory within one region, which the real host_dma.c
+ * counts without a lock. Outside races the model predicts its result.
+ */
+int __pkvm_host_share_dma(u64 phys, u64 size)
+{
+	int ret, want = 0;
+
+	__atomic_fetch_add(&accounted_bytes, size, __ATOMIC_RELAXED);
 	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
 		return -EINVAL;
 	if (range_is_mmio(phys, size))
 		return mmio_range_host_owned(phys, size) ? 0 : -EPERM;
 	if (!is_mem(phys) || mem_region(phys) != mem_region(phys + size - 1))
 		return -EINVAL;
-	for (pa = phys; pa < phys + size; pa += SZ_4K)
-		if (mem_owner[mem_page(pa)] != HOST)
-			return -EPERM;
-	for (pa = phys; pa < phys + size; pa += SZ_4K)
-		mem_dma_count[mem_page(pa)]++;
-	mem_dma_total += size / SZ_4K;
-	return 0;
-}
-
-/* Bytes passed to __pkvm_host_share_dma() and __pkvm_host_unshare_dma() */
-static uint64_t accounted_bytes;
-
-int __pkvm_host_share_dma(u64 phys, u64 size)
-{
-	int ret;
-
-	pthread_mutex_lock(&model_lock);
-	accounted_bytes += size;
-	ret = model_share_dma(phys, size);
-	pthread_mutex_unlock(&model_lock);
+	if (in_call != IN_RACE)
+		want = model_share_dma(phys, size);
+	ret = host_dma_share(phys, size);
+	if (in_call != IN_RACE && ret != want)
+		VIOLATION("share of %#llx+%#llx returned %d, the model says %d",
+			  (unsigned long long)phys, (unsigned long long)size, ret, want);
+	if (!ret)
+		__atomic_fetch_add(&mem_dma_total, size / SZ_4K, __ATOMIC_RELAXED);
 	return ret;
 }
 
@@ -316,7 +336,7 @@ static int model_unshare_dma(u64 phys, u64 size)
 	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
 		return -EINVAL;
 	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K) {
-		if (is_mem(pa) && !mem_dma_count[mem_page(pa)])
+		if (is_mem(pa) && !mem_dma_count(mem_page(pa)))
 			VIOLATION("unshare of %#llx, which has no DMA mapping",
 				  (unsigned long long)pa);
 	}
@@ -327,30 +347,54 @@ static int model_unshare_dma(u64 phys, u64 size)
 			VIOLATION("count of %#llx dropped, but no unmapped mapping has it",
 				  (unsigned long long)pa);
 	}
-	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K) {
-		if (is_mem(pa)) {
-			mem_dma_count[mem_page(pa)]--;
-			mem_dma_total--;
-		}
-	}
+	if (mmio)
+		return 0;
+	for (pa = phys, n = 0; pa < phys + size; pa += SZ_4K)
+		n += is_mem(pa);
+	if (host_dma_unshare(phys, size))
+		VIOLATION("host_dma_unshare() of %#llx+%#llx failed", (unsigned long long)phys,
+			  (unsigned long long)size);
+	__atomic_fetch_sub(&mem_dma_total, n, __ATOMIC_RELAXED);
 	return 0;
 }
 
+/*
+ * As mem_protect.c's __pkvm_host_unshare_dma(), with the model's checks
+ * that the IOMMU can no longer reach what it releases.
+ */
 int __pkvm_host_unshare_dma(u64 phys, u64 size)
 {
 	int ret;
 
+	__atomic_fetch_add(&accounted_bytes, size, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&model_lock);
-	accounted_bytes += size;
 	ret = model_unshare_dma(phys, size);
 	pthread_mutex_unlock(&model_lock);
 	return ret;
 }
 
-/* As __pkvm_host_donate_hyp(): host memory with no DMA mapping. */
+/* Whether the record has a mapping of memory page @pa whose count stands. */
+static bool model_page_mapped(uint64_t pa)
+{
+	int i;
+
+	for (i = 0; i < nr_maps; i++)
+		if (pa >= maps[i].phys + maps[i].consumed * SZ_4K &&
+		    pa < maps[i].phys + maps[i].size)
+			return true;
+	return false;
+}
+
+/*
+ * As __pkvm_host_donate_hyp(), model_lock standing for host_mmu.lock:
+ * host memory, claimed by the real host_dma.c, which must refuse a page
+ * with DMA mappings. Outside races the model's record of mappings says
+ * which are.
+ */
 int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
 {
 	uint64_t pa = pfn * SZ_4K, i;
+	bool mapped = false;
 	int ret = 0;
 
 	if (!nr_pages || pfn > (MEM_END >> 12) || nr_pages > MEM_PAGES ||
@@ -360,11 +404,20 @@ int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
 	for (i = 0; i < nr_pages && !ret; i++) {
 		if (mem_owner[mem_page(pa) + i] != HOST)
 			ret = -EPERM;
-		else if (mem_dma_count[mem_page(pa) + i])
-			ret = -EBUSY;
+		if (in_call != IN_RACE)
+			mapped |= model_page_mapped(pa + i * SZ_4K);
 	}
+	if (!ret) {
+		ret = host_dma_claim(pa, nr_pages * SZ_4K);
+		if (in_call != IN_RACE && (ret == -EBUSY) != mapped)
+			VIOLATION("claim of %#llx returned %d, the model has %s mapping",
+				  (unsigned long long)pa, ret, mapped ? "a" : "no");
+	}
+	/* mem_protect.c's backstop, exact once claimed */
+	if (!ret && !host_dma_unmapped(pa, nr_pages * SZ_4K))
+		VIOLATION("claimed %#llx, which is counted", (unsigned long long)pa);
 	for (i = 0; i < nr_pages && !ret; i++)
-		mem_owner[mem_page(pa) + i] = HYP;
+		set_owner(mem_page(pa) + i, HYP);
 	pthread_mutex_unlock(&model_lock);
 	return ret;
 }
@@ -389,7 +442,7 @@ int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages)
 	}
 	pthread_mutex_lock(&model_lock);
 	for (i = 0; i < nr_pages; i++)
-		mem_owner[mem_page(pa) + i] = HOST;
+		set_owner(mem_page(pa) + i, HOST);
 	pthread_mutex_unlock(&model_lock);
 	return 0;
 }
@@ -1022,9 +1075,9 @@ static bool check_state(void)
 	 */
 	for (i = 0; i < (int)nr_touched; i++) {
 		p = touched[i];
-		if (ok && mem_dma_count[p] != want[p]) {
+		if (ok && mem_dma_count(p) != want[p]) {
 			FAIL("page %#llx: DMA count %u, %u mappings",
-			     (unsigned long long)(MEM_BASE + p * SZ_4K), mem_dma_count[p],
+			     (unsigned long long)(MEM_BASE + p * SZ_4K), mem_dma_count(p),
 			     want[p]);
 			ok = false;
 		}
@@ -1062,7 +1115,7 @@ static void host_donate(unsigned long n)
 			fprintf(stderr, "# %s: the host ran out of pages to donate\n", where);
 			abort();
 		}
-		if (mem_owner[mem_page(pa)] != HOST || mem_dma_count[mem_page(pa)])
+		if (mem_owner[mem_page(pa)] != HOST || mem_dma_count(mem_page(pa)))
 			continue;
 		ret = kvm_iommu_donate_page(pa / SZ_4K);
 		if (ret)
@@ -1452,7 +1505,7 @@ static void set_owners(void)
 	for (i = 0; i < (int)MEM_PAGES; i++) {
 		if (mem_owner[i] == HYP && (vmemmap[i].refcount || in_memcache[i]))
 			continue;
-		mem_owner[i] = (i % 97 == 3) ? HYP : (i % 89 == 5) ? GUEST : HOST;
+		set_owner(i, (i % 97 == 3) ? HYP : (i % 89 == 5) ? GUEST : HOST);
 	}
 }
 
@@ -1486,12 +1539,11 @@ static bool release_leaks(void)
 
 		CHECK(m->stuck, "a mapping survived its domain");
 		dma_pages_leaked += m->size / SZ_4K;
-		for (pa = m->phys; !range_is_mmio(m->phys, m->size) && pa < m->phys + m->size;
-		     pa += SZ_4K) {
-			if (is_mem(pa)) {
-				mem_dma_count[mem_page(pa)]--;
-				mem_dma_total--;
-			}
+		/* Stand in for an IOMMU known to have dropped the entry. */
+		if (!range_is_mmio(m->phys, m->size)) {
+			for (pa = m->phys; pa < m->phys + m->size; pa += SZ_4K)
+				mem_dma_total -= is_mem(pa);
+			CHECK(!host_dma_unshare(m->phys, m->size), "release of a leak");
 		}
 	}
 	nr_maps = 0;
@@ -1535,7 +1587,7 @@ static void harness_init(enum kvm_io_pgtable_fmt fmt, bool fake_iommu)
 
 	mem_init();
 	for (i = 0; i < (int)MEM_PAGES; i++)
-		mem_owner[i] = HOST;
+		set_owner(i, HOST);
 	trace_calls = getenv("HARNESS_TRACE");
 	harness_fmt = fmt;
 	if (!fake_iommu)

@@ -6,6 +6,7 @@
  * between CPUs, and random calls in both table formats. Prints TAP and
  * exits non-zero when any test failed.
  */
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -229,9 +230,9 @@ static bool adversarial(void)
 
 	snprintf(where, sizeof(where), "adversarial setup");
 	for (i = 0; i < 256; i++)
-		mem_owner[SZ_1M / SZ_4K + i] = HYP;
+		set_owner(SZ_1M / SZ_4K + i, HYP);
 	for (i = 0; i < 256; i++)
-		mem_owner[2 * SZ_1M / SZ_4K + i] = GUEST;
+		set_owner(2 * SZ_1M / SZ_4K + i, GUEST);
 	CHECK(!alloc_domain(1) && !alloc_domain(2), "alloc");
 	CHECK(!kvm_iommu_attach_dev(0, 1, 0), "attach");
 	CHECK(!map(1, 0x100000, MEM_BASE + SZ_4M, SZ_4K, 1, RW, &n), "map");
@@ -265,7 +266,7 @@ static bool adversarial(void)
 	CHECK(!free_domain(1) && !free_domain(2), "free");
 	CHECK(nr_maps == 0 && check_state() && kvm_iommu_pages_in_use() == 0, "leftovers");
 	for (i = 0; i < 512; i++)
-		mem_owner[SZ_1M / SZ_4K + i] = HOST;
+		set_owner(SZ_1M / SZ_4K + i, HOST);
 	return !failed_cases;
 }
 
@@ -494,13 +495,13 @@ static bool flush_failure(void)
 	flush_fails = false;
 	CHECK(nr_flushes == flushes + 1, "the unmap did not try to flush");
 	CHECK(ret == -EIO && n == 0, "unmap returned %d, unmapped %zu", ret, n);
-	CHECK(mem_dma_count[(page - MEM_BASE) / SZ_4K] == 1, "page released");
+	CHECK(mem_dma_count((page - MEM_BASE) / SZ_4K) == 1, "page released");
 	CHECK(!kvm_iommu_iova_to_phys(5, 3ULL * SZ_1G), "entry still there");
 	CHECK(kvm_iommu_pages_in_use() == before, "tables freed by an unmap");
 	CHECK(check_state(), "state");
 	CHECK(!kvm_iommu_detach_dev(0, 5, 7) && !free_domain(5), "free");
 	CHECK(kvm_iommu_pages_in_use() == 0, "%d pages left", kvm_iommu_pages_in_use());
-	CHECK(mem_dma_count[(page - MEM_BASE) / SZ_4K] == 1, "page released at free");
+	CHECK(mem_dma_count((page - MEM_BASE) / SZ_4K) == 1, "page released at free");
 	return true;
 }
 
@@ -539,6 +540,33 @@ static bool attached_unmap_invalidates(void)
 	return check_memory();
 }
 /*
+ * A donation refused at a mapped page claims none of its pages: the host
+ * still maps those before and after it, and once all are unmapped the
+ * donation goes through.
+ */
+static bool refused_donation_claims_nothing(void)
+{
+	uint64_t pa = MEM_BASE + 30 * SZ_1M;
+	size_t n;
+
+	snprintf(where, sizeof(where), "refused donation");
+	set_memcache(64);
+	CHECK(!alloc_domain(6), "alloc");
+	CHECK(!map(6, SZ_4K, pa + SZ_4K, SZ_4K, 1, RW, &n), "map the middle page");
+	CHECK(__pkvm_host_donate_hyp(pa / SZ_4K, 3) == -EBUSY, "donation of a mapped page");
+	CHECK(!map(6, 0, pa, SZ_4K, 1, RW, &n) &&
+	      !map(6, 2 * SZ_4K, pa + 2 * SZ_4K, SZ_4K, 1, RW, &n) && check_state(),
+	      "the pages around it are no longer the host's");
+	CHECK(!unmap(6, 0, SZ_4K, 3, &n) && n == 3 * SZ_4K && check_state(), "unmap");
+	CHECK(!__pkvm_host_donate_hyp(pa / SZ_4K, 3), "donation once unmapped");
+	CHECK(map(6, 0, pa, SZ_4K, 1, RW, &n) == -EPERM, "a donated page mapped");
+	memset(mem + (pa - MEM_BASE), 0, 3 * SZ_4K);
+	CHECK(!__pkvm_hyp_donate_host(pa / SZ_4K, 3), "give it back");
+	CHECK(!free_domain(6) && check_state(), "free");
+	return check_memory();
+}
+
+/*
  * Threads race free_domain/alloc_domain against map/unmap and
  * attach/detach on the same domains. Every call may fail, but none may
  * touch a freed domain (ASan watches), and after a teardown every count
@@ -548,6 +576,35 @@ static bool attached_unmap_invalidates(void)
 #define RACE_DOMAINS	3
 
 static bool race_stop;	/* __atomic accesses */
+
+/* One read of an atomic in 16 gives up the CPU. */
+static void race_preempt(void)
+{
+	static __thread uint32_t r = 0x9e3779b9;
+
+	r ^= r << 13;
+	r ^= r >> 17;
+	r ^= r << 5;
+	if (!(r & 15))
+		sched_yield();
+}
+static unsigned long race_donated, race_refused;	/* __atomic accesses */
+
+/*
+ * A page just donated: no domain of the races may translate to it, since a
+ * mapping made before the claim keeps it counted and none can follow it.
+ */
+static void race_check_unreachable(uint64_t page)
+{
+	uint64_t iova;
+	u32 dom;
+
+	for (dom = 20; dom < 20 + RACE_DOMAINS; dom++)
+		for (iova = 0; iova < (64 + 4) * SZ_4K; iova += SZ_4K)
+			if (kvm_iommu_iova_to_phys(dom, iova) == page)
+				VIOLATION("donated %#llx, which domain %u maps at %#llx",
+					  (unsigned long long)page, dom, (unsigned long long)iova);
+}
 
 static void *race_thread(void *arg)
 {
@@ -566,7 +623,7 @@ static void *race_thread(void *arg)
 		r ^= r << 13;
 		r ^= r >> 7;
 		r ^= r << 17;
-		switch ((r >> 32) % 8) {
+		switch ((r >> 32) % 10) {
 		case 0:
 			kvm_iommu_free_domain(dom);
 			break;
@@ -582,6 +639,23 @@ static void *race_thread(void *arg)
 		case 4:
 		case 5:
 			kvm_iommu_map_pages(dom, iova, page, SZ_4K, 4, RW, &done);
+			break;
+		case 8:
+			/* The pages the maps use, donated and reclaimed under them */
+			switch (kvm_iommu_donate_page(page / SZ_4K)) {
+			case 0:
+				__atomic_fetch_add(&pages_donated, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&race_donated, 1, __ATOMIC_RELAXED);
+				race_check_unreachable(page);
+				break;
+			case -EBUSY:
+				__atomic_fetch_add(&race_refused, 1, __ATOMIC_RELAXED);
+				break;
+			}
+			break;
+		case 9:
+			if (kvm_iommu_reclaim_page() >= 0)
+				__atomic_fetch_add(&pages_reclaimed, 1, __ATOMIC_RELAXED);
 			break;
 		default:
 			kvm_iommu_unmap_pages(dom, iova, SZ_4K, 4, &done);
@@ -610,6 +684,7 @@ static bool races(double seconds)
 	}
 	harness_cpu = 0;
 	in_call = IN_RACE;
+	harness_preempt = race_preempt;
 	__atomic_store_n(&race_stop, false, __ATOMIC_RELAXED);
 	for (i = 0; i < RACE_THREADS; i++)
 		pthread_create(&t[i], NULL, race_thread, (void *)i);
@@ -621,7 +696,10 @@ static bool races(double seconds)
 		pthread_join(t[i], &n);
 		calls += (uintptr_t)n;
 	}
-	printf("# %lu racing calls on %d threads\n", calls, RACE_THREADS);
+	harness_preempt = NULL;
+	printf("# %lu racing calls on %d threads; %lu donations of their pages, %lu refused as mapped\n",
+	       calls, RACE_THREADS, race_donated, race_refused);
+	CHECK(race_donated && race_refused, "the races never donated, or never a mapped page");
 
 	/* Teardown: detach all, free all; nothing may be left. */
 	for (s = 0; s < NR_SIDS; s++)
@@ -634,7 +712,7 @@ static bool races(double seconds)
 	}
 	in_call = IN_NONE;
 	for (d = 0; d < 64 + 4; d++)
-		CHECK(!mem_dma_count[d], "page %d still counted", d);
+		CHECK(!mem_dma_count(d), "page %d still counted", d);
 	CHECK(kvm_iommu_pages_in_use() == 0, "%d pages left", kvm_iommu_pages_in_use());
 	for (i = 0; i < RACE_THREADS; i++)
 		host_reclaim(i);
@@ -753,6 +831,7 @@ int main(int argc, char **argv)
 	tap(work_per_call_is_bounded, "work_per_call_is_bounded");
 	tap(flush_failure, "flush_failure_keeps_pages_counted");
 	tap(attached_unmap_invalidates, "attached_unmap_invalidates");
+	tap(refused_donation_claims_nothing, "refused_donation_claims_nothing");
 	tap(races_1s, "free_races_map_and_attach");
 	tap(random_calls_vs_model, "random_calls_vs_model");
 	tap(teardown, "teardown_returns_all_memory");

@@ -13,9 +13,20 @@
 
 #define ATOMIC_INIT(i)	{ (i) }
 
+/*
+ * Called after every read of an atomic, when set: the races make it give
+ * up the CPU now and then, so that other threads run between a read and
+ * the write that depends on it, as interrupts and other CPUs do.
+ */
+extern void (*harness_preempt)(void);
+
 static inline int atomic_read(const atomic_t *v)
 {
-	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+	int i = __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+
+	if (harness_preempt)
+		harness_preempt();
+	return i;
 }
 
 static inline void atomic_set(atomic_t *v, int i)
@@ -62,6 +73,27 @@ static inline void atomic64_add(s64 i, atomic64_t *v)
 static inline void atomic64_sub(s64 i, atomic64_t *v)
 {
 	__atomic_fetch_sub(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline bool atomic_try_cmpxchg(atomic_t *v, int *old, int new)
+{
+	return __atomic_compare_exchange_n(&v->counter, old, new, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
+
+static inline int atomic_fetch_or(int i, atomic_t *v)
+{
+	return __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline void atomic_or(int i, atomic_t *v)
+{
+	__atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline void atomic_andnot(int i, atomic_t *v)
+{
+	__atomic_fetch_and(&v->counter, ~i, __ATOMIC_RELAXED);
 }
 
 /* Decrements unless that would go below zero; returns the old value minus one. */

@@ -26,6 +26,7 @@ extern __thread int harness_cpu;
 
 struct hyp_page {
 	unsigned short refcount;
+	atomic_t host_dma;
 };
 
 /* Aborts for an address outside the memory window. */
@@ -35,6 +36,8 @@ void harness_page_allocated(struct hyp_page *p);
 /* Check and record a page entering or leaving a memcache list. */
 void harness_memcache_push(void *va);
 void harness_memcache_pop(void *va);
+
+#define hyp_phys_to_page(pa)	hyp_virt_to_page((void *)(uintptr_t)(pa))
 
 static inline void *hyp_phys_to_virt(phys_addr_t pa)
 {

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Counts of the IOMMU mappings of host memory pages, and the claim that
+ * takes a page from the host: the two meet in one word of the page's
+ * struct hyp_page, so that DMA mapping takes no lock.
+ *
+ * hyp_page::host_dma holds the page's count of live IOMMU mappings and,
+ * in HOST_DMA_NOT_OWNED, whether the host's stage-2 state of the page is
+ * anything but PKVM_PAGE_OWNED. Invariants:
+ *  - the count grows only while the flag is clear, by a cmpxchg of the
+ *    whole word, before any I/O page table entry points at the page;
+ *  - a transition that takes the page from the host first claims it, also
+ *    with a cmpxchg of the whole word: from "count 0, flag clear" to "flag
+ *    set". With a live count the claim fails, and once the flag is set no
+ *    count can grow, so a claimed page has no mapping and gets none;
+ *  - the count drops only after the IOMMU can no longer use the mapping.
+ * Changes of the flag happen under host_mmu.lock, the counts under no lock.
+ *
+ * Nothing here is specific to EL2, so that the same source builds in a
+ * userspace test harness.
+ */
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/errno.h>
+
+#include <nvhe/host_dma.h>
+#include <nvhe/mem_protect.h>
+#include <nvhe/memory.h>
+
+#define HOST_DMA_NOT_OWNED	BIT(31)
+#define HOST_DMA_COUNT		GENMASK(30, 0)
+
+static atomic_t *page_dma(u64 phys)
+{
+	return &hyp_phys_to_page(phys)->host_dma;
+}
+
+/* One more mapping of a page the host owns. */
+static int host_dma_get(atomic_t *dma)
+{
+	int old = atomic_read(dma);
+
+	do {
+		if (old & HOST_DMA_NOT_OWNED)
+			return -EPERM;
+		if ((old & HOST_DMA_COUNT) == HOST_DMA_COUNT)
+			return -EOVERFLOW;
+	} while (!atomic_try_cmpxchg(dma, &old, old + 1));
+	return 0;
+}
+
+/* One mapping less; -EINVAL when the page has none. */
+static int host_dma_put(atomic_t *dma)
+{
+	int old = atomic_read(dma);
+
+	do {
+		if (!(old & HOST_DMA_COUNT))
+			return -EINVAL;
+	} while (!atomic_try_cmpxchg(dma, &old, old - 1));
+	return 0;
+}
+
+/**
+ * host_dma_share() - Count one more IOMMU mapping of host memory pages.
+ * @phys:	Start of the range, page aligned.
+ * @size:	Its size, page aligned; all of it in one memory region.
+ *
+ * Return: 0; -EPERM when the host does not own every page; -EOVERFLOW when
+ * a page has too many mappings. On error no count changed.
+ */
+int host_dma_share(u64 phys, u64 size)
+{
+	u64 cur;
+	int ret = 0;
+
+	for (cur = phys; cur < phys + size; cur += PAGE_SIZE) {
+		ret = host_dma_get(page_dma(cur));
+		if (ret)
+			break;
+	}
+	while (ret && cur > phys) {
+		cur -= PAGE_SIZE;
+		host_dma_put(page_dma(cur));
+	}
+	return ret;
+}
+
+/**
+ * host_dma_unshare() - Drop one IOMMU mapping of each memory page of a range.
+ * @phys:	Start of the range, page aligned.
+ * @size:	Its size, page aligned. Pages outside memory are skipped.
+ *
+ * Return: 0, or -EINVAL when a memory page of the range has no mapping: a
+ * bug of the caller, which passes only ranges it shared.
+ */
+int host_dma_unshare(u64 phys, u64 size)
+{
+	u64 cur;
+	int ret;
+
+	for (cur = phys; cur < phys + size; cur += PAGE_SIZE) {
+		if (!addr_is_memory(cur))
+			continue;
+		ret = host_dma_put(page_dma(cur));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * host_dma_claim() - Take the memory pages of a range from the host.
+ * @addr:	Start of the range, page aligned.
+ * @size:	Its size, page aligned. Pages outside memory are skipped.
+ *
+ * The last check of a transition that takes pages the host owns, under
+ * host_mmu.lock: from here on no IOMMU mapping of them can be made. The
+ * stage-2 change that follows sets the flag again.
+ *
+ * Return: 0, or -EBUSY when a page has IOMMU mappings; then no page is
+ * claimed.
+ */
+int host_dma_claim(u64 addr, u64 size)
+{
+	u64 cur;
+	int ret = 0;
+
+	for (cur = addr; cur < addr + size; cur += PAGE_SIZE) {
+		if (addr_is_memory(cur) &&
+		    atomic_cmpxchg(page_dma(cur), 0, HOST_DMA_NOT_OWNED) != 0) {
+			ret = -EBUSY;
+			break;
+		}
+	}
+	while (ret && cur > addr) {
+		cur -= PAGE_SIZE;
+		if (addr_is_memory(cur))
+			atomic_andnot(HOST_DMA_NOT_OWNED, page_dma(cur));
+	}
+	return ret;
+}
+
+/**
+ * host_dma_unmapped() - Check that no memory page of a range has mappings.
+ * @addr:	Start of the range, page aligned.
+ * @size:	Its size, page aligned.
+ *
+ * Exact for claimed pages, whose counts cannot grow.
+ *
+ * Return: true when no page of the range is counted.
+ */
+bool host_dma_unmapped(u64 addr, u64 size)
+{
+	u64 cur;
+
+	for (cur = addr; cur < addr + size; cur += PAGE_SIZE) {
+		if (addr_is_memory(cur) && (atomic_read(page_dma(cur)) & HOST_DMA_COUNT))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * host_dma_note_owned() - Mirror the host's ownership of a memory page.
+ * @page:	The page.
+ * @owned:	Whether its host stage-2 state is now PKVM_PAGE_OWNED.
+ *
+ * Called under host_mmu.lock where the host stage-2 changes.
+ */
+void host_dma_note_owned(struct hyp_page *page, bool owned)
+{
+	if (owned)
+		atomic_andnot(HOST_DMA_NOT_OWNED, &page->host_dma);
+	else
+		atomic_or(HOST_DMA_NOT_OWNED, &page->host_dma);
+}
+
+/**
+ * host_dma_count() - Read the count of IOMMU mappings of a memory page.
+ * @page:	The page.
+ *
+ * Return: the count.
+ */
+u32 host_dma_count(struct hyp_page *page)
+{
+	return atomic_read(&page->host_dma) & HOST_DMA_COUNT;
+}
