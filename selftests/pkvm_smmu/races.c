@@ -6,7 +6,9 @@
  * domains for a bounded time while others free and reallocate them:
  *
  *  - free_domain against map, unmap and iova_to_phys;
- *  - free_domain against attach, detach and map.
+ *  - free_domain against attach, detach and map;
+ *  - sharing the mapped pages with the hypervisor against map and unmap:
+ *    refused while a page is mapped, and while shared no domain reaches it.
  *
  * Every call must return one of its documented results, and once the
  * domains are freed no page may stay DMA-counted or held by the hypervisor.
@@ -37,6 +39,10 @@ FIXTURE_VARIANT_ADD(race, free_domain_vs_map_unmap) {
 
 FIXTURE_VARIANT_ADD(race, free_domain_vs_attach_detach) {
 	.name = "race_free_domain_vs_attach_detach",
+};
+
+FIXTURE_VARIANT_ADD(race, share_hyp_vs_map_unmap) {
+	.name = "race_share_hyp_vs_map_unmap",
 };
 
 FIXTURE_SETUP(race)

@@ -868,8 +868,11 @@ static bool next_fault_unknown_smmu(struct seq_file *m, struct page *page)
  * unmaps, attaches and detaches of the others. Each CPU maps the same four
  * pages, so their DMA counts are raced too, but into an IOVA window and with
  * a stream ID of its own: whatever the interleaving, a slot of the window
- * translates to its own page or to nothing. Every call must return one of
- * its documented results; once all CPUs are done and the domains freed, no
+ * translates to its own page or to nothing. The pages are also shared with
+ * the hypervisor under the maps and unmaps, which the hypervisor refuses
+ * while a page is mapped: once a share succeeded, no domain may translate
+ * to the page until it is unshared. Every call must return one of its
+ * documented results; once all CPUs are done and the domains freed, no
  * page may be left DMA-counted and the hypervisor's pages in use must be
  * back to where they were.
  */
@@ -884,12 +887,12 @@ static u32 race_ms = 2000;
 
 enum race_op {
 	RACE_ALLOC, RACE_FREE, RACE_MAP, RACE_UNMAP, RACE_IOVA_TO_PHYS,
-	RACE_ATTACH, RACE_DETACH, RACE_NR_OPS
+	RACE_ATTACH, RACE_DETACH, RACE_SHARE_HYP, RACE_UNMAP_ALL, RACE_NR_OPS
 };
 
 static const char * const race_op_names[RACE_NR_OPS] = {
 	"alloc_domain", "free_domain", "map", "unmap", "iova_to_phys",
-	"attach", "detach",
+	"attach", "detach", "share_hyp", "unmap_all",
 };
 
 struct race {
@@ -902,6 +905,7 @@ struct race {
 	char failure[160];
 	atomic_long_t calls[RACE_NR_OPS];
 	atomic_long_t refused[RACE_NR_OPS];	/* documented errors */
+	atomic_long_t shared;		/* shares with the hypervisor made */
 };
 
 struct race_cpu {
@@ -937,6 +941,47 @@ static bool race_result(struct race_cpu *rc, enum race_op op, struct hvc r, bool
 	return false;
 }
 
+/* No slot of any CPU's window in any race domain translates to @phys. */
+static bool race_unreachable(struct race_cpu *rc, phys_addr_t phys)
+{
+	unsigned int cpu;
+	u32 id, slot;
+	struct hvc r;
+
+	for (id = RACE_FIRST_DOMAIN; id < RACE_FIRST_DOMAIN + RACE_DOMAINS; id++) {
+		for_each_online_cpu(cpu) {
+			for (slot = 0; slot < RACE_SLOTS; slot++) {
+				r = test_hvc(__pkvm_host_iommu_iova_to_phys, id,
+					     race_iova(cpu, slot));
+				if ((phys_addr_t)r.ret != phys)
+					continue;
+				r.ret = -EFAULT;
+				return race_result(rc, RACE_SHARE_HYP, r, false);
+			}
+		}
+	}
+	return true;
+}
+
+/*
+ * Share a page the others map with the hypervisor, check, unshare it. The
+ * raw hypercalls, not kvm_share_hyp(): its refcount would hide a failure.
+ * A page another CPU shared already is refused with -EPERM.
+ */
+static bool race_share_hyp(struct race_cpu *rc, phys_addr_t phys)
+{
+	struct hvc r = test_hvc(__pkvm_host_share_hyp, PHYS_PFN(phys));
+	bool ok;
+
+	ok = race_result(rc, RACE_SHARE_HYP, r, !r.ret || r.ret == -EBUSY || r.ret == -EPERM);
+	if (r.ret)
+		return ok;
+	atomic_long_inc(&rc->race->shared);
+	ok = race_unreachable(rc, phys) && ok;
+	r = test_hvc(__pkvm_host_unshare_hyp, PHYS_PFN(phys));
+	return race_result(rc, RACE_SHARE_HYP, r, !r.ret) && ok;
+}
+
 static bool race_call(struct race_cpu *rc, enum race_op op)
 {
 	u32 id = RACE_FIRST_DOMAIN + get_random_u32_below(RACE_DOMAINS);
@@ -959,6 +1004,7 @@ static bool race_call(struct race_cpu *rc, enum race_op op)
 		r = map(id, iova, race_page(rc->race, slot), SZ_4K, n, RW);
 		return race_result(rc, op, r, (!r.ret && r.x2 == size) ||
 				   (r.ret == -ENOENT && !r.x2) ||
+				   (r.ret == -EPERM && !r.x2) ||
 				   (r.ret == -EEXIST && r.x2 < size));
 	case RACE_UNMAP:
 		n = 1 + get_random_u32_below(RACE_SLOTS - slot);
@@ -976,6 +1022,17 @@ static bool race_call(struct race_cpu *rc, enum race_op op)
 	case RACE_DETACH:
 		r = detach(0, id, sid);
 		return race_result(rc, op, r, !r.ret || r.ret == -ENOENT);
+	case RACE_SHARE_HYP:
+		return race_share_hyp(rc, race_page(rc->race, slot));
+	case RACE_UNMAP_ALL:
+		/* This CPU's window of a domain, slot by slot, holes and all */
+		for (slot = 0; slot < RACE_SLOTS; slot++) {
+			r = unmap(id, race_iova(rc->cpu, slot), SZ_4K, 1);
+			if (!race_result(rc, op, r, (!r.ret && r.x2 == SZ_4K) ||
+					 (r.ret == -ENOENT && !r.x2)))
+				return false;
+		}
+		return true;
 	default:
 		return false;
 	}
@@ -1049,6 +1106,8 @@ static void race_report(struct seq_file *m, struct race *race, int nr_cpus)
 			seq_printf(m, " %s %ld (%ld refused)", race_op_names[op],
 				   atomic_long_read(&race->calls[op]),
 				   atomic_long_read(&race->refused[op]));
+	if (race->ops & BIT(RACE_SHARE_HYP))
+		seq_printf(m, ", %ld shares made", atomic_long_read(&race->shared));
 	seq_putc(m, '\n');
 }
 
@@ -1097,6 +1156,9 @@ static bool race_and_check(struct seq_file *m, struct race *race)
 	race_report(m, race, nr_cpus);
 	if (!check(m, !atomic_read(&race->failed), __LINE__, race->failure))
 		return false;
+	if (!check(m, !(race->ops & BIT(RACE_SHARE_HYP)) || atomic_long_read(&race->shared),
+		   __LINE__, "no share with the hypervisor went through"))
+		return false;
 
 	for (id = RACE_FIRST_DOMAIN; id < RACE_FIRST_DOMAIN + RACE_DOMAINS; id++) {
 		for_each_online_cpu(cpu)
@@ -1143,6 +1205,12 @@ static bool race_free_domain_vs_attach_detach(struct seq_file *m, struct page *p
 {
 	return run_race(m, BIT(RACE_ALLOC) | BIT(RACE_FREE) | BIT(RACE_ATTACH) | BIT(RACE_DETACH) |
 		    BIT(RACE_MAP));
+}
+
+static bool race_share_hyp_vs_map_unmap(struct seq_file *m, struct page *page)
+{
+	return run_race(m, BIT(RACE_ALLOC) | BIT(RACE_MAP) | BIT(RACE_UNMAP) |
+			BIT(RACE_UNMAP_ALL) | BIT(RACE_SHARE_HYP));
 }
 
 #define CASE(name)	{ #name, name }
@@ -1205,6 +1273,7 @@ static const struct {
 	CASE(next_fault_unknown_smmu),
 	CASE(race_free_domain_vs_map_unmap),
 	CASE(race_free_domain_vs_attach_detach),
+	CASE(race_share_hyp_vs_map_unmap),
 };
 
 static int test_case_show(struct seq_file *m, void *unused)
