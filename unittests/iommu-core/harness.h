@@ -278,6 +278,23 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len)
 	return 0;
 }
 
+/* As mem_protect.c: host_dma_unshare() on the range's part in each region */
+static int unshare_by_region(uint64_t phys, uint64_t size)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < NR_MEM_REGIONS && !ret; i++) {
+		uint64_t from = phys > mem_regions[i].base ? phys : mem_regions[i].base;
+		uint64_t end = mem_regions[i].base + mem_regions[i].size;
+		uint64_t to = phys + size < end ? phys + size : end;
+
+		if (from < to)
+			ret = host_dma_unshare(from, to - from);
+	}
+	return ret;
+}
+
 bool addr_is_memory(phys_addr_t phys)
 {
 	return is_mem(phys);
@@ -351,7 +368,7 @@ static int model_unshare_dma(u64 phys, u64 size)
 		return 0;
 	for (pa = phys, n = 0; pa < phys + size; pa += SZ_4K)
 		n += is_mem(pa);
-	if (host_dma_unshare(phys, size))
+	if (unshare_by_region(phys, size))
 		VIOLATION("host_dma_unshare() of %#llx+%#llx failed", (unsigned long long)phys,
 			  (unsigned long long)size);
 	__atomic_fetch_sub(&mem_dma_total, n, __ATOMIC_RELAXED);
@@ -1543,7 +1560,7 @@ static bool release_leaks(void)
 		if (!range_is_mmio(m->phys, m->size)) {
 			for (pa = m->phys; pa < m->phys + m->size; pa += SZ_4K)
 				mem_dma_total -= is_mem(pa);
-			CHECK(!host_dma_unshare(m->phys, m->size), "release of a leak");
+			CHECK(!unshare_by_region(m->phys, m->size), "release of a leak");
 		}
 	}
 	nr_maps = 0;

@@ -35,10 +35,13 @@ static atomic_t *page_dma(u64 phys)
 	return &hyp_phys_to_page(phys)->host_dma;
 }
 
-/* One more mapping of a page the host owns. */
+/*
+ * One more mapping of a page the host owns. The first try guesses the
+ * usual word, owned and unmapped, and needs no read.
+ */
 static int host_dma_get(atomic_t *dma)
 {
-	int old = atomic_read(dma);
+	int old = 0;
 
 	do {
 		if (old & HOST_DMA_NOT_OWNED)
@@ -52,7 +55,7 @@ static int host_dma_get(atomic_t *dma)
 /* One mapping less; -EINVAL when the page has none. */
 static int host_dma_put(atomic_t *dma)
 {
-	int old = atomic_read(dma);
+	int old = 1;
 
 	do {
 		if (!(old & HOST_DMA_COUNT))
@@ -71,38 +74,35 @@ static int host_dma_put(atomic_t *dma)
  */
 int host_dma_share(u64 phys, u64 size)
 {
-	u64 cur;
+	struct hyp_page *first = hyp_phys_to_page(phys), *p;
+	struct hyp_page *end = first + size / PAGE_SIZE;
 	int ret = 0;
 
-	for (cur = phys; cur < phys + size; cur += PAGE_SIZE) {
-		ret = host_dma_get(page_dma(cur));
+	for (p = first; p < end; p++) {
+		ret = host_dma_get(&p->host_dma);
 		if (ret)
 			break;
 	}
-	while (ret && cur > phys) {
-		cur -= PAGE_SIZE;
-		host_dma_put(page_dma(cur));
-	}
+	while (ret && p > first)
+		host_dma_put(&(--p)->host_dma);
 	return ret;
 }
 
 /**
- * host_dma_unshare() - Drop one IOMMU mapping of each memory page of a range.
+ * host_dma_unshare() - Drop one IOMMU mapping of memory pages.
  * @phys:	Start of the range, page aligned.
- * @size:	Its size, page aligned. Pages outside memory are skipped.
+ * @size:	Its size, page aligned; all of it in one memory region.
  *
- * Return: 0, or -EINVAL when a memory page of the range has no mapping: a
- * bug of the caller, which passes only ranges it shared.
+ * Return: 0, or -EINVAL when a page of the range has no mapping: a bug of
+ * the caller, which passes only pages it shared.
  */
 int host_dma_unshare(u64 phys, u64 size)
 {
-	u64 cur;
+	struct hyp_page *p = hyp_phys_to_page(phys), *end = p + size / PAGE_SIZE;
 	int ret;
 
-	for (cur = phys; cur < phys + size; cur += PAGE_SIZE) {
-		if (!addr_is_memory(cur))
-			continue;
-		ret = host_dma_put(page_dma(cur));
+	for (; p < end; p++) {
+		ret = host_dma_put(&p->host_dma);
 		if (ret)
 			return ret;
 	}
