@@ -7,8 +7,9 @@
 # the same table on a kernel whose SMMU is owned by the stock arm-smmu-v3
 # driver and, when the applied series provides it, on one where the pKVM
 # driver owns it (with the test module, idle but for one measure: the cost
-# of a hypercall refused at once). The floor of a row is the stock figure
-# plus that one hypercall; it prints pKVM/stock and pKVM/floor.
+# of a hypercall refused at once, on one CPU and on all at once). The floor
+# of a row is the stock figure plus that one hypercall, for as many CPUs
+# calling as the row has threads; it prints pKVM/stock and pKVM/floor.
 #
 # Builds without the hypervisor debug options of the test kernel.
 # BENCH_SECONDS (default 5) is the duration of each run of a row.
@@ -70,7 +71,7 @@ function f(x) { return x == "" ? "-" : sprintf("%.1f", x) }
 BEGIN {
 	while ((getline l < pkvm) > 0) {
 		split(l, w, " ")
-		if (w[1] == "null") { null = w[3] + 0; continue }
+		if (w[1] == "null") { null[1] = w[3] + 0; null[4] = w[4] + 0; continue }
 		k = w[1] " " w[2]; pm[k] = pm[k] " " w[3]; pu[k] = pu[k] " " w[4]
 	}
 	printf "%9s %7s | %9s %9s | %9s %9s | %9s %9s | %9s %9s | %9s %9s\n", "granule",
@@ -87,10 +88,11 @@ END {
 		k = order[i]; split(k, g, " ")
 		a = med(sm, k); b = med(su, k)
 		m = (k in pm) ? med(pm, k) : ""; u = (k in pu) ? med(pu, k) : ""
-		fm = null != "" ? a + null : ""; fu = null != "" ? b + null : ""
+		n1 = (g[2] in null) ? null[g[2]] : ""
+		fm = n1 != "" ? a + n1 : ""; fu = n1 != "" ? b + n1 : ""
 		printf "%6s pg %7s | %9.1f %9.1f | %9s %9s | %9s %9s | %9s %9s | %9s %9s\n", g[1],
 		       g[2], a, b, f(fm), f(fu), f(m), f(u), r(a, m), r(b, u), r(fm, m), r(fu, u)
 	}
-	if (null != "")
-		printf "null hypercall (refused at argument checking): %.2f us\n", null
+	if (1 in null)
+		printf "null hypercall (refused at argument checking): %.2f us on one CPU, %.2f us each with every CPU calling\n", null[1], null[4]
 }' "$logs/bench-stock.rows"

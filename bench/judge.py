@@ -247,7 +247,7 @@ def cmd_run(a, lines, v):
 def cmd_bench(a, lines, v):
     rows = []
     cur = None
-    null_us = None
+    null_us = null_all_us = None
     for i, l in enumerate(lines):
         m = re.match(r"bench: row granule=(\d+) threads=(\d+)", l)
         if m:
@@ -257,9 +257,10 @@ def cmd_bench(a, lines, v):
         m = re.match(r"average (map|unmap) latency\(us\):\s*([\d.]+)", l)
         if m and cur:
             cur[2 if m.group(1) == "map" else 3] = float(m.group(2))
-        m = re.match(r"bench: null_hypercall ns=(\d+)", l)
+        m = re.match(r"bench: null_hypercall ns=(\d+)(?: all_cpus_ns=(\d+))?", l)
         if m:
             null_us = int(m.group(1)) / 1000.0
+            null_all_us = int(m.group(2)) / 1000.0 if m.group(2) else null_us
         if l.startswith("bench: error"):
             v.problem(l[len("bench: "):], i)
     if not rows or any(r[2] is None or r[3] is None for r in rows):
@@ -268,7 +269,7 @@ def cmd_bench(a, lines, v):
         for r in rows:
             f.write("%d %d %s %s\n" % tuple(r))
         if null_us is not None:
-            f.write("null hypercall %.3f %.3f\n" % (null_us, null_us))
+            f.write("null hypercall %.3f %.3f\n" % (null_us, null_all_us))
 
 
 def cmd_hyp_panic(a, lines, v):
