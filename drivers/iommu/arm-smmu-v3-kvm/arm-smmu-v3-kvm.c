@@ -61,6 +61,13 @@ enum kvm_smmu_stat {
 	KVM_SMMU_HC_NEXT_FAULT, KVM_SMMU_NR_STATS,
 };
 
+/*
+ * No 1GiB blocks: a domain's tables stay, and the hypervisor refuses a
+ * 1GiB block over the level-3 tables that earlier pages of its range left,
+ * where it maps a 2MiB block as pages inside the table found there.
+ */
+#define KVM_SMMU_PGSIZES	(SZ_4K | SZ_2M)
+
 static const char * const kvm_smmu_stat_names[KVM_SMMU_NR_STATS] = {
 	"domains", "attached_streams", "mapped_pages", "pages_donated",
 	"pages_reclaimed", "faults", "hypercalls_alloc_domain",
@@ -169,7 +176,7 @@ static struct iommu_domain *kvm_smmu_domain_alloc_paging(struct device *dev)
 		kfree(kdomain);
 		return ERR_PTR(ret);
 	}
-	kdomain->domain.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G;
+	kdomain->domain.pgsize_bitmap = KVM_SMMU_PGSIZES;
 	kdomain->domain.geometry.aperture_end = (1ULL << 40) - 1;
 	kdomain->domain.geometry.force_aperture = true;
 	stat_add(KVM_SMMU_DOMAINS, 1);
@@ -446,7 +453,7 @@ static const struct iommu_ops kvm_smmu_ops = {
 	.device_group		= kvm_smmu_device_group,
 	.of_xlate		= kvm_smmu_of_xlate,
 	.get_resv_regions	= kvm_smmu_get_resv_regions,
-	.pgsize_bitmap		= SZ_4K | SZ_2M | SZ_1G,
+	.pgsize_bitmap		= KVM_SMMU_PGSIZES,
 	.owner			= THIS_MODULE,
 	.default_domain_ops = &(const struct iommu_domain_ops) {
 		.attach_dev	= kvm_smmu_attach_dev,
