@@ -52,17 +52,6 @@ static inline phys_addr_t hyp_virt_to_phys(void *va)
 #define hyp_pfn_to_phys(pfn)	((phys_addr_t)(pfn) << PAGE_SHIFT)
 #define hyp_virt_to_pfn(va)	(hyp_virt_to_phys(va) >> PAGE_SHIFT)
 
-static inline int hyp_page_count(void *va)
-{
-	return hyp_virt_to_page(va)->refcount;
-}
-
-static inline void hyp_page_ref_inc(struct hyp_page *p)
-{
-	BUG_ON(p->refcount == 0xffff);
-	p->refcount++;
-}
-
 static inline void hyp_page_ref_dec(struct hyp_page *p)
 {
 	BUG_ON(!p->refcount);

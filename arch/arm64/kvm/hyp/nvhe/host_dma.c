@@ -14,7 +14,8 @@
  *    set". With a live count the claim fails, and once the flag is set no
  *    count can grow, so a claimed page has no mapping and gets none;
  *  - the count drops only after the IOMMU can no longer use the mapping.
- * Changes of the flag happen under host_mmu.lock, the counts under no lock.
+ * The flag changes under host_mmu.lock (or is set again on a page the
+ * hypervisor owns, whose count is zero); the counts change under no lock.
  *
  * Nothing here is specific to EL2, so that the same source builds in a
  * userspace test harness.
