@@ -357,6 +357,9 @@ static int model_unshare_dma(u64 phys, u64 size)
 			VIOLATION("unshare of %#llx, which has no DMA mapping",
 				  (unsigned long long)pa);
 	}
+	/* Races on pages of their own: no TLB may hold one whose count drops. */
+	if (in_call == IN_RACE && device_caches && device_caches(phys, size))
+		VIOLATION("count of %#llx dropped while a TLB holds it", (unsigned long long)phys);
 	/* Only the tail of a failed map was never visible. */
 	for (pa = phys; in_call != IN_MAP && in_call != IN_RACE && pa < phys + size; pa += n) {
 		n = take_unshare(pa, phys + size - pa);

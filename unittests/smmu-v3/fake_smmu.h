@@ -5,7 +5,9 @@
  * no EL2 regime, preset tables, no coherent access), registers behind MMIO
  * accessors, a command queue executed when PROD is written, a
  * configuration cache and a TLB filled by the device's DMA and emptied only
- * by invalidation commands. A non-coherent fake reads the stream table,
+ * by invalidation commands. A lazy fake runs its commands a few at a time
+ * when CONS is read, as hardware consumes them while the CPU goes on;
+ * registers and DMA are atomic, so CPUs in threads may share a fake. A non-coherent fake reads the stream table,
  * context descriptors, command queue and I/O page tables from what cache
  * cleans wrote to memory, never from the CPU's view.
  *
@@ -45,6 +47,11 @@ struct fake_smmu {
 	/* Fail the command after the next CFGI_STE of this stream + 1 */
 	u32 fail_after_cfgi;
 	bool fail_next;
+	/* TLBIs by address from here up are illegal */
+	u64 fail_iova;
+	/* Commands run when CONS is read, 0 to 2 at a time, not at PROD writes */
+	bool lazy;
+	u32 lazy_seed;
 	/* The device on this stream + 1 DMAs to touch_iova at each CFGI_STE */
 	u32 touch_sid;
 	u64 touch_iova;
@@ -55,6 +62,9 @@ struct fake_smmu {
 };
 
 static struct fake_smmu fakes[NR_FAKE_SMMUS];
+/* Makes each register access and each DMA of any fake atomic */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+unsigned long hyp_nr_cpus = HARNESS_NR_CPUS;
 static int nr_fakes;
 
 /* The next host page to give at registration */
@@ -162,7 +172,7 @@ static u64 fake_walk(struct fake_smmu *s, u64 ttb, u32 ias, u64 iova, u64 *size)
  * A DMA of the device on stream @sid to @iova: the output address, or
  * FAKE_NO_DMA when it faults. Translations are cached in the TLB.
  */
-static u64 fake_dma(struct fake_smmu *s, u32 sid, u64 iova)
+static u64 fake_dma_locked(struct fake_smmu *s, u32 sid, u64 iova)
 {
 	u64 ste[STRTAB_STE_DWORDS], cd[CTXDESC_CD_DWORDS], ttb, pa, size = 0;
 	bool stage1;
@@ -212,20 +222,33 @@ static u64 fake_dma(struct fake_smmu *s, u32 sid, u64 iova)
 	return pa;
 }
 
+static u64 fake_dma(struct fake_smmu *s, u32 sid, u64 iova)
+{
+	u64 pa;
+
+	pthread_mutex_lock(&fake_lock);
+	pa = fake_dma_locked(s, sid, iova);
+	pthread_mutex_unlock(&fake_lock);
+	return pa;
+}
+
 /* Whether any fake SMMU's TLB still translates into [pa, pa + len). */
 static bool fake_tlb_reaches(uint64_t pa, uint64_t len)
 {
+	bool found = false;
 	int i, j;
 
+	pthread_mutex_lock(&fake_lock);
 	for (i = 0; i < nr_fakes; i++) {
 		for (j = 0; j < FAKE_TLB_ENTRIES; j++) {
 			struct fake_tlb_entry *e = &fakes[i].tlb[j];
 
 			if (e->valid && e->pa < pa + len && pa < e->pa + e->size)
-				return true;
+				found = true;
 		}
 	}
-	return false;
+	pthread_mutex_unlock(&fake_lock);
+	return found;
 }
 
 static bool fake_tag_cached(struct fake_smmu *s, u16 tag)
@@ -326,7 +349,7 @@ static bool fake_cmd(struct fake_smmu *s, u64 *cmd)
 		if (sid < FAKE_MAX_SIDS)
 			s->ste_cached[sid] = false;
 		if (s->touch_sid == sid + 1)
-			fake_dma(s, sid, s->touch_iova);
+			fake_dma_locked(s, sid, s->touch_iova);
 		if (s->fail_after_cfgi == sid + 1) {
 			s->fail_after_cfgi = 0;
 			s->fail_next = true;
@@ -342,6 +365,8 @@ static bool fake_cmd(struct fake_smmu *s, u64 *cmd)
 		s1 = true;
 		fallthrough;
 	case CMDQ_OP_TLBI_S2_IPA:
+		if ((cmd[1] & (s1 ? CMDQ_TLBI_1_VA_MASK : CMDQ_TLBI_1_IPA_MASK)) >= s->fail_iova)
+			return false;
 		fake_invalidate(s, s1, false,
 				s1 ? FIELD_GET(CMDQ_TLBI_0_ASID, cmd[0]) :
 				     FIELD_GET(CMDQ_TLBI_0_VMID, cmd[0]),
@@ -369,8 +394,8 @@ static u32 fake_cmdq_mask(struct fake_smmu *s)
 	return BIT(FIELD_GET(Q_BASE_LOG2SIZE, s->cmdq_base) + 1) - 1;
 }
 
-/* PROD was written: consume commands until PROD or an illegal one. */
-static void fake_cmdq_run(struct fake_smmu *s)
+/* Consume up to @max commands, stopping at PROD or at an illegal one. */
+static void fake_cmdq_run(struct fake_smmu *s, u32 max)
 {
 	u32 mask = fake_cmdq_mask(s), size = (mask + 1) / 2;
 	u64 cmd[CMDQ_ENT_DWORDS];
@@ -378,7 +403,7 @@ static void fake_cmdq_run(struct fake_smmu *s)
 	if (!(s->cr0 & CR0_CMDQEN) || ((s->gerror ^ s->gerrorn) & GERROR_CMDQ_ERR))
 		return;
 	s->cmdq_cons &= mask;
-	while (s->cmdq_cons != (s->cmdq_prod & mask)) {
+	while (max-- && s->cmdq_cons != (s->cmdq_prod & mask)) {
 		fake_read(s, (s->cmdq_base & Q_BASE_ADDR_MASK) +
 			  (s->cmdq_cons & (size - 1)) * CMDQ_ENT_DWORDS * 8, cmd,
 			  CMDQ_ENT_DWORDS);
@@ -412,7 +437,7 @@ static struct fake_smmu *fake_at(const volatile void *addr, u32 *off)
 	abort();
 }
 
-u32 readl_relaxed(const volatile void __iomem *addr)
+static u32 fake_readl(const volatile void __iomem *addr)
 {
 	u32 off;
 	struct fake_smmu *s = fake_at(addr, &off);
@@ -428,14 +453,29 @@ u32 readl_relaxed(const volatile void __iomem *addr)
 	case ARM_SMMU_GERROR: return s->gerror;
 	case ARM_SMMU_GERRORN: return s->gerrorn;
 	case ARM_SMMU_CMDQ_PROD: return s->cmdq_prod;
-	case ARM_SMMU_CMDQ_CONS: return s->cmdq_cons;
+	case ARM_SMMU_CMDQ_CONS:
+		if (s->lazy) {
+			s->lazy_seed = s->lazy_seed * 1103515245 + 12345;
+			fake_cmdq_run(s, (s->lazy_seed >> 16) % 3);
+		}
+		return s->cmdq_cons;
 	case SZ_64K + ARM_SMMU_EVTQ_PROD: return s->evtq_prod;
 	case SZ_64K + ARM_SMMU_EVTQ_CONS: return s->evtq_cons;
 	default: return 0;
 	}
 }
 
-void writel_relaxed(u32 val, volatile void __iomem *addr)
+u32 readl_relaxed(const volatile void __iomem *addr)
+{
+	u32 val;
+
+	pthread_mutex_lock(&fake_lock);
+	val = fake_readl(addr);
+	pthread_mutex_unlock(&fake_lock);
+	return val;
+}
+
+static void fake_writel(u32 val, volatile void __iomem *addr)
 {
 	u32 off;
 	struct fake_smmu *s = fake_at(addr, &off);
@@ -454,7 +494,8 @@ void writel_relaxed(u32 val, volatile void __iomem *addr)
 	case ARM_SMMU_STRTAB_BASE_CFG: s->strtab_cfg = val; break;
 	case ARM_SMMU_CMDQ_PROD:
 		s->cmdq_prod = val;
-		fake_cmdq_run(s);
+		if (!s->lazy)
+			fake_cmdq_run(s, U32_MAX);
 		break;
 	case ARM_SMMU_CMDQ_CONS:
 		if (!(s->cr0 & CR0_CMDQEN))
@@ -466,17 +507,27 @@ void writel_relaxed(u32 val, volatile void __iomem *addr)
 	}
 }
 
+void writel_relaxed(u32 val, volatile void __iomem *addr)
+{
+	pthread_mutex_lock(&fake_lock);
+	fake_writel(val, addr);
+	pthread_mutex_unlock(&fake_lock);
+}
+
 void writeq_relaxed(u64 val, volatile void __iomem *addr)
 {
 	u32 off;
-	struct fake_smmu *s = fake_at(addr, &off);
+	struct fake_smmu *s;
 
+	pthread_mutex_lock(&fake_lock);
+	s = fake_at(addr, &off);
 	switch (off) {
 	case ARM_SMMU_STRTAB_BASE: s->strtab_base = val; break;
 	case ARM_SMMU_CMDQ_BASE: s->cmdq_base = val; break;
 	case ARM_SMMU_EVTQ_BASE: s->evtq_base = val; break;
 	default: break;
 	}
+	pthread_mutex_unlock(&fake_lock);
 }
 
 /* ---- What registration takes from the host ---- */
@@ -511,6 +562,7 @@ static struct fake_smmu *fake_new(u64 mmio)
 
 	memset(s, 0, sizeof(*s));
 	s->mmio = mmio;
+	s->fail_iova = ~0ULL;
 	s->regs = calloc(1, FAKE_MMIO_SIZE);
 	if (!s->regs)
 		abort();

@@ -3,9 +3,11 @@
  * Userspace test of the hypervisor's SMMUv3 driver on fake SMMUs that are
  * as unkind as hardware: feature refusals at registration, 8-bit VMIDs,
  * no EL2 regime, several SMMUs behind one domain, a failed attach while
- * the device does DMA, and a non-coherent SMMU. The driver keeps global
- * state for life, so each case runs in a process of its own. Prints TAP.
+ * the device does DMA, a non-coherent SMMU, and CPUs sharing a command
+ * queue that runs behind them. The driver keeps global state for life,
+ * so each case runs in a process of its own. Prints TAP.
  */
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -213,7 +215,7 @@ static bool noncoherent(void)
  */
 static bool range_invalidation(void)
 {
-	static const int counts[] = { 33, 47, 63, 100, 1 };
+	static const int counts[] = { 33, 47, 63, 100, 16, 15, 1 };
 	struct fake_smmu *s = fake_new(FAKE_MMIO(0)), *t = fake_new(FAKE_MMIO(1));
 	u64 pa = MEM_BASE + SZ_8M;
 	unsigned int i;
@@ -281,6 +283,90 @@ static bool mmio_per_call(void)
 	return !failures;
 }
 
+/*
+ * CPUs sharing one SMMU's command queue: four threads, each a CPU with a
+ * domain and a stream of its own, map a page, let the device cache it and
+ * unmap it, on a lazy fake that runs commands only as CONS is read. An
+ * unmap may return only once its TLBI ran, whichever CPU published it:
+ * the harness checks that no TLB reaches a page when its count drops. The
+ * last thread also unmaps, now and then, an IOVA whose TLBI the fake finds
+ * illegal: that unmap, and no other, fails with -EIO, and the queue goes on.
+ */
+#define CMDQ_THREADS	4
+#define CMDQ_ROUNDS	3000
+#define CMDQ_BAD_IOVA	(IOVA + SZ_1G)
+
+static struct fake_smmu *cmdq_fake;
+/* Per thread: unmaps meant to fail, and unexpected results */
+static unsigned long cmdq_bad[CMDQ_THREADS], cmdq_wrong[CMDQ_THREADS];
+
+static void *cmdq_thread(void *arg)
+{
+	uintptr_t t = (uintptr_t)arg;
+	u64 pa = MEM_BASE + SZ_16M + t * SZ_4K, bad_pa = pa + CMDQ_THREADS * SZ_4K;
+	size_t n;
+	int i, ret;
+
+	harness_cpu = t;
+	for (i = 0; i < CMDQ_ROUNDS; i++) {
+		bool bad = t == CMDQ_THREADS - 1 && i % 16 == 0;
+		u64 iova = bad ? CMDQ_BAD_IOVA : IOVA;
+		u64 page = bad ? bad_pa : pa;
+
+		if (kvm_iommu_map_pages(1 + t, iova, page, SZ_4K, 1, RW, &n) || n != SZ_4K ||
+		    fake_dma(cmdq_fake, t, iova) != page) {
+			cmdq_wrong[t]++;
+			break;
+		}
+		ret = kvm_iommu_unmap_pages(1 + t, iova, SZ_4K, 1, &n);
+		cmdq_bad[t] += bad;
+		if (ret != (bad ? -EIO : 0) || (!bad && fake_dma(cmdq_fake, t, iova) != FAKE_NO_DMA)) {
+			fprintf(stderr, "# thread %lu: unmap %d of %#llx returned %d\n",
+				(unsigned long)t, i, (unsigned long long)iova, ret);
+			cmdq_wrong[t]++;
+		}
+	}
+	return NULL;
+}
+
+static bool cmdq_races(void)
+{
+	pthread_t threads[CMDQ_THREADS];
+	unsigned long mmio;
+	uintptr_t t;
+
+	snprintf(where, sizeof(where), "command queue races");
+	cmdq_fake = fake_new(FAKE_MMIO(0));
+	CHECK(fake_register(cmdq_fake) == 0, "register");
+	cmdq_fake->lazy = true;
+	cmdq_fake->fail_iova = CMDQ_BAD_IOVA;
+	for (t = 0; t < CMDQ_THREADS; t++) {
+		harness_cpu = t;
+		host_donate(8);
+		CHECK(!kvm_iommu_alloc_domain(1 + t) && !kvm_iommu_attach_dev(0, 1 + t, t),
+		      "domain %lu", (unsigned long)t);
+	}
+	harness_cpu = 0;
+	mmio = cmdq_fake->nr_mmio;
+	in_call = IN_RACE;
+	for (t = 0; t < CMDQ_THREADS; t++)
+		pthread_create(&threads[t], NULL, cmdq_thread, (void *)t);
+	for (t = 0; t < CMDQ_THREADS; t++)
+		pthread_join(threads[t], NULL);
+	in_call = IN_NONE;
+	mmio = cmdq_fake->nr_mmio - mmio;
+	printf("# %d unmaps on %d CPUs, %lu failing as meant, %.1f register accesses each\n",
+	       CMDQ_ROUNDS * CMDQ_THREADS, CMDQ_THREADS, cmdq_bad[CMDQ_THREADS - 1],
+	       (double)mmio / (CMDQ_ROUNDS * CMDQ_THREADS));
+	for (t = 0; t < CMDQ_THREADS; t++)
+		CHECK(!cmdq_wrong[t], "thread %lu had %lu unexpected results", (unsigned long)t,
+		      cmdq_wrong[t]);
+	CHECK(cmdq_bad[CMDQ_THREADS - 1] == CMDQ_ROUNDS / 16 + 1, "the failing unmaps did not run");
+	/* The lazy fake runs nothing at PROD writes: the CPUs had to poll. */
+	CHECK(mmio > 3 * CMDQ_ROUNDS * CMDQ_THREADS, "%lu register accesses", mmio);
+	return !failures;
+}
+
 /* A stage-1-only SMMU: a context descriptor per domain, cleared at the end. */
 static bool stage1_only(void)
 {
@@ -328,6 +414,7 @@ int main(void)
 	run(stage1_only, "stage1_only_smmu");
 	run(range_invalidation, "range_invalidation_reaches_every_page");
 	run(mmio_per_call, "register_accesses_per_map_and_unmap");
+	run(cmdq_races, "command_queue_shared_by_cpus");
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }

@@ -118,4 +118,11 @@ static inline int atomic_dec_if_positive(atomic_t *v)
 	__old;								\
 })
 
+#define cmpxchg_acquire(ptr, old, new) ({				\
+	__typeof__(*(ptr)) __old = (old);				\
+	__atomic_compare_exchange_n((ptr), &__old, (new), false,	\
+				    __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE);	\
+	__old;								\
+})
+
 #endif

@@ -23,6 +23,7 @@
 extern __thread int harness_cpu;
 #define DEFINE_PER_CPU(type, name)	__typeof__(type) name[HARNESS_NR_CPUS]
 #define this_cpu_ptr(ptr)		(&(*(ptr))[harness_cpu])
+#define per_cpu_ptr(ptr, cpu)		(&(*(ptr))[cpu])
 
 struct hyp_page {
 	unsigned short refcount;

@@ -18,6 +18,7 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
+#include <linux/atomic.h>
 
 #define __iomem
 #define PAGE_SHIFT		12

@@ -10,4 +10,7 @@
 
 int __pkvm_host_donate_hyp_mmio(u64 phys, u64 size);
 
+/* The simulated CPUs */
+extern unsigned long hyp_nr_cpus;
+
 #endif

@@ -34,8 +34,14 @@
 /* A page of commands, and a page of events. */
 #define SMMU_CMDQ_LOG2			(PAGE_SHIFT - ilog2(CMDQ_ENT_DWORDS * 8))
 #define SMMU_EVTQ_LOG2			(PAGE_SHIFT - ilog2(EVTQ_ENT_DWORDS * 8))
+#define SMMU_CMDQ_ENTS			BIT(SMMU_CMDQ_LOG2)
 /* The registers of page 1 */
 #define SMMU_PAGE1			SZ_64K
+/* Past this many pages, invalidating the whole domain is cheaper. */
+#define SMMU_TLBI_MAX_PAGES		16
+#define SMMU_TLBI_MAX_RANGE		SZ_1G
+/* The most commands of a batch: one TLBI per page, and its CMD_SYNC */
+#define SMMU_BATCH_MAX			(SMMU_TLBI_MAX_PAGES + 1)
 
 struct hyp_arm_smmu {
 	void __iomem *base;
@@ -47,13 +53,26 @@ struct hyp_arm_smmu {
 	u32 sid_bits;
 	/* Width of the VMIDs (stage 2) or ASIDs (stage 1) of its TLB entries */
 	u32 tag_bits;
-	/* Protects everything below: the command queue and the stream table */
+	/* Protects the stream table */
 	hyp_spinlock_t lock;
-	u64 *cmdq;
-	u32 cmdq_prod;
-	/* CONS as last read: the SMMU consumed at least this far */
-	u32 cmdq_cons;
 	u64 *strtab_l1;
+	/*
+	 * The command queue. Its positions count commands from reset; the
+	 * PROD and CONS registers hold them modulo twice the queue size.
+	 */
+	u64 *cmdq;
+	/* Protects cmdq_prod, the free slots and inject_cmdq_error */
+	hyp_spinlock_t cmdq_lock;
+	/* The slots before it are written. */
+	u64 cmdq_prod;
+	/* The SMMU consumed at least this far. Only grows, by cmpxchg. */
+	u64 cmdq_cons;
+	/*
+	 * Set by the one CPU writing PROD or skipping an error, never waited
+	 * for: it protects those registers and cmdq_published, PROD as written.
+	 */
+	u32 cmdq_busy;
+	u64 cmdq_published;
 	/* Test builds: the next batch carries an illegal command. */
 	bool inject_cmdq_error;
 	/* Protects the event queue */
@@ -62,6 +81,24 @@ struct hyp_arm_smmu {
 	u32 evtq_cons;
 };
 
+/* A batch of commands, built before any slot of the queue is taken */
+struct smmu_cmds {
+	unsigned int n;
+	u64 cmd[SMMU_BATCH_MAX][CMDQ_ENT_DWORDS];
+};
+
+/*
+ * The batch a CPU waits for. Written by that CPU under the queue's lock
+ * before the batch is published; the CPU that finds a command of the batch
+ * failed sets its error.
+ */
+struct smmu_batch {
+	struct hyp_arm_smmu *smmu;
+	u64 end;
+	int err;
+};
+
+static DEFINE_PER_CPU(struct smmu_batch, smmu_batch);
 static struct hyp_arm_smmu smmus[KVM_ARM_SMMU_MAX];
 /* Only grows, before finalize. Protected by smmu_register_lock */
 static unsigned int nr_smmus;
@@ -102,114 +139,172 @@ static int smmu_write_cr0(struct hyp_arm_smmu *smmu, u32 val)
 	return smmu_poll(smmu, ARM_SMMU_CR0ACK, ~0U, val);
 }
 
-/* Queue index with its wrap bit. */
-static u32 cmdq_idx(u32 p)
+/* Queue index with its wrap bit, as the PROD and CONS registers hold it. */
+static u32 cmdq_idx(u64 pos)
 {
-	return p & (BIT(SMMU_CMDQ_LOG2 + 1) - 1);
+	return pos & (BIT(SMMU_CMDQ_LOG2 + 1) - 1);
 }
 
-static bool cmdq_full_at(u32 prod, u32 cons)
+static u64 *cmdq_ent(struct hyp_arm_smmu *smmu, u64 pos)
 {
-	return ((prod ^ cons) & BIT(SMMU_CMDQ_LOG2)) &&
-	       !((prod ^ cons) & (BIT(SMMU_CMDQ_LOG2) - 1));
+	return smmu->cmdq + (pos & (SMMU_CMDQ_ENTS - 1)) * CMDQ_ENT_DWORDS;
 }
 
-/* CONS only moves forward: read it only when the queue looks full. */
-static bool cmdq_full(struct hyp_arm_smmu *smmu)
+static void smmu_cmd(struct smmu_cmds *cmds, u64 cmd0, u64 cmd1)
 {
-	if (!cmdq_full_at(smmu->cmdq_prod, smmu->cmdq_cons))
-		return false;
-	smmu->cmdq_cons = cmdq_idx(readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS));
-	return cmdq_full_at(smmu->cmdq_prod, smmu->cmdq_cons);
+	cmds->cmd[cmds->n][0] = cmd0;
+	cmds->cmd[cmds->n++][1] = cmd1;
 }
 
-static bool smmu_cmdq_error(struct hyp_arm_smmu *smmu)
+/* Write PROD up to every command queued, unless another CPU is at it. */
+static void smmu_cmdq_publish(struct hyp_arm_smmu *smmu)
 {
-	u32 active = readl_relaxed(smmu->base + ARM_SMMU_GERROR) ^
-		     readl_relaxed(smmu->base + ARM_SMMU_GERRORN);
+	u64 prod;
 
-	return active & GERROR_CMDQ_ERR;
+	if (cmpxchg_acquire(&smmu->cmdq_busy, 0, 1))
+		return;
+	/* The slots up to cmdq_prod were written before it moved. */
+	prod = smp_load_acquire(&smmu->cmdq_prod);
+	if (prod != smmu->cmdq_published) {
+		writel_relaxed(cmdq_idx(prod), smmu->base + ARM_SMMU_CMDQ_PROD);
+		WRITE_ONCE(smmu->cmdq_published, prod);
+	}
+	/* The next CPU to set cmdq_busy sees cmdq_published. */
+	smp_store_release(&smmu->cmdq_busy, 0);
 }
 
 /*
- * The SMMU stopped at a command it could not execute: replace it with a
- * CMD_SYNC, acknowledge the error and let the SMMU go on, so that one bad
- * command fails one batch rather than every batch after it.
+ * The SMMU stopped at a command it could not execute: fail the batch that
+ * holds it, replace the command with a CMD_SYNC and let the SMMU go on, so
+ * that one bad command fails one batch rather than every batch after it.
  */
 static void smmu_cmdq_skip_error(struct hyp_arm_smmu *smmu)
 {
-	/* Read after the error was seen: CONS points at the failed command. */
-	u32 cons = readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS);
-	u64 *ent = smmu->cmdq + (cons & (BIT(SMMU_CMDQ_LOG2) - 1)) * CMDQ_ENT_DWORDS;
-	u32 gerrorn = readl_relaxed(smmu->base + ARM_SMMU_GERRORN);
+	struct smmu_batch *batch;
+	u32 cons, gerrorn;
+	u64 pos, end, *ent;
+	unsigned int cpu;
 
+	if (cmpxchg_acquire(&smmu->cmdq_busy, 0, 1))
+		return;
+	gerrorn = readl_relaxed(smmu->base + ARM_SMMU_GERRORN);
+	if (!((readl_relaxed(smmu->base + ARM_SMMU_GERROR) ^ gerrorn) & GERROR_CMDQ_ERR))
+		goto out;
+	/*
+	 * Read after the error was seen: CONS points at the failed command,
+	 * and stays there, so cmdq_cons cannot pass it meanwhile.
+	 */
+	pos = READ_ONCE(smmu->cmdq_cons);
+	cons = cmdq_idx(readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS));
+	pos += cmdq_idx(cons - pos);
+	/* Its batch is the one that ends at the next CMD_SYNC. */
+	for (end = pos; end + 1 < smmu->cmdq_published; end++)
+		if (FIELD_GET(CMDQ_0_OP, *cmdq_ent(smmu, end)) == CMDQ_OP_CMD_SYNC)
+			break;
+	for (cpu = 0; cpu < hyp_nr_cpus; cpu++) {
+		batch = per_cpu_ptr(&smmu_batch, cpu);
+		if (READ_ONCE(batch->smmu) == smmu && READ_ONCE(batch->end) == end + 1)
+			WRITE_ONCE(batch->err, -EIO);
+	}
+	ent = cmdq_ent(smmu, pos);
 	ent[0] = FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
 		 FIELD_PREP(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_NONE);
 	ent[1] = 0;
 	smmu_sync_to_device(smmu, ent, CMDQ_ENT_DWORDS * 8);
 	writel_relaxed(gerrorn ^ GERROR_CMDQ_ERR, smmu->base + ARM_SMMU_GERRORN);
-	writel_relaxed(smmu->cmdq_prod, smmu->base + ARM_SMMU_CMDQ_PROD);
+	/* Some SMMU models go on only when PROD is written again. */
+	writel_relaxed(cmdq_idx(smmu->cmdq_published), smmu->base + ARM_SMMU_CMDQ_PROD);
+out:
+	/* The next CPU to set cmdq_busy sees the slot and the registers so. */
+	smp_store_release(&smmu->cmdq_busy, 0);
 }
 
 /*
- * Publish the queued commands and wait until the SMMU consumed them all:
- * one write of PROD, then reads of CONS. The error registers are read
- * only when CONS made no progress since the last read, as it does not
- * while an error stops the queue. -EIO when a command failed, -ETIMEDOUT
- * when the SMMU does not respond.
+ * Wait until the SMMU consumed the commands before @until, publishing the
+ * queue meanwhile if needed. CONS is read once a round, the error
+ * registers only when CONS did not move since the last read, as while an
+ * error stops the queue. -ETIMEDOUT when the SMMU does not respond.
  */
-static int smmu_cmdq_kick(struct hyp_arm_smmu *smmu)
+static int smmu_cmdq_wait(struct hyp_arm_smmu *smmu, u64 until)
 {
-	u32 cons, last = smmu->cmdq_cons;
-	int i, ret = 0;
+	u32 cons, last = U32_MAX;
+	u64 known;
+	int i;
 
-	smmu_sync_to_device(smmu, smmu->cmdq, PAGE_SIZE);
-	writel_relaxed(smmu->cmdq_prod, smmu->base + ARM_SMMU_CMDQ_PROD);
 	for (i = 0; i < SMMU_POLL_TIMEOUT; i++) {
+		/* Pairs with the cmpxchg: so read, the batch's error is set. */
+		known = smp_load_acquire(&smmu->cmdq_cons);
+		if (known >= until)
+			return 0;
+		if (READ_ONCE(smmu->cmdq_published) < until)
+			smmu_cmdq_publish(smmu);
 		cons = cmdq_idx(readl_relaxed(smmu->base + ARM_SMMU_CMDQ_CONS));
-		smmu->cmdq_cons = cons;
-		if (cons == smmu->cmdq_prod)
-			return ret;
-		if (cons == last && smmu_cmdq_error(smmu)) {
+		/*
+		 * No command is queued beyond cmdq_cons plus the queue size,
+		 * so CONS is at most that far ahead of it: unless cmdq_cons
+		 * moved since it was read, and then the cmpxchg fails.
+		 */
+		if (cmdq_idx(cons - known) <= SMMU_CMDQ_ENTS)
+			cmpxchg(&smmu->cmdq_cons, known, known + cmdq_idx(cons - known));
+		if (cons == last)
 			smmu_cmdq_skip_error(smmu);
-			ret = -EIO;
-		}
 		last = cons;
 		cpu_relax();
 	}
 	return -ETIMEDOUT;
 }
 
-static int smmu_cmdq_add(struct hyp_arm_smmu *smmu, u64 cmd0, u64 cmd1)
+/*
+ * Queue a batch and the CMD_SYNC that closes it, then wait until the SMMU
+ * completed it. The lock covers taking and writing slots only: any CPU
+ * waiting publishes what was queued, and none waits holding the lock.
+ *
+ * Return: 0, -EIO when a command of the batch failed, -ETIMEDOUT when the
+ * SMMU does not respond.
+ */
+static int smmu_issue(struct hyp_arm_smmu *smmu, struct smmu_cmds *cmds)
 {
-	u64 *ent;
+	struct smmu_batch *batch = this_cpu_ptr(&smmu_batch);
+	u64 prod, *ent;
+	unsigned int i;
 	int ret;
 
-	if (cmdq_full(smmu)) {
-		ret = smmu_cmdq_kick(smmu);
+	smmu_cmd(cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
+		       FIELD_PREP(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_NONE), 0);
+	for (;;) {
+		hyp_spin_lock(&smmu->cmdq_lock);
+		prod = smmu->cmdq_prod;
+		/* Room for the batch, and the command a test may add */
+		if (prod + cmds->n + 1 <= READ_ONCE(smmu->cmdq_cons) + SMMU_CMDQ_ENTS)
+			break;
+		hyp_spin_unlock(&smmu->cmdq_lock);
+		ret = smmu_cmdq_wait(smmu, prod + cmds->n + 1 - SMMU_CMDQ_ENTS);
 		if (ret)
 			return ret;
 	}
-	ent = smmu->cmdq + (smmu->cmdq_prod & (BIT(SMMU_CMDQ_LOG2) - 1)) * CMDQ_ENT_DWORDS;
-	ent[0] = cmd0;
-	ent[1] = cmd1;
-	smmu->cmdq_prod = cmdq_idx(smmu->cmdq_prod + 1);
-	return 0;
-}
-
-/* One CMD_SYNC closes each batch; returns once the SMMU completed it. */
-static int smmu_cmdq_sync(struct hyp_arm_smmu *smmu)
-{
-	int ret = 0;
-
 	if (IS_ENABLED(CONFIG_ARM_SMMU_V3_PKVM_TEST) && smmu->inject_cmdq_error) {
 		smmu->inject_cmdq_error = false;
 		/* Opcode 0 is reserved: the SMMU stops at it with CERROR_ILL. */
-		ret = smmu_cmdq_add(smmu, 0, 0);
+		ent = cmdq_ent(smmu, prod++);
+		ent[0] = 0;
+		ent[1] = 0;
+		smmu_sync_to_device(smmu, ent, CMDQ_ENT_DWORDS * 8);
 	}
-	ret = ret ?: smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
-				   FIELD_PREP(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_NONE), 0);
-	return ret ?: smmu_cmdq_kick(smmu);
+	for (i = 0; i < cmds->n; i++) {
+		ent = cmdq_ent(smmu, prod++);
+		ent[0] = cmds->cmd[i][0];
+		ent[1] = cmds->cmd[i][1];
+		smmu_sync_to_device(smmu, ent, CMDQ_ENT_DWORDS * 8);
+	}
+	WRITE_ONCE(batch->smmu, smmu);
+	WRITE_ONCE(batch->end, prod);
+	WRITE_ONCE(batch->err, 0);
+	/* Whoever publishes the batch reads its slots and its record after. */
+	smp_store_release(&smmu->cmdq_prod, prod);
+	hyp_spin_unlock(&smmu->cmdq_lock);
+
+	ret = smmu_cmdq_wait(smmu, prod);
+	return ret ?: READ_ONCE(batch->err);
 }
 
 static u64 *smmu_ste(struct hyp_arm_smmu *smmu, u32 sid)
@@ -375,25 +470,28 @@ static bool ste_uses_domain(u64 *ste, struct kvm_hyp_iommu_domain *domain)
 /* Invalidate what the SMMU cached of a stream's STE and context descriptor. */
 static int smmu_cfgi_stream(struct hyp_arm_smmu *smmu, u32 sid)
 {
-	int ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_STE) |
-				      FIELD_PREP(CMDQ_CFGI_0_SID, sid),
-				CMDQ_CFGI_1_LEAF);
+	struct smmu_cmds cmds = {};
 
-	if (!ret && smmu_stage1)
-		ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_CD) |
-					  FIELD_PREP(CMDQ_CFGI_0_SID, sid),
-				    CMDQ_CFGI_1_LEAF);
-	return ret ?: smmu_cmdq_sync(smmu);
+	smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_STE) |
+			FIELD_PREP(CMDQ_CFGI_0_SID, sid), CMDQ_CFGI_1_LEAF);
+	if (smmu_stage1)
+		smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_CD) |
+				FIELD_PREP(CMDQ_CFGI_0_SID, sid), CMDQ_CFGI_1_LEAF);
+	return smmu_issue(smmu, &cmds);
 }
 
 /* Drop every TLB entry of a domain. */
 static int smmu_tlbi_domain(struct hyp_arm_smmu *smmu, u16 tag)
 {
+	struct smmu_cmds cmds = {};
+
 	if (smmu_stage1)
-		return smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) |
-					   FIELD_PREP(CMDQ_TLBI_0_ASID, tag), 0);
-	return smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) |
-				   FIELD_PREP(CMDQ_TLBI_0_VMID, tag), 0);
+		smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) |
+				FIELD_PREP(CMDQ_TLBI_0_ASID, tag), 0);
+	else
+		smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) |
+				FIELD_PREP(CMDQ_TLBI_0_VMID, tag), 0);
+	return smmu_issue(smmu, &cmds);
 }
 
 static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
@@ -429,7 +527,7 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		 * The tag may have served a freed domain, or a stream whose
 		 * attach failed: none of its TLB entries may outlive them.
 		 */
-		ret = smmu_tlbi_domain(smmu, domain_tag(domain)) ?: smmu_cmdq_sync(smmu);
+		ret = smmu_tlbi_domain(smmu, domain_tag(domain));
 		if (ret)
 			goto unlock;
 	}
@@ -458,7 +556,7 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		WRITE_ONCE(ste[0], 0);
 		smmu_sync_to_device(smmu, ste, sizeof(*ste));
 		if (smmu_cfgi_stream(smmu, sid) ?:
-		    smmu_tlbi_domain(smmu, domain_tag(domain)) ?: smmu_cmdq_sync(smmu)) {
+		    smmu_tlbi_domain(smmu, domain_tag(domain))) {
 			WRITE_ONCE(ste[0], new[0] | STRTAB_STE_0_V);
 			smmu_sync_to_device(smmu, ste, sizeof(*ste));
 			ret = 0;
@@ -494,7 +592,6 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 	ret = smmu_cfgi_stream(smmu, sid);
 	/* Drop the domain's TLB entries: the stream may have been its last. */
 	ret = ret ?: smmu_tlbi_domain(smmu, domain_tag(domain));
-	ret = ret ?: smmu_cmdq_sync(smmu);
 	if (ret) {
 		/*
 		 * The SMMU may still use the old STE or the domain's TLB
@@ -516,9 +613,6 @@ unlock:
 	return ret;
 }
 
-/* Past this many pages, invalidating the whole domain is cheaper. */
-#define SMMU_TLBI_MAX_PAGES	64
-#define SMMU_TLBI_MAX_RANGE	SZ_1G
 /* TG field of range invalidations: 4KiB pages */
 #define SMMU_TLBI_TG_4K		1
 
@@ -531,32 +625,33 @@ static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 tag, u64 iova,
 		   FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S2_IPA) | FIELD_PREP(CMDQ_TLBI_0_VMID, tag);
 	u64 addr_mask = smmu_stage1 ? CMDQ_TLBI_1_VA_MASK : CMDQ_TLBI_1_IPA_MASK;
 	u64 pages = size >> PAGE_SHIFT, end = iova + size;
-	int ret = 0;
+	struct smmu_cmds cmds = {};
 
 	if (size > SMMU_TLBI_MAX_RANGE ||
-	    (!smmu->range_inv && pages > SMMU_TLBI_MAX_PAGES)) {
-		ret = smmu_tlbi_domain(smmu, tag);
-	} else if (smmu->range_inv) {
+	    (!smmu->range_inv && pages > SMMU_TLBI_MAX_PAGES))
+		return smmu_tlbi_domain(smmu, tag);
+	if (smmu->range_inv) {
 		/*
 		 * One command covers NUM + 1 blocks of 2^SCALE pages: take the
-		 * page count apart by its lowest set bits, a few commands at most.
+		 * page count apart by its lowest set bits, 5 at a time, so 4
+		 * commands at most for the 2^18 pages of SMMU_TLBI_MAX_RANGE.
 		 */
-		while (!ret && pages) {
+		while (pages) {
 			u64 scale = __ffs(pages);
 			u64 num = (pages >> scale) & CMDQ_TLBI_RANGE_NUM_MAX;
 
-			ret = smmu_cmdq_add(smmu, cmd0 | FIELD_PREP(CMDQ_TLBI_0_SCALE, scale) |
-						  FIELD_PREP(CMDQ_TLBI_0_NUM, num - 1),
-					    (iova & addr_mask) | CMDQ_TLBI_1_LEAF |
-					    FIELD_PREP(CMDQ_TLBI_1_TG, SMMU_TLBI_TG_4K));
+			smmu_cmd(&cmds, cmd0 | FIELD_PREP(CMDQ_TLBI_0_SCALE, scale) |
+					FIELD_PREP(CMDQ_TLBI_0_NUM, num - 1),
+				 (iova & addr_mask) | CMDQ_TLBI_1_LEAF |
+				 FIELD_PREP(CMDQ_TLBI_1_TG, SMMU_TLBI_TG_4K));
 			iova += num << (scale + PAGE_SHIFT);
 			pages -= num << scale;
 		}
 	} else {
-		for (; !ret && iova < end; iova += PAGE_SIZE)
-			ret = smmu_cmdq_add(smmu, cmd0, (iova & addr_mask) | CMDQ_TLBI_1_LEAF);
+		for (; iova < end; iova += PAGE_SIZE)
+			smmu_cmd(&cmds, cmd0, (iova & addr_mask) | CMDQ_TLBI_1_LEAF);
 	}
-	return ret ?: smmu_cmdq_sync(smmu);
+	return smmu_issue(smmu, &cmds);
 }
 
 static int smmu_flush_range(struct kvm_hyp_iommu_domain *domain, u64 iova,
@@ -565,11 +660,8 @@ static int smmu_flush_range(struct kvm_hyp_iommu_domain *domain, u64 iova,
 	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < READ_ONCE(nr_smmus) && !ret; i++) {
-		hyp_spin_lock(&smmus[i].lock);
+	for (i = 0; i < READ_ONCE(nr_smmus) && !ret; i++)
 		ret = smmu_flush_one(&smmus[i], domain_tag(domain), iova, size);
-		hyp_spin_unlock(&smmus[i].lock);
-	}
 	return ret;
 }
 
@@ -592,6 +684,7 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 {
 	u32 cache = smmu->coherent ? CR1_CACHE_WB : CR1_CACHE_NC;
 	u32 sh = smmu->coherent ? ARM_LPAE_TCR_SH_IS : ARM_LPAE_TCR_SH_NS;
+	struct smmu_cmds cmds = {};
 	int ret;
 
 	ret = smmu_write_cr0(smmu, 0);
@@ -625,6 +718,7 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 	writel_relaxed(0, smmu->base + ARM_SMMU_CMDQ_CONS);
 	smmu->cmdq_prod = 0;
 	smmu->cmdq_cons = 0;
+	smmu->cmdq_published = 0;
 
 	writeq_relaxed((hyp_virt_to_phys(smmu->evtq) & Q_BASE_ADDR_MASK) | Q_BASE_RWA |
 		       FIELD_PREP(Q_BASE_LOG2SIZE, SMMU_EVTQ_LOG2),
@@ -648,12 +742,12 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 		return ret;
 
 	/* Forget any configuration and translation cached before. */
-	ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_ALL), 0) ?:
-	      smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL), 0);
+	smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_ALL), 0);
+	smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL), 0);
 	/* An SMMU without EL2 regimes stops at TLBI_EL2_ALL as illegal. */
-	if (!ret && smmu->hyp)
-		ret = smmu_cmdq_add(smmu, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_EL2_ALL), 0);
-	ret = ret ?: smmu_cmdq_sync(smmu);
+	if (smmu->hyp)
+		smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_EL2_ALL), 0);
+	ret = smmu_issue(smmu, &cmds);
 	if (ret)
 		return ret;
 
@@ -726,6 +820,7 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	smmu->strtab_l1 = smmu->evtq + PAGE_SIZE / sizeof(u64);
 	memset(smmu->cmdq, 0, nr_pages * PAGE_SIZE);
 	hyp_spin_lock_init(&smmu->lock);
+	hyp_spin_lock_init(&smmu->cmdq_lock);
 	hyp_spin_lock_init(&smmu->evtq_lock);
 
 	ret = smmu_reset(smmu);
@@ -854,9 +949,9 @@ int kvm_arm_smmu_test_cmdq_error(void)
 	unsigned int i;
 
 	for (i = 0; i < READ_ONCE(nr_smmus); i++) {
-		hyp_spin_lock(&smmus[i].lock);
+		hyp_spin_lock(&smmus[i].cmdq_lock);
 		smmus[i].inject_cmdq_error = true;
-		hyp_spin_unlock(&smmus[i].lock);
+		hyp_spin_unlock(&smmus[i].cmdq_lock);
 	}
 	return 0;
 }
