@@ -8,6 +8,9 @@
 /* Domain IDs are chosen by the host, below this bound. */
 #define KVM_IOMMU_MAX_DOMAINS	1024
 
+/* The most pages one __pkvm_host_iommu_donate_pages call takes */
+#define KVM_IOMMU_DONATE_MAX	16
+
 /*
  * What the __pkvm_host_iommu_stat hypercall reports of the hypervisor's
  * own state:

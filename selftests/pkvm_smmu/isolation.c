@@ -207,6 +207,10 @@ FIXTURE_VARIANT_ADD(hostile, donate_hyp_memory) {
 	.name = "donate_hyp_memory",
 };
 
+FIXTURE_VARIANT_ADD(hostile, donate_pages_all_or_nothing) {
+	.name = "donate_pages_all_or_nothing",
+};
+
 FIXTURE_VARIANT_ADD(hostile, donate_dma_mapped_page) {
 	.name = "donate_dma_mapped_page",
 };

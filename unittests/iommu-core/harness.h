@@ -1137,7 +1137,7 @@ static void host_donate(unsigned long n)
 		}
 		if (mem_owner[mem_page(pa)] != HOST || mem_dma_count(mem_page(pa)))
 			continue;
-		ret = kvm_iommu_donate_page(pa / SZ_4K);
+		ret = kvm_iommu_donate_pages(pa / SZ_4K, 1);
 		if (ret)
 			VIOLATION("donation of a free host page %#llx refused: %d",
 				  (unsigned long long)pa, ret);
@@ -1410,7 +1410,7 @@ static void random_call(uint64_t (*next)(void))
 	int prot = next() % 16 ? (int)(1 + next() % 63) : (int)(next() << 16);
 	/* Keep the live set bounded: past 1024 mappings, only unmap. */
 	int kind = nr_maps > 1024 ? 11 : next() % 19;
-	uint64_t pa, want_ret = 0;
+	uint64_t pa, nr, want_ret = 0;
 	size_t done;
 	int ret, tries;
 
@@ -1467,9 +1467,13 @@ static void random_call(uint64_t (*next)(void))
 			want_ret = want_arg_error(false, dom, iova, 0, pgsize, pgcount, 0);
 			ret = unmap(dom, iova, pgsize, pgcount, &done);
 			break;
-		case 16:	/* a hostile donation: any page, the count is checked */
-			ret = kvm_iommu_donate_page((pa + (next() % 4) * SZ_4K) / SZ_4K);
-			pages_donated += !ret;
+		case 16:	/* a hostile donation: any pages, the counts are checked */
+			nr = next() % (KVM_IOMMU_DONATE_MAX + 2);
+			ret = kvm_iommu_donate_pages((pa + (next() % 4) * SZ_4K) / SZ_4K, nr);
+			pages_donated += ret ? 0 : nr;
+			if ((!nr || nr > KVM_IOMMU_DONATE_MAX) && ret != -EINVAL)
+				VIOLATION("a donation of %llu pages returned %d",
+					  (unsigned long long)nr, ret);
 			break;
 		case 17:
 			host_reclaim(cpu);

@@ -642,7 +642,7 @@ static void *race_thread(void *arg)
 			break;
 		case 8:
 			/* The pages the maps use, donated and reclaimed under them */
-			switch (kvm_iommu_donate_page(page / SZ_4K)) {
+			switch (kvm_iommu_donate_pages(page / SZ_4K, 1)) {
 			case 0:
 				__atomic_fetch_add(&pages_donated, 1, __ATOMIC_RELAXED);
 				__atomic_fetch_add(&race_donated, 1, __ATOMIC_RELAXED);

@@ -74,7 +74,7 @@ static const char * const kvm_smmu_stat_names[KVM_SMMU_NR_STATS] = {
 	"hypercalls_free_domain", "hypercalls_attach_dev",
 	"hypercalls_detach_dev", "hypercalls_map_pages",
 	"hypercalls_unmap_pages", "hypercalls_iova_to_phys",
-	"hypercalls_donate_page", "hypercalls_reclaim_page",
+	"hypercalls_donate_pages", "hypercalls_reclaim_page",
 	"hypercalls_next_fault",
 };
 
@@ -105,27 +105,58 @@ static int hvc_ret(unsigned long a1)
 	return (int)(long)a1;
 }
 
-/* Donate @nr pages to this CPU's memcache at the hypervisor. */
-static int kvm_smmu_topup(unsigned long nr, gfp_t gfp)
+#define KVM_SMMU_TOPUP_ORDER	ilog2(KVM_IOMMU_DONATE_MAX)
+
+/* Donate @nr pages from @page on to this CPU's memcache at the hypervisor. */
+static int kvm_smmu_donate(struct page *page, unsigned long nr)
 {
 	struct arm_smccc_res res;
+	unsigned long i;
+	int ret;
+
+	kvm_smmu_hvc(KVM_SMMU_HC_DONATE, __pkvm_host_iommu_donate_pages, &res,
+		     page_to_pfn(page), nr);
+	ret = hvc_ret(res.a1);
+	if (ret) {
+		/* None of them was donated. */
+		for (i = 0; i < nr; i++)
+			__free_page(page + i);
+		return ret;
+	}
+	stat_add(KVM_SMMU_DONATED, nr);
+	return 0;
+}
+
+/*
+ * Donate at least @nr pages to this CPU's memcache, in blocks of
+ * KVM_IOMMU_DONATE_MAX pages, one hypercall each: what a call did not
+ * need stays there for the next calls, which then need no top-up. Page
+ * by page when memory is too fragmented for a block. The pages come back
+ * one by one through kvm_smmu_reclaim_cpu().
+ */
+static int kvm_smmu_topup(unsigned long nr, gfp_t gfp)
+{
 	struct page *page;
+	unsigned long n;
 	int ret;
 
 	if (!nr || nr > 64)
 		return -ENOMEM;
-	while (nr--) {
-		page = alloc_page(gfp);
-		if (!page)
-			return -ENOMEM;
-		kvm_smmu_hvc(KVM_SMMU_HC_DONATE, __pkvm_host_iommu_donate_page, &res,
-			     page_to_pfn(page));
-		ret = hvc_ret(res.a1);
-		if (ret) {
-			__free_page(page);
-			return ret;
+	while (nr) {
+		n = KVM_IOMMU_DONATE_MAX;
+		page = alloc_pages(gfp | __GFP_NOWARN | __GFP_NORETRY, KVM_SMMU_TOPUP_ORDER);
+		if (page) {
+			split_page(page, KVM_SMMU_TOPUP_ORDER);
+		} else {
+			n = 1;
+			page = alloc_page(gfp);
+			if (!page)
+				return -ENOMEM;
 		}
-		stat_add(KVM_SMMU_DONATED, 1);
+		ret = kvm_smmu_donate(page, n);
+		if (ret)
+			return ret;
+		nr -= min(nr, n);
 	}
 	return 0;
 }

@@ -575,10 +575,33 @@ static bool donate_page_twice(struct seq_file *m, struct page *page)
 
 static bool donate_hyp_memory(struct seq_file *m, struct page *page)
 {
-	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_page, PHYS_PFN(hyp_mem_base)), -EPERM,
-		       __LINE__))
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_donate_pages, PHYS_PFN(hyp_mem_base), 1),
+		       -EPERM, __LINE__))
 		return false;
 	return true;
+}
+
+/*
+ * A donation of several pages takes 1 to KVM_IOMMU_DONATE_MAX pages, all
+ * or none: a run whose last page is the hypervisor's already is refused,
+ * and its other pages stay the host's. Pages whose fate is unknown after a
+ * failure are left alone: freeing one the hypervisor owns would crash.
+ */
+static bool donate_pages_all_or_nothing(struct seq_file *m, struct page *page)
+{
+	struct page *run = alloc_pages(GFP_KERNEL, 2);
+	unsigned long pfn;
+
+	if (!check(m, run, __LINE__, "no memory"))
+		return false;
+	split_page(run, 2);
+	pfn = page_to_pfn(run);
+	return check_ret(m, test_hvc(__pkvm_host_iommu_donate_pages, pfn, 0), -EINVAL, __LINE__) &&
+	       check_ret(m, test_hvc(__pkvm_host_iommu_donate_pages, pfn, KVM_IOMMU_DONATE_MAX + 1),
+			 -EINVAL, __LINE__) &&
+	       check_ret(m, donate_page(run + 3), 0, __LINE__) &&
+	       check_ret(m, test_hvc(__pkvm_host_iommu_donate_pages, pfn, 4), -EPERM, __LINE__) &&
+	       check_ret(m, test_hvc(__pkvm_host_iommu_donate_pages, pfn, 3), 0, __LINE__);
 }
 
 /* A DMA-mapped page cannot be donated; once unmapped it can. */
@@ -1259,6 +1282,7 @@ static const struct {
 	CASE(map_page_donated_to_hyp),
 	CASE(donate_page_twice),
 	CASE(donate_hyp_memory),
+	CASE(donate_pages_all_or_nothing),
 	CASE(donate_dma_mapped_page),
 	CASE(reclaim_pages_in_use),
 	CASE(register_after_finalize),

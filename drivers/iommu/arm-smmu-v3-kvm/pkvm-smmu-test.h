@@ -29,7 +29,7 @@ struct hvc {
 
 static inline struct hvc donate_page(struct page *p)
 {
-	return test_hvc(__pkvm_host_iommu_donate_page, page_to_pfn(p));
+	return test_hvc(__pkvm_host_iommu_donate_pages, page_to_pfn(p), 1);
 }
 
 static inline int donate(unsigned long n)

@@ -79,7 +79,7 @@ void *kvm_iommu_alloc_page(void);
 void kvm_iommu_free_page(void *va);
 int kvm_iommu_reserve_pages(size_t nr);
 unsigned long kvm_iommu_pages_needed(void);
-int kvm_iommu_donate_page(u64 pfn);
+int kvm_iommu_donate_pages(u64 pfn, u64 nr);
 long kvm_iommu_reclaim_page(void);
 int kvm_iommu_pages_in_use(void);
 int kvm_iommu_pages_held(void);

@@ -124,20 +124,30 @@ void kvm_iommu_free_page(void *va)
 }
 
 /**
- * kvm_iommu_donate_page() - Take a host page into this CPU's memcache.
- * @pfn:	A page the host owns.
+ * kvm_iommu_donate_pages() - Take host pages into this CPU's memcache.
+ * @pfn:	The first of @nr contiguous pages the host owns.
+ * @nr:		1 to KVM_IOMMU_DONATE_MAX.
  *
- * Return: 0, or the error of the donation (-EPERM, -EBUSY).
+ * The pages change owner in one transition, so that a top-up costs one
+ * hypercall, whatever it brings.
+ *
+ * Return: 0, -EINVAL for a bad @nr, or the error of the donation (-EPERM,
+ * -EBUSY), and then none of the pages is donated.
  */
-int kvm_iommu_donate_page(u64 pfn)
+int kvm_iommu_donate_pages(u64 pfn, u64 nr)
 {
-	int ret = __pkvm_host_donate_hyp(pfn, 1);
+	u64 i;
+	int ret;
 
+	if (!nr || nr > KVM_IOMMU_DONATE_MAX)
+		return -EINVAL;
+	ret = __pkvm_host_donate_hyp(pfn, nr);
 	if (ret)
 		return ret;
-	push_hyp_memcache(this_cpu_ptr(&iommu_memcache),
-			  hyp_phys_to_virt(hyp_pfn_to_phys(pfn)), hyp_virt_to_phys);
-	atomic_inc(&iommu_pages_held);
+	for (i = 0; i < nr; i++)
+		push_hyp_memcache(this_cpu_ptr(&iommu_memcache),
+				  hyp_phys_to_virt(hyp_pfn_to_phys(pfn + i)), hyp_virt_to_phys);
+	atomic_add(nr, &iommu_pages_held);
 	return 0;
 }
 
