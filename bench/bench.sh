@@ -3,7 +3,11 @@
 #
 # make bench: dma_map_benchmark in the bench machine on a spare pci-testdev
 # bound to the dma_map_benchmark driver, for granules of 1, 16 and 256 pages
-# and 1 and 4 threads, each row run 3 times and its median shown. It runs
+# and 1 and 4 threads, then O_DIRECT reads of the NVMe disk (4KiB random
+# from 4 threads, 1MiB sequential), each row run 3 times and its median shown.
+# On the pKVM kernel it also counts what one map and one unmap cost, in
+# hypercalls and in SMMU register accesses (QEMU's trace), and it draws the
+# latency table as build/bench/bench.svg. It runs
 # the same table on a kernel whose SMMU is owned by the stock arm-smmu-v3
 # driver and, when the applied series provides it, on one where the pKVM
 # driver owns it (with the test module, idle but for one measure: the cost
@@ -36,15 +40,15 @@ for v in $variants; do
 	case $v in stock) out=bench-stock ;; *) out=nodebug ;; esac
 	make -s -C "$top" "build/out/$out/.built"
 	log=$logs/bench-$v.log
-	timeout_s=$((seconds * 6 * runs * 4 + 300))
+	timeout_s=$((seconds * (6 + 2) * runs * 4 + 300))
 	echo "bench: $v driver, ${seconds}s per run of a row, $runs runs (console: $log)"
 	rc=0
 	"$top/bench/qemu.sh" -c max -m bench -t "$timeout_s" -l "$log" \
 		-k "$BUILD/out/$out/arch/arm64/boot/Image" \
 		-i "$BUILD/initramfs-test.cpio.gz" \
-		-a "bench_args=$all_rows bench_seconds=$seconds" || rc=$?
+		-a "bench_args=$all_rows bench_seconds=$seconds bench_io_runs=$runs" || rc=$?
 	"$top/bench/judge.py" bench "$log" --rc "$rc" --timeout "$timeout_s" \
-		--label "bench-$v" --expect-mode hVHE --rows "$logs/bench-$v.rows" ||
+		--label "bench-$v" --expect-mode hVHE --expect-io --rows "$logs/bench-$v.rows" ||
 		die "the $v benchmark run failed (see above)"
 	want=arm-smmu-v3
 	[ "$v" = stock ] || want=arm-smmu-v3-kvm
@@ -52,10 +56,31 @@ for v in $variants; do
 		die "in the $v run, $want does not own the SMMU"
 done
 
+# What one map and one unmap cost on the pKVM kernel: hypercalls counted by
+# the driver, SMMU register accesses by QEMU's trace. A boot of its own, as
+# tracing slows QEMU down.
+rm -f "$logs/calls.rows"
+if [[ $variants == *pkvm* ]]; then
+	log=$logs/calls.log
+	trace=$logs/calls.trace
+	printf 'smmuv3_read_mmio\nsmmuv3_write_mmio\npl011_write\n' > "$logs/calls.events"
+	echo "bench: calls on the pkvm driver, SMMU registers traced (console: $log)"
+	rc=0
+	QEMU_EXTRA="-trace events=$logs/calls.events,file=$trace" \
+		"$top/bench/qemu.sh" -c max -m calls -t 300 -l "$log" \
+		-k "$BUILD/out/nodebug/arch/arm64/boot/Image" \
+		-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
+	"$top/bench/judge.py" calls "$log" --rc "$rc" --timeout 300 --label calls \
+		--expect-mode hVHE --trace "$trace" --rows "$logs/calls.rows" ||
+		die "the calls run failed (see above)"
+fi
+
 [ -f "$logs/bench-pkvm.rows" ] && [[ $variants == *pkvm* ]] || rm -f "$logs/bench-pkvm.rows"
 echo
 echo "dma_map_benchmark, QEMU TCG -cpu max, pKVM protected mode; latency in us, median of $runs"
-awk -v pkvm="$logs/bench-pkvm.rows" '
+plots=$BUILD/bench
+mkdir -p "$plots"
+awk -v pkvm="$logs/bench-pkvm.rows" -v dat="$plots/bench.dat" '
 function median(v, n,    i, j, t) {
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
@@ -72,12 +97,14 @@ BEGIN {
 	while ((getline l < pkvm) > 0) {
 		split(l, w, " ")
 		if (w[1] == "null") { null[1] = w[3] + 0; null[4] = w[4] + 0; continue }
+		if (w[1] == "io") { pio[w[2], 1] = pio[w[2], 1] " " w[3]; pio[w[2], 2] = pio[w[2], 2] " " w[4]; continue }
 		k = w[1] " " w[2]; pm[k] = pm[k] " " w[3]; pu[k] = pu[k] " " w[4]
 	}
 	printf "%9s %7s | %9s %9s | %9s %9s | %9s %9s | %9s %9s | %9s %9s\n", "granule",
 	       "threads", "stock map", "unmap", "floor map", "unmap", "pKVM map", "unmap",
 	       "/stock", "unmap", "/floor", "unmap"
 }
+$1 == "io" { sio[$2, 1] = sio[$2, 1] " " $3; sio[$2, 2] = sio[$2, 2] " " $4; next }
 {
 	k = $1 " " $2
 	if (!(k in sm)) order[++nk] = k
@@ -92,7 +119,54 @@ END {
 		fm = n1 != "" ? a + n1 : ""; fu = n1 != "" ? b + n1 : ""
 		printf "%6s pg %7s | %9.1f %9.1f | %9s %9s | %9s %9s | %9s %9s | %9s %9s\n", g[1],
 		       g[2], a, b, f(fm), f(fu), f(m), f(u), r(a, m), r(b, u), r(fm, m), r(fu, u)
+		# For the plot: "-" where a figure is missing
+		printf "\"%s pg, %s thr\" %s %s %s %s %s %s\n", g[1], g[2], a, b,
+		       fm == "" ? "-" : fm, fu == "" ? "-" : fu, m == "" ? "-" : m,
+		       u == "" ? "-" : u > dat
 	}
 	if (1 in null)
 		printf "null hypercall (refused at argument checking): %.2f us on one CPU, %.2f us each with every CPU calling\n", null[1], null[4]
+	printf "\nNVMe O_DIRECT reads, median of %d\n", '"$runs"'
+	printf "%-30s | %12s | %12s | %7s\n", "", "stock", "pKVM", "/stock"
+	io_row("4KiB random, 4 threads (IOPS)", "rand", 1)
+	io_row("1MiB sequential (MB/s)", "seq", 2)
+}
+function io_row(what, kind, col,    a, b) {
+	a = med(sio, kind SUBSEP col); b = med(pio, kind SUBSEP col)
+	printf "%-30s | %12s | %12s | %7s\n", what, f(a), f(b), r(a, b)
 }' "$logs/bench-stock.rows"
+
+if [ -f "$logs/calls.rows" ]; then
+	echo
+	echo "pKVM, per iommu_map() and iommu_unmap() of 256 at distinct IOVAs (as dma-iommu calls them):"
+	echo "hypercalls counted by the driver, SMMU register accesses by QEMU's trace"
+	awk 'BEGIN { printf "%9s | %15s %9s | %15s %9s\n", "granule", "map hypercalls", "MMIO",
+		     "unmap hypercalls", "MMIO" }
+	     { printf "%6s pg | %15s %9s | %15s %9s\n", $2, $3, $5, $4, $6 }' "$logs/calls.rows"
+	echo "(a map hypercall beyond one per map is a retry after a top-up of the memcache)"
+fi
+
+# The table as a plot: latency per row, stock, floor and pKVM side by side.
+if command -v gnuplot >/dev/null; then
+	gnuplot <<-PLOT || die "gnuplot could not draw $plots/bench.svg"
+	set terminal svg size 1100,520 dynamic noenhanced font "sans,11"
+	set output "$plots/bench.svg"
+	set datafile missing "-"
+	set multiplot layout 1,2 title "dma_map_benchmark under QEMU TCG -cpu max, median of $runs"
+	set style data histograms
+	set style histogram clustered gap 1
+	set style fill solid 0.8 border -1
+	set logscale y
+	set ylabel "latency (us)"
+	set xtics rotate by -35 nomirror
+	set key top left
+	set title "map"
+	plot "$plots/bench.dat" using 2:xtic(1) title "stock", "" using 4 title "floor", "" using 6 title "pKVM"
+	set title "unmap"
+	plot "$plots/bench.dat" using 3:xtic(1) title "stock", "" using 5 title "floor", "" using 7 title "pKVM"
+	unset multiplot
+	PLOT
+	echo "plot: $plots/bench.svg"
+else
+	echo "plot: gnuplot is missing, no plot drawn; run 'make deps'"
+fi

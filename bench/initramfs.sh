@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the guest initramfs: busybox, the init script, the kselftests of the
-# applied series installed by the kselftest makefiles (static binaries) and
-# the dma_map_benchmark tool.
+# applied series installed by the kselftest makefiles (static binaries), the
+# dma_map_benchmark tool and the block read-rate tool of make bench.
 #
 #   bench/initramfs.sh KERNEL_OUT OUTPUT.cpio.gz
 set -euo pipefail
@@ -27,6 +27,8 @@ ${CROSS}gcc -static -O2 -Wall -I"$kout/usr/include" -I"$LINUX/include" \
 	-o "$stage/bench/dma_map_benchmark" \
 	"$LINUX/tools/testing/selftests/dma/dma_map_benchmark.c" ||
 	die "building dma_map_benchmark failed"
+${CROSS}gcc -static -O2 -Wall -Werror -pthread -o "$stage/bench/iorate" "$top/guest/iorate.c" ||
+	die "building iorate failed"
 
 cp "$BUILD/busybox/bin/busybox" "$stage/bin/busybox"
 cp "$top/guest/init" "$stage/init"

@@ -5,7 +5,8 @@
   judge.py check LOG --rc RC --timeout S --label L [--expect-mode hVHE|nVHE]
                    [--expect-stage 1|2] [--results F]
   judge.py run   LOG --rc RC --timeout S --label L [--expect-mode ...]
-  judge.py bench LOG --rc RC --timeout S --label L --rows F
+  judge.py bench LOG --rc RC --timeout S --label L --rows F [--expect-io]
+  judge.py calls LOG --rc RC --timeout S --label L --trace T --rows F
   judge.py hyp-panic LOG --rc RC --timeout S --label L
 
 A run fails on a hypervisor panic, a kernel panic, oops, BUG or WARN, a
@@ -248,6 +249,7 @@ def cmd_bench(a, lines, v):
     rows = []
     cur = None
     null_us = null_all_us = None
+    ios = []
     for i, l in enumerate(lines):
         m = re.match(r"bench: row granule=(\d+) threads=(\d+)", l)
         if m:
@@ -261,15 +263,79 @@ def cmd_bench(a, lines, v):
         if m:
             null_us = int(m.group(1)) / 1000.0
             null_all_us = int(m.group(2)) / 1000.0 if m.group(2) else null_us
+        m = re.match(r"bench: io (rand|seq) block=(\d+) threads=(\d+) "
+                     r"iorate ops=(\d+) bytes=(\d+) us=(\d+)", l)
+        if m:
+            us = int(m.group(6))
+            if not us or not int(m.group(4)):
+                v.problem("the %s reads made no progress" % m.group(1), i)
+            else:
+                ios.append((m.group(1), int(m.group(4)) * 1e6 / us,
+                            int(m.group(5)) / us))
         if l.startswith("bench: error"):
             v.problem(l[len("bench: "):], i)
     if not rows or any(r[2] is None or r[3] is None for r in rows):
         v.problem("dma_map_benchmark did not report every row", None)
+    if a.expect_io and not ios:
+        v.problem("the NVMe reads did not report", None)
     with open(a.rows, "w") as f:
         for r in rows:
             f.write("%d %d %s %s\n" % tuple(r))
+        for kind, iops, mbps in ios:
+            f.write("io %s %.1f %.2f\n" % (kind, iops, mbps))
         if null_us is not None:
             f.write("null hypercall %.3f %.3f\n" % (null_us, null_all_us))
+
+
+CALL_MARK = re.compile(r"pkvm-smmu-dma: calls of (\d+) pages: "
+                       r"(maps start|maps end, unmaps start|unmaps end)")
+
+
+def cmd_calls(a, lines, v):
+    """What one map and one unmap cost: the hypercalls the guest counted,
+    and the SMMU register accesses of QEMU's trace between the console
+    lines that mark each run. The trace has the console too, one pl011
+    data register write per character, in order with the accesses."""
+    runs = {}
+    for i, l in enumerate(lines):
+        m = re.match(r"bench: calls pages=(\d+) calls=(\d+) map_hypercalls=(\d+) "
+                     r"unmap_hypercalls=(\d+)", l)
+        if m:
+            runs[int(m.group(1))] = [int(g) for g in m.groups()[1:]] + [0, 0]
+        if l.startswith("bench: error"):
+            v.problem(l[len("bench: "):], i)
+    if not runs:
+        v.problem("the guest did not report the calls", None)
+        return
+    phase, text = None, []
+    try:
+        trace = open(a.trace, errors="replace")
+    except OSError as e:
+        v.problem("no trace of the SMMU registers: %s" % e, None)
+        return
+    for l in trace:
+        m = re.match(r"pl011_write addr 0x0*0 value 0x([0-9a-f]+)", l)
+        if m:
+            c = chr(int(m.group(1), 16) & 0xff)
+            if c != "\n":
+                text.append(c)
+                continue
+            m = CALL_MARK.search("".join(text))
+            text = []
+            if m:
+                n = int(m.group(1))
+                phase = None if m.group(2) == "unmaps end" else \
+                    (n, 3 if m.group(2) == "maps start" else 4)
+            continue
+        if phase and phase[0] in runs and re.match(r"smmuv3_(read|write)_mmio ", l):
+            runs[phase[0]][phase[1]] += 1
+    with open(a.rows, "w") as f:
+        for n in sorted(runs):
+            calls, maps, unmaps, map_mmio, unmap_mmio = runs[n]
+            if not map_mmio and not unmap_mmio and not unmaps:
+                v.problem("no unmap of %d pages was seen" % n, None)
+            f.write("calls %d %.2f %.2f %.2f %.2f\n" % (
+                n, maps / calls, unmaps / calls, map_mmio / calls, unmap_mmio / calls))
 
 
 def cmd_hyp_panic(a, lines, v):
@@ -302,7 +368,7 @@ def cmd_hyp_panic(a, lines, v):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["check", "run", "bench", "hyp-panic"])
+    ap.add_argument("mode", choices=["check", "run", "bench", "calls", "hyp-panic"])
     ap.add_argument("log")
     ap.add_argument("--rc", type=int, default=0)
     ap.add_argument("--timeout", default="?")
@@ -311,6 +377,9 @@ def main():
     ap.add_argument("--expect-stage", choices=["1", "2"])
     ap.add_argument("--results")
     ap.add_argument("--rows")
+    ap.add_argument("--trace", help="calls: QEMU's trace of the SMMU and the console")
+    ap.add_argument("--expect-io", action="store_true",
+                    help="bench: the NVMe read rates must be reported")
     ap.add_argument("--smmu-driver", help="run: the driver that must own every SMMU")
     a = ap.parse_args()
 
@@ -320,7 +389,8 @@ def main():
         cmd_hyp_panic(a, lines, v)
     else:
         check_console(lines, v, a.rc, a.timeout)
-        {"check": cmd_check, "run": cmd_run, "bench": cmd_bench}[a.mode](a, lines, v)
+        {"check": cmd_check, "run": cmd_run, "bench": cmd_bench,
+         "calls": cmd_calls}[a.mode](a, lines, v)
     report(v, lines)
     if not v.ok():
         print("FAIL [%s] %s; the whole console log is in %s"

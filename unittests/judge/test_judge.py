@@ -178,6 +178,59 @@ class JudgeTest(unittest.TestCase):
         self.assertFails(fixture("check-max-pass.log"),
                          "never tried to read", mode="hyp-panic", expect=None)
 
+    # make bench's count of register accesses per call.
+
+    @staticmethod
+    def trace(*parts):
+        """A QEMU trace: console lines as pl011 writes, and N SMMU accesses."""
+        out = []
+        for p in parts:
+            if isinstance(p, int):
+                out += ["smmuv3_write_mmio addr: 0x98 val:0x1 size: 0x4(0)",
+                        "smmuv3_read_mmio addr: 0x9c val:0x1 size: 0x4(0)"] * (p // 2)
+            else:
+                out += ["pl011_write addr 0x000 value 0x%08x reg DR" % ord(c)
+                        for c in p + "\n"]
+        return "\n".join(out) + "\n"
+
+    def calls(self, trace_text, console=None):
+        with tempfile.TemporaryDirectory() as d:
+            trace = os.path.join(d, "trace")
+            rows = os.path.join(d, "rows")
+            with open(trace, "w") as f:
+                f.write(trace_text)
+            rc, out, _ = self.judge(console or fixture("calls-max-pass.log"), mode="calls",
+                                    extra=("--trace", trace, "--rows", rows))
+            got = open(rows).read() if os.path.exists(rows) else ""
+            return rc, out, got
+
+    def test_calls_counted_between_marks(self):
+        mark = "[    1.7] pkvm-smmu-dma: calls of %d pages: "
+        rc, out, rows = self.calls(self.trace(
+            10, mark % 1 + "maps start", mark % 1 + "maps end, unmaps start", 512,
+            mark % 1 + "unmaps end", 6,
+            mark % 16 + "maps start", 2, mark % 16 + "maps end, unmaps start", 1024,
+            mark % 16 + "unmaps end",
+            mark % 256 + "maps start", mark % 256 + "maps end, unmaps start", 768,
+            mark % 256 + "unmaps end"))
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(rows, "calls 1 1.00 1.00 0.00 2.00\n"
+                               "calls 16 1.03 1.00 0.01 4.00\n"
+                               "calls 256 1.50 1.00 0.00 3.00\n")
+
+    def test_calls_without_trace_fails(self):
+        rc, out, _ = self.judge(fixture("calls-max-pass.log"), mode="calls",
+                                extra=("--trace", "/nonexistent", "--rows", os.devnull))
+        self.assertEqual(rc, 1, out)
+        self.assertIn("no trace of the SMMU registers", out)
+
+    def test_calls_not_reported_fails(self):
+        console = "\n".join(l for l in fixture("calls-max-pass.log").split("\n")
+                            if not l.startswith("bench: calls"))
+        rc, out, _ = self.calls(self.trace(2), console)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("the guest did not report the calls", out)
+
     def test_failure_shows_console(self):
         out = self.assertFails(fixture("check-max-hyp-panic.log"),
                                "hypervisor panic")

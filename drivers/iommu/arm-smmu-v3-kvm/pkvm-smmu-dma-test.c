@@ -10,6 +10,13 @@
  * is one case; reading it runs the case and returns "ok" or what went
  * wrong. The faults that blocked DMA raise are reported by the SMMU driver,
  * whose log and counters the kselftest checks.
+ *
+ * The files calls_<N> are for make bench, which counts what one iommu_map()
+ * and one iommu_unmap() of N pages cost: reading one makes CALLS_PER_RUN
+ * maps, then as many unmaps, between console lines that mark where each
+ * run starts and ends, so that a trace of the SMMU's registers taken
+ * alongside the console can be split by them. The driver's hypercall
+ * counters tell the rest.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -38,6 +45,9 @@
 #define IOVA_SRC		0x100000UL
 #define IOVA_DST		0x200000UL
 #define IOVA_STALE		0x300000UL
+/* Where make bench's calls go, each mapping at its own IOVA */
+#define IOVA_CALLS		SZ_1G
+#define CALLS_PER_RUN		256
 /* A domain of the hypervisor's that the host driver does not know of */
 #define RAW_DOMAIN		(KVM_IOMMU_MAX_DOMAINS - 3)
 #define RAW_OTHER_SID		0xfffd
@@ -262,14 +272,57 @@ out_free:
 	return ok;
 }
 
+/*
+ * What make bench counts: CALLS_PER_RUN maps of @nr_pages pages, each at
+ * its own IOVA and all of the same pages, then their unmaps, with the
+ * device's stream attached, as dma-iommu makes them for DMA mappings.
+ */
+static bool run_calls(struct seq_file *m, struct iommu_domain *domain, unsigned int nr_pages)
+{
+	size_t size = nr_pages * PAGE_SIZE;
+	struct page *pages = alloc_pages(GFP_KERNEL, get_order(size));
+	unsigned int i, mapped;
+	bool ok = true;
+
+	if (!check(m, pages, __LINE__, "cannot allocate the pages"))
+		return false;
+	pr_info("pkvm-smmu-dma: calls of %u pages: maps start\n", nr_pages);
+	for (mapped = 0; mapped < CALLS_PER_RUN && ok; mapped++)
+		ok = check(m, !iommu_map(domain, IOVA_CALLS + mapped * size, page_to_phys(pages),
+					 size, IOMMU_READ | IOMMU_WRITE, GFP_KERNEL),
+			   __LINE__, "a map failed");
+	pr_info("pkvm-smmu-dma: calls of %u pages: maps end, unmaps start\n", nr_pages);
+	for (i = 0; i < mapped; i++)
+		ok &= check(m, iommu_unmap(domain, IOVA_CALLS + i * size, size) == size,
+			    __LINE__, "an unmap failed");
+	pr_info("pkvm-smmu-dma: calls of %u pages: unmaps end\n", nr_pages);
+	__free_pages(pages, get_order(size));
+	return ok;
+}
+
+static bool calls_1(struct seq_file *m, struct iommu_domain *domain, struct edu_pages *pages)
+{
+	return run_calls(m, domain, 1);
+}
+
+static bool calls_16(struct seq_file *m, struct iommu_domain *domain, struct edu_pages *pages)
+{
+	return run_calls(m, domain, 16);
+}
+
+static bool calls_256(struct seq_file *m, struct iommu_domain *domain, struct edu_pages *pages)
+{
+	return run_calls(m, domain, 256);
+}
+
 enum edu_case {
 	EDU_MAPPED, EDU_UNMAPPED, EDU_NO_DOMAIN, EDU_STALE_TLB, EDU_FAILED_ATTACH,
-	EDU_NR_CASES
+	EDU_CALLS_1, EDU_CALLS_16, EDU_CALLS_256, EDU_NR_CASES
 };
 
 static const char * const edu_case_names[EDU_NR_CASES] = {
 	"dma_to_mapped_iova", "dma_to_unmapped_iova", "dma_without_domain",
-	"dma_after_unmap", "dma_after_failed_attach",
+	"dma_after_unmap", "dma_after_failed_attach", "calls_1", "calls_16", "calls_256",
 };
 
 static bool run_case(struct seq_file *m, enum edu_case c, struct edu_pages *pages)
@@ -285,6 +338,12 @@ static bool run_case(struct seq_file *m, enum edu_case c, struct edu_pages *page
 		return run_in_domain(m, dma_after_unmap, pages);
 	case EDU_FAILED_ATTACH:
 		return dma_after_failed_attach(m, pages);
+	case EDU_CALLS_1:
+		return run_in_domain(m, calls_1, pages);
+	case EDU_CALLS_16:
+		return run_in_domain(m, calls_16, pages);
+	case EDU_CALLS_256:
+		return run_in_domain(m, calls_256, pages);
 	default:
 		return false;
 	}
