@@ -97,7 +97,11 @@ BEGIN {
 	while ((getline l < pkvm) > 0) {
 		split(l, w, " ")
 		if (w[1] == "null") { null[1] = w[3] + 0; null[4] = w[4] + 0; continue }
-		if (w[1] == "io") { pio[w[2], 1] = pio[w[2], 1] " " w[3]; pio[w[2], 2] = pio[w[2], 2] " " w[4]; continue }
+		if (w[1] == "io") {
+			pio[w[2], 1] = pio[w[2], 1] " " w[3]; pio[w[2], 2] = pio[w[2], 2] " " w[4]
+			if (5 in w) pio[w[2], 3] = pio[w[2], 3] " " w[5]
+			continue
+		}
 		k = w[1] " " w[2]; pm[k] = pm[k] " " w[3]; pu[k] = pu[k] " " w[4]
 	}
 	printf "%9s %7s | %9s %9s | %9s %9s | %9s %9s | %9s %9s | %9s %9s\n", "granule",
@@ -127,13 +131,14 @@ END {
 	if (1 in null)
 		printf "null hypercall (refused at argument checking): %.2f us on one CPU, %.2f us each with every CPU calling\n", null[1], null[4]
 	printf "\nNVMe O_DIRECT reads, median of %d\n", '"$runs"'
-	printf "%-30s | %12s | %12s | %7s\n", "", "stock", "pKVM", "/stock"
+	printf "%-30s | %12s | %12s | %7s | %s\n", "", "stock", "pKVM", "/stock", "pKVM map hypercalls per read"
 	io_row("4KiB random, 4 threads (IOPS)", "rand", 1)
 	io_row("1MiB sequential (MB/s)", "seq", 2)
 }
-function io_row(what, kind, col,    a, b) {
+function io_row(what, kind, col,    a, b, c) {
 	a = med(sio, kind SUBSEP col); b = med(pio, kind SUBSEP col)
-	printf "%-30s | %12s | %12s | %7s\n", what, f(a), f(b), r(a, b)
+	c = ((kind, 3) in pio) ? sprintf("%.1f", med(pio, kind SUBSEP 3)) : "-"
+	printf "%-30s | %12s | %12s | %7s | %s\n", what, f(a), f(b), r(a, b), c
 }' "$logs/bench-stock.rows"
 
 if [ -f "$logs/calls.rows" ]; then

@@ -12,6 +12,17 @@
 #define KVM_IOMMU_DONATE_MAX	16
 
 /*
+ * A run of __pkvm_host_iommu_map_runs: @pages (1 to 4096) contiguous 4KiB
+ * pages from the page-aligned physical address @phys. A call takes up to
+ * KVM_IOMMU_MAX_RUNS of them, in registers x5 to x17.
+ */
+#define KVM_IOMMU_RUN(phys, pages)	((phys) | ((pages) - 1))
+#define KVM_IOMMU_RUN_PHYS(run)		((run) & ~0xfffULL)
+#define KVM_IOMMU_RUN_PAGES(run)	(((run) & 0xfff) + 1)
+#define KVM_IOMMU_RUN_MAX_PAGES		4096
+#define KVM_IOMMU_MAX_RUNS		13
+
+/*
  * What the __pkvm_host_iommu_stat hypercall reports of the hypervisor's
  * own state:
  * DMA_PAGES:    4KiB pages accounted as mapped for DMA, over all domains.

@@ -163,6 +163,10 @@ FIXTURE_VARIANT_ADD(hostile, map_block_over_mapping) {
 	.name = "map_block_over_mapping",
 };
 
+FIXTURE_VARIANT_ADD(hostile, map_runs_checked) {
+	.name = "map_runs_checked",
+};
+
 FIXTURE_VARIANT_ADD(hostile, unmap_hole) {
 	.name = "unmap_hole",
 };

@@ -1201,20 +1201,17 @@ static bool check_memory(void)
 /* Maps that mapped something: a fuzzer that makes none is not testing. */
 static unsigned long long maps_made;
 
-static int map(uint64_t dom, uint64_t iova, uint64_t pa, uint64_t pgsize,
-	       uint64_t pgcount, uint64_t prot, size_t *mapped_out)
+/*
+ * Record what a map made of @mapped bytes at @iova from @pa: one record
+ * per leaf, of @pgsize, or one level down where a block met a table that
+ * earlier mappings left.
+ */
+static void record_map(uint64_t dom, uint64_t iova, uint64_t pa, uint64_t pgsize,
+		       uint64_t prot, size_t mapped)
 {
-	size_t mapped, i, size;
-	int ret, level;
+	size_t i, size;
+	int level;
 
-	in_call = IN_MAP;
-	in_domain = dom;
-	ret = kvm_iommu_map_pages(dom, iova, pa, pgsize, pgcount, prot, &mapped);
-	in_call = IN_NONE;
-	/*
-	 * One record per leaf: of @pgsize, or one level down where a block
-	 * met a table that earlier mappings left.
-	 */
 	for (i = 0; i < mapped; i += size) {
 		/* Without the fake IOMMU, the harness does not know the tables. */
 		if (!live_domains[dom])
@@ -1238,7 +1235,50 @@ static int map(uint64_t dom, uint64_t iova, uint64_t pa, uint64_t pgsize,
 			.prot = prot,
 		};
 	}
+}
+
+static int map(uint64_t dom, uint64_t iova, uint64_t pa, uint64_t pgsize,
+	       uint64_t pgcount, uint64_t prot, size_t *mapped_out)
+{
+	size_t mapped;
+	int ret;
+
+	in_call = IN_MAP;
+	in_domain = dom;
+	ret = kvm_iommu_map_pages(dom, iova, pa, pgsize, pgcount, prot, &mapped);
+	in_call = IN_NONE;
+	record_map(dom, iova, pa, pgsize, prot, mapped);
 	/* The device may use the new mappings at once. */
+	if (mapped) {
+		maps_made++;
+		device_fill(dom, iova, mapped);
+	}
+	if (mapped_out)
+		*mapped_out = mapped;
+	return ret;
+}
+
+/* As map(), for kvm_iommu_map_runs(): the runs at consecutive IOVAs. */
+static int map_runs(uint64_t dom, uint64_t iova, uint64_t prot, const u64 *runs,
+		    uint64_t nr, size_t *mapped_out)
+{
+	size_t mapped, done = 0, n;
+	uint64_t i;
+	int ret;
+
+	in_call = IN_MAP;
+	in_domain = dom;
+	ret = kvm_iommu_map_runs(dom, iova, prot, runs, nr, &mapped);
+	in_call = IN_NONE;
+	for (i = 0; i < nr && done < mapped; i++, done += n) {
+		n = KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K;
+		if (n > mapped - done)
+			n = mapped - done;
+		record_map(dom, iova + done, KVM_IOMMU_RUN_PHYS(runs[i]), SZ_4K, prot, n);
+	}
+	if (done != mapped)
+		VIOLATION("map of %llu runs mapped %#zx, more than the runs hold",
+			  (unsigned long long)nr, mapped);
 	if (mapped) {
 		maps_made++;
 		device_fill(dom, iova, mapped);
@@ -1410,7 +1450,8 @@ static void random_call(uint64_t (*next)(void))
 	int prot = next() % 16 ? (int)(1 + next() % 63) : (int)(next() << 16);
 	/* Keep the live set bounded: past 1024 mappings, only unmap. */
 	int kind = nr_maps > 1024 ? 11 : next() % 19;
-	uint64_t pa, nr, want_ret = 0;
+	uint64_t pa, nr = 0, i, n, runs[KVM_IOMMU_MAX_RUNS + 1], want_ret = 0;
+	size_t progress = 0;
 	size_t done;
 	int ret, tries;
 
@@ -1440,7 +1481,9 @@ static void random_call(uint64_t (*next)(void))
 	flush_fails = kind >= 11 && kind < 16 && next() % 64 == 0;
 	flush_failed |= flush_fails;
 
-	for (tries = 0; tries < 2; tries++) {
+	/* A map of runs reserves run by run: a retry that got further may ask again. */
+	for (tries = 0; tries < 2 || progress; tries++) {
+		progress = 0;
 		hypercalls++;
 		switch (kind) {
 		case 0:
@@ -1457,6 +1500,37 @@ static void random_call(uint64_t (*next)(void))
 			ret = kvm_iommu_detach_dev(iommu, dom, sid);
 			break;
 		case 5 ... 10:
+			if (pgsize == SZ_4K && (tries ? nr != ~0ULL : next() % 4 == 0)) {
+				/*
+				 * Scattered runs of pages, as a scatterlist makes
+				 * them, well inside the input size.
+				 */
+				if (!tries) {
+					iova &= SZ_1G - 1;
+					nr = next() % (KVM_IOMMU_MAX_RUNS + 2);
+					for (i = 0; i < nr; i++)
+						runs[i] = KVM_IOMMU_RUN(MEM_BASE + (next() % (MEM_PAGES - 8)) *
+									SZ_4K, 1 + next() % 8);
+				}
+				ret = map_runs(dom, iova, prot, runs, nr, &done);
+				progress = ret == -ENOMEM ? done : 0;
+				if (nr > KVM_IOMMU_MAX_RUNS && ret != -EINVAL)
+					VIOLATION("a map of %llu runs returned %d",
+						  (unsigned long long)nr, ret);
+				/* After -ENOMEM, the retry goes on from what was mapped. */
+				iova += done;
+				for (; done && nr; done -= n) {
+					n = KVM_IOMMU_RUN_PAGES(runs[0]) * SZ_4K;
+					if (n > done) {
+						runs[0] = KVM_IOMMU_RUN(KVM_IOMMU_RUN_PHYS(runs[0]) + done,
+									(n - done) / SZ_4K);
+						break;
+					}
+					memmove(runs, runs + 1, --nr * sizeof(runs[0]));
+				}
+				break;
+			}
+			nr = ~0ULL;	/* not the runs: a retry maps as the first try did */
 			want_ret = want_arg_error(true, dom, iova, pa, pgsize, pgcount, prot);
 			ret = map(dom, iova, pa, pgsize, pgcount, prot, &done);
 			iova += done;
@@ -1498,7 +1572,7 @@ static void random_call(uint64_t (*next)(void))
 			VIOLATION("call %d: -ERANGE for arguments in range", kind);
 		if (ret != -ENOMEM)
 			break;
-		if (tries)
+		if (tries && !progress)
 			VIOLATION("call %d: -ENOMEM again after the donation it asked for", kind);
 		{
 			unsigned long need = kvm_iommu_pages_needed();

@@ -323,6 +323,53 @@ static bool work_per_call_is_bounded(void)
 }
 
 /*
+ * Runs of scattered pages in one call, as a scatterlist needs them: each
+ * lands at the IOVA after the one before; too many runs are refused; a run
+ * the host does not own stops the call with what came before it mapped
+ * and accounted; and one call stops at 2MiB, for the caller to go on.
+ */
+static bool map_runs_in_one_call(void)
+{
+	uint64_t iova = 5ULL * SZ_1G, runs[KVM_IOMMU_MAX_RUNS + 1];
+	size_t n;
+	int ret, i;
+
+	snprintf(where, sizeof(where), "map runs");
+	set_memcache(64);
+	CHECK(!alloc_domain(6), "alloc");
+	runs[0] = KVM_IOMMU_RUN(MEM_BASE + SZ_1M, 2);
+	runs[1] = KVM_IOMMU_RUN(MEM_BASE + SZ_4K, 1);
+	runs[2] = KVM_IOMMU_RUN(MEM_BASE + SZ_2M, 5);
+	ret = map_runs(6, iova, RW, runs, 3, &n);
+	CHECK(!ret && n == 8 * SZ_4K, "three runs: %d, %zu mapped", ret, n);
+	CHECK(kvm_iommu_iova_to_phys(6, iova + SZ_4K) == MEM_BASE + SZ_1M + SZ_4K &&
+	      kvm_iommu_iova_to_phys(6, iova + 2 * SZ_4K) == MEM_BASE + SZ_4K &&
+	      kvm_iommu_iova_to_phys(6, iova + 7 * SZ_4K) == MEM_BASE + SZ_2M + 4 * SZ_4K,
+	      "a run at the wrong IOVA");
+	CHECK(!unmap(6, iova, SZ_4K, 8, &n) && n == 8 * SZ_4K, "unmap");
+
+	for (i = 0; i <= KVM_IOMMU_MAX_RUNS; i++)
+		runs[i] = KVM_IOMMU_RUN(MEM_BASE + i * SZ_8K, 1);
+	ret = map_runs(6, iova, RW, runs, KVM_IOMMU_MAX_RUNS + 1, &n);
+	CHECK(ret == -EINVAL && !n, "%d runs: %d, %zu mapped", KVM_IOMMU_MAX_RUNS + 1, ret, n);
+
+	runs[1] = KVM_IOMMU_RUN(SMMU_MMIO, 1);
+	ret = map_runs(6, iova, RW, runs, 3, &n);
+	CHECK(ret == -EPERM && n == SZ_4K, "a run of the SMMU's registers: %d, %zu mapped",
+	      ret, n);
+	CHECK(!kvm_iommu_iova_to_phys(6, iova + SZ_4K), "the run after the refused one");
+	CHECK(!unmap(6, iova, SZ_4K, 1, &n) && n == SZ_4K, "unmap the first run");
+
+	runs[0] = KVM_IOMMU_RUN(MEM_BASE, KVM_IOMMU_RUN_MAX_PAGES);
+	runs[1] = KVM_IOMMU_RUN(MEM_BASE + SZ_16M, 1);
+	ret = map_runs(6, iova, RW, runs, 2, &n);
+	CHECK(!ret && n == SZ_2M, "a run of 16MiB: %d, %zu mapped", ret, n);
+	CHECK(!unmap(6, iova, SZ_4K, 512, &n) && n == SZ_2M, "unmap 2MiB");
+	CHECK(!free_domain(6) && nr_maps == 0 && check_state(), "free");
+	return true;
+}
+
+/*
  * The memory supply, memory.c itself: a reservation of n pages holds with
  * n pages cached and fails with n - 1, asking for exactly the shortfall;
  * allocations are zeroed (the harness checks each one), freed pages are
@@ -829,6 +876,7 @@ int main(int argc, char **argv)
 	tap(memory_supply, "memory_supply");
 	tap(memcache_shortage, "memcache_shortage");
 	tap(work_per_call_is_bounded, "work_per_call_is_bounded");
+	tap(map_runs_in_one_call, "map_runs_in_one_call");
 	tap(flush_failure, "flush_failure_keeps_pages_counted");
 	tap(attached_unmap_invalidates, "attached_unmap_invalidates");
 	tap(refused_donation_claims_nothing, "refused_donation_claims_nothing");

@@ -58,7 +58,7 @@ enum kvm_smmu_stat {
 	KVM_SMMU_RECLAIMED, KVM_SMMU_FAULTS, KVM_SMMU_HC_ALLOC, KVM_SMMU_HC_FREE,
 	KVM_SMMU_HC_ATTACH, KVM_SMMU_HC_DETACH, KVM_SMMU_HC_MAP, KVM_SMMU_HC_UNMAP,
 	KVM_SMMU_HC_IOVA_TO_PHYS, KVM_SMMU_HC_DONATE, KVM_SMMU_HC_RECLAIM,
-	KVM_SMMU_HC_NEXT_FAULT, KVM_SMMU_NR_STATS,
+	KVM_SMMU_HC_NEXT_FAULT, KVM_SMMU_HC_MAP_RUNS, KVM_SMMU_NR_STATS,
 };
 
 /*
@@ -75,7 +75,7 @@ static const char * const kvm_smmu_stat_names[KVM_SMMU_NR_STATS] = {
 	"hypercalls_detach_dev", "hypercalls_map_pages",
 	"hypercalls_unmap_pages", "hypercalls_iova_to_phys",
 	"hypercalls_donate_pages", "hypercalls_reclaim_page",
-	"hypercalls_next_fault",
+	"hypercalls_next_fault", "hypercalls_map_runs",
 };
 
 /* Per CPU, so that mapping on every CPU shares no cache line: summed when read. */
@@ -331,6 +331,125 @@ static int kvm_smmu_map_pages(struct iommu_domain *domain, unsigned long iova,
 	}
 }
 
+/*
+ * Map the runs queued in @args (x4 their number, x5 and up the runs) at
+ * @iova + *@mapped, in as few hypercalls as the hypervisor's bound per
+ * call and its memory allow: what a call mapped is dropped from the front.
+ */
+static int kvm_smmu_map_queued_runs(struct kvm_smmu_domain *kdomain, unsigned long iova,
+				    int prot, gfp_t gfp, struct arm_smccc_1_2_regs *args,
+				    size_t *mapped)
+{
+	unsigned long *runs = &args->a5;
+	struct arm_smccc_1_2_regs res;
+	size_t done, n;
+	int ret;
+
+	while (args->a4) {
+		args->a0 = KVM_HOST_SMCCC_FUNC(__pkvm_host_iommu_map_runs);
+		args->a1 = kdomain->id;
+		args->a2 = iova + *mapped;
+		args->a3 = prot;
+		stat_add(KVM_SMMU_HC_MAP_RUNS, 1);
+		arm_smccc_1_2_hvc(args, &res);
+		WARN_ON_ONCE(res.a0 != SMCCC_RET_SUCCESS);
+		ret = hvc_ret(res.a1);
+		done = res.a2;
+		*mapped += done;
+		atomic64_add(done, &kdomain->mapped);
+		stat_add(KVM_SMMU_MAPPED_PAGES, done >> PAGE_SHIFT);
+		for (; done; done -= n) {
+			n = KVM_IOMMU_RUN_PAGES(runs[0]) << PAGE_SHIFT;
+			if (done < n) {
+				runs[0] = KVM_IOMMU_RUN(KVM_IOMMU_RUN_PHYS(runs[0]) + done,
+							(n - done) >> PAGE_SHIFT);
+				break;
+			}
+			memmove(runs, runs + 1, --args->a4 * sizeof(*runs));
+		}
+		if (ret == -ENOMEM)
+			ret = kvm_smmu_topup(res.a3, gfp);
+		else if (!ret && !res.a2)
+			ret = -EINVAL;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * A scatterlist in as few hypercalls as it takes. Block I/O hands over
+ * scattered 4KiB pages, one map_pages hypercall each through the IOMMU
+ * core's loop: here each physically contiguous stretch is a run, and one
+ * hypercall maps KVM_IOMMU_MAX_RUNS of them. A stretch that starts 2MiB
+ * aligned on both sides still goes through map_pages, for its blocks. As
+ * in the core's loop, bus addresses of peer-to-peer DMA are not mapped.
+ */
+static int kvm_smmu_map_sg(struct iommu_domain *domain, unsigned long iova,
+			   struct scatterlist *sgl, unsigned int nents, int prot,
+			   gfp_t gfp, size_t *mapped)
+{
+	struct kvm_smmu_domain *kdomain = to_kvm_smmu_domain(domain);
+	struct arm_smccc_1_2_regs args = {};
+	unsigned long *runs = &args.a5;
+	size_t len = 0, queued = 0, n, done;
+	struct scatterlist *sg = sgl;
+	phys_addr_t start = 0;
+	unsigned int i = 0;
+	int ret;
+
+	BUILD_BUG_ON(offsetof(struct arm_smccc_1_2_regs, a17) -
+		     offsetof(struct arm_smccc_1_2_regs, a5) !=
+		     (KVM_IOMMU_MAX_RUNS - 1) * sizeof(unsigned long));
+	*mapped = 0;
+	/* One round past the last entry, to take the last stretch. */
+	for (;;) {
+		if (i < nents && !sg_dma_is_bus_address(sg) && len &&
+		    sg_phys(sg) == start + len) {
+			len += sg->length;
+			goto next;
+		}
+		if (!PAGE_ALIGNED(start | len))
+			return -EINVAL;
+		while (len >= SZ_2M && IS_ALIGNED(iova + *mapped + queued, SZ_2M) &&
+		       IS_ALIGNED(start, SZ_2M)) {
+			ret = kvm_smmu_map_queued_runs(kdomain, iova, prot, gfp, &args, mapped);
+			queued = 0;
+			ret = ret ?: kvm_smmu_map_pages(domain, iova + *mapped, start, SZ_2M,
+							len / SZ_2M, prot, gfp, &done);
+			if (ret)
+				return ret;
+			*mapped += done;
+			start += done;
+			len -= done;
+		}
+		while (len) {
+			n = min_t(size_t, len, KVM_IOMMU_RUN_MAX_PAGES * PAGE_SIZE);
+			runs[args.a4++] = KVM_IOMMU_RUN(start, n >> PAGE_SHIFT);
+			queued += n;
+			start += n;
+			len -= n;
+			if (args.a4 == KVM_IOMMU_MAX_RUNS) {
+				ret = kvm_smmu_map_queued_runs(kdomain, iova, prot, gfp, &args,
+							       mapped);
+				queued = 0;
+				if (ret)
+					return ret;
+			}
+		}
+		if (i == nents)
+			break;
+		if (!sg_dma_is_bus_address(sg)) {
+			start = sg_phys(sg);
+			len = sg->length;
+		}
+next:
+		if (++i < nents)
+			sg = sg_next(sg);
+	}
+	return kvm_smmu_map_queued_runs(kdomain, iova, prot, gfp, &args, mapped);
+}
+
 static size_t kvm_smmu_unmap_pages(struct iommu_domain *domain, unsigned long iova,
 				   size_t pgsize, size_t pgcount,
 				   struct iommu_iotlb_gather *gather)
@@ -489,6 +608,7 @@ static const struct iommu_ops kvm_smmu_ops = {
 	.default_domain_ops = &(const struct iommu_domain_ops) {
 		.attach_dev	= kvm_smmu_attach_dev,
 		.map_pages	= kvm_smmu_map_pages,
+		.map_sg		= kvm_smmu_map_sg,
 		.unmap_pages	= kvm_smmu_unmap_pages,
 		.iova_to_phys	= kvm_smmu_iova_to_phys,
 		.free		= kvm_smmu_domain_free,

@@ -414,6 +414,39 @@ out:
 	return ok;
 }
 
+/*
+ * Runs of pages in one call: each at the IOVA after the one before; more
+ * than KVM_IOMMU_MAX_RUNS are refused; a run of hypervisor memory stops the
+ * call with exactly the runs before it mapped.
+ */
+static bool map_runs_checked(struct seq_file *m, struct page *page)
+{
+	u64 runs[KVM_IOMMU_MAX_RUNS + 1];
+	struct hvc r;
+	int i;
+
+	for (i = 0; i <= KVM_IOMMU_MAX_RUNS; i++)
+		runs[i] = KVM_IOMMU_RUN(page_to_phys(page), 1);
+	if (!check_ret(m, map_runs(TEST_DOMAIN, TEST_IOVA, RW, runs, KVM_IOMMU_MAX_RUNS + 1),
+		       -EINVAL, __LINE__))
+		return false;
+	runs[1] = KVM_IOMMU_RUN(hyp_mem_base, 1);
+	r = map_runs(TEST_DOMAIN, TEST_IOVA, RW, runs, 3);
+	if (!check_ret(m, r, -EPERM, __LINE__) ||
+	    !check(m, r.x2 == SZ_4K, __LINE__, "the run before the refused one is not mapped") ||
+	    !check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1), 0, __LINE__))
+		return false;
+	runs[1] = runs[0];
+	r = map_runs(TEST_DOMAIN, TEST_IOVA, RW, runs, 3);
+	if (!check_ret(m, r, 0, __LINE__) ||
+	    !check(m, r.x2 == 3 * SZ_4K, __LINE__, "three runs of one page, not all mapped") ||
+	    !check(m, test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN,
+			       TEST_IOVA + 2 * SZ_4K).ret == page_to_phys(page), __LINE__,
+		   "the third run is not at the third page's IOVA"))
+		return false;
+	return check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 3), 0, __LINE__);
+}
+
 static bool unmap_hole(struct seq_file *m, struct page *page)
 {
 	struct hvc r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
@@ -1271,6 +1304,7 @@ static const struct {
 	CASE(map_unknown_prot),
 	CASE(map_over_mapping),
 	CASE(map_block_over_mapping),
+	CASE(map_runs_checked),
 	CASE(unmap_hole),
 	CASE(unmap_partly_mapped),
 	CASE(unmap_part_of_block),

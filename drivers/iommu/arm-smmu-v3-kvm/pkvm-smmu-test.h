@@ -53,6 +53,24 @@ static inline long alloc_domain(u32 id)
 	return r.ret;
 }
 
+/* __pkvm_host_iommu_map_runs, its @nr runs (at most one past the bound) in x5 and up */
+static inline struct hvc map_runs(u32 id, u64 iova, int prot, const u64 *runs,
+				  unsigned int nr)
+{
+	struct arm_smccc_1_2_regs args = {
+		.a0 = KVM_HOST_SMCCC_FUNC(__pkvm_host_iommu_map_runs),
+		.a1 = id, .a2 = iova, .a3 = prot, .a4 = nr,
+	}, res;
+	struct hvc r;
+
+	memcpy(&args.a5, runs, min(nr, KVM_IOMMU_MAX_RUNS) * sizeof(*runs));
+	do {
+		arm_smccc_1_2_hvc(&args, &res);
+		r = (struct hvc){ (long)res.a1, res.a2, res.a3, res.a0 };
+	} while (r.ret == -ENOMEM && !r.x2 && r.x3 && !donate(r.x3));
+	return r;
+}
+
 static inline struct hvc map(u32 id, u64 iova, phys_addr_t pa, u64 pgsize, u64 n, int prot)
 {
 	struct hvc r;

@@ -67,6 +67,8 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 			u64 pgcount, u64 prot, size_t *mapped);
 int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 			  size_t *unmapped);
+int kvm_iommu_map_runs(u64 domain_id, u64 iova, u64 prot, const u64 *runs,
+		       u64 nr, size_t *mapped);
 phys_addr_t kvm_iommu_iova_to_phys(u64 domain_id, u64 iova);
 s64 kvm_iommu_stat(u64 stat);
 

@@ -365,6 +365,44 @@ put:
 	return ret;
 }
 
+/**
+ * kvm_iommu_map_runs() - Map runs of host pages at consecutive IOVAs.
+ * @domain_id:	The domain.
+ * @iova:	I/O virtual address of the first run, 4KiB-aligned.
+ * @prot:	As for kvm_iommu_map_pages().
+ * @runs:	Each the physical address of a run of 4KiB pages, ORed with
+ *		the number of its pages minus one (KVM_IOMMU_RUN()).
+ * @nr:		Number of @runs, at most KVM_IOMMU_MAX_RUNS.
+ * @mapped:	Set to the bytes mapped from @iova up, also on error.
+ *
+ * What a scatterlist of scattered pages needs, in one call rather than one
+ * per page. Each run is mapped as by kvm_iommu_map_pages(), and the call
+ * stops once KVM_IOMMU_CALL_BYTES are mapped: the caller goes on from
+ * @mapped, as after -ENOMEM.
+ *
+ * Return: 0, -EINVAL for too many runs, or the first error of a run.
+ */
+int kvm_iommu_map_runs(u64 domain_id, u64 iova, u64 prot, const u64 *runs,
+		       u64 nr, size_t *mapped)
+{
+	size_t size, done;
+	u64 i;
+	int ret = 0;
+
+	*mapped = 0;
+	if (nr > KVM_IOMMU_MAX_RUNS)
+		return -EINVAL;
+	for (i = 0; i < nr && !ret && *mapped < KVM_IOMMU_CALL_BYTES; i++) {
+		size = KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K;
+		ret = kvm_iommu_map_pages(domain_id, iova + *mapped, KVM_IOMMU_RUN_PHYS(runs[i]),
+					  SZ_4K, size / SZ_4K, prot, &done);
+		*mapped += done;
+		if (done < size)
+			break;
+	}
+	return ret;
+}
+
 /*
  * Make what @gather holds unreachable, then give the pages back. If the
  * IOMMU failed to flush, its TLBs may still hold the old entries: the pages
