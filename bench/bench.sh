@@ -97,6 +97,7 @@ BEGIN {
 	while ((getline l < pkvm) > 0) {
 		split(l, w, " ")
 		if (w[1] == "null") { null[1] = w[3] + 0; null[4] = w[4] + 0; continue }
+		if (w[1] == "cas") { store_ns = w[2]; cas_ns = w[3]; continue }
 		if (w[1] == "io") {
 			pio[w[2], 1] = pio[w[2], 1] " " w[3]; pio[w[2], 2] = pio[w[2], 2] " " w[4]
 			if (5 in w) pio[w[2], 3] = pio[w[2], 3] " " w[5]
@@ -130,6 +131,8 @@ END {
 	}
 	if (1 in null)
 		printf "null hypercall (refused at argument checking): %.2f us on one CPU, %.2f us each with every CPU calling\n", null[1], null[4]
+	if (cas_ns != "")
+		printf "this CPU: a compare-and-swap (LSE CASAL) takes %.1f ns, a store %.1f ns; the hypervisor makes 2 per 4KiB page mapped or unmapped\n", cas_ns, store_ns
 	printf "\nNVMe O_DIRECT reads, median of %d\n", '"$runs"'
 	printf "%-30s | %12s | %12s | %7s | %s\n", "", "stock", "pKVM", "/stock", "pKVM map hypercalls per read"
 	io_row("4KiB random, 4 threads (IOPS)", "rand", 1)

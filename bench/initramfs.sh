@@ -3,7 +3,8 @@
 #
 # Build the guest initramfs: busybox, the init script, the kselftests of the
 # applied series installed by the kselftest makefiles (static binaries), the
-# dma_map_benchmark tool and the block read-rate tool of make bench.
+# dma_map_benchmark tool and the block read-rate and compare-and-swap tools
+# of make bench.
 #
 #   bench/initramfs.sh KERNEL_OUT OUTPUT.cpio.gz
 set -euo pipefail
@@ -29,6 +30,9 @@ ${CROSS}gcc -static -O2 -Wall -I"$kout/usr/include" -I"$LINUX/include" \
 	die "building dma_map_benchmark failed"
 ${CROSS}gcc -static -O2 -Wall -Werror -pthread -o "$stage/bench/iorate" "$top/guest/iorate.c" ||
 	die "building iorate failed"
+# LSE atomics, as the kernel and the hypervisor use them on such CPUs
+${CROSS}gcc -static -O2 -Wall -Werror -march=armv8.1-a -o "$stage/bench/casrate" \
+	"$top/guest/casrate.c" || die "building casrate failed"
 
 cp "$BUILD/busybox/bin/busybox" "$stage/bin/busybox"
 cp "$top/guest/init" "$stage/init"

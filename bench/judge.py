@@ -248,7 +248,7 @@ def cmd_run(a, lines, v):
 def cmd_bench(a, lines, v):
     rows = []
     cur = None
-    null_us = null_all_us = None
+    null_us = null_all_us = cas = None
     ios = []
     for i, l in enumerate(lines):
         m = re.match(r"bench: row granule=(\d+) threads=(\d+)", l)
@@ -259,6 +259,9 @@ def cmd_bench(a, lines, v):
         m = re.match(r"average (map|unmap) latency\(us\):\s*([\d.]+)", l)
         if m and cur:
             cur[2 if m.group(1) == "map" else 3] = float(m.group(2))
+        m = re.match(r"bench: casrate store_ns=([\d.]+) cas_ns=([\d.]+)", l)
+        if m:
+            cas = (float(m.group(1)), float(m.group(2)))
         m = re.match(r"bench: null_hypercall ns=(\d+)(?: all_cpus_ns=(\d+))?", l)
         if m:
             null_us = int(m.group(1)) / 1000.0
@@ -286,6 +289,8 @@ def cmd_bench(a, lines, v):
                                              "" if maps is None else " %.2f" % maps))
         if null_us is not None:
             f.write("null hypercall %.3f %.3f\n" % (null_us, null_all_us))
+        if cas is not None:
+            f.write("cas %.2f %.2f\n" % cas)
 
 
 CALL_MARK = re.compile(r"pkvm-smmu-dma: calls of (\d+) pages: "

@@ -138,13 +138,30 @@ static_checks() {
 	done
 	[ $bad = 0 ] || die "sparse warnings in the series' code (log: $log)"
 	echo "kernel: sparse: no warnings in the $(echo "$files" | wc -w) C files and headers of the series"
+	# In a file the series changes, only the warnings the base lacks count.
 	for f in $files; do
-		if (cd "$LINUX" && scripts/kernel-doc -none -Wall "$f" 2>&1) | grep .; then
+		if comm -13 <(kdoc_base "$f") <(kdoc "$LINUX/$f") | grep .; then
 			bad=1
 		fi
 	done
 	[ $bad = 0 ] || die "kernel-doc warnings in the series' files"
-	echo "kernel: kernel-doc -Wall: no warnings in the series' files"
+	echo "kernel: kernel-doc -Wall: no new warnings in the series' files"
+}
+
+# kernel-doc's warnings of a file, without their line numbers, sorted.
+kdoc() {
+	(cd "$LINUX" && scripts/kernel-doc -none -Wall "$1" 2>&1) |
+		sed 's/^[^:]*:[0-9]*: //' | sort
+}
+
+# The same for the base's version of a file the series changes, if any.
+kdoc_base() {
+	local tmp
+	git -C "$LINUX" cat-file -e "$BASE_TAG:$1" 2>/dev/null || return 0
+	tmp=$(mktemp --suffix=".${1##*.}")
+	git -C "$LINUX" show "$BASE_TAG:$1" > "$tmp"
+	kdoc "$tmp"
+	rm -f "$tmp"
 }
 
 need_deps

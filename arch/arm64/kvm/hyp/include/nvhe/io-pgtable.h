@@ -47,7 +47,12 @@ struct kvm_io_pgtable {
 	const struct kvm_io_pgtable_mm_ops *mm_ops;
 };
 
-#define KVM_IO_GATHER_LEAVES	16
+/*
+ * Leaves a gather holds: the 4KiB pages of 2MiB, what one IOMMU call
+ * unmaps at most, so that a call flushes once however scattered the
+ * pages it unmaps.
+ */
+#define KVM_IO_GATHER_LEAVES	512
 
 /*
  * What an unmap took out of the tables. The leaves' pages may still be

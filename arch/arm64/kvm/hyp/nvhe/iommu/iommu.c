@@ -27,6 +27,7 @@
 
 #include <nvhe/iommu.h>
 #include <nvhe/mem_protect.h>
+#include <nvhe/memory.h>
 
 #define KVM_IOMMU_VALID_PROT	(IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | \
 				 IOMMU_NOEXEC | IOMMU_MMIO | IOMMU_PRIV)
@@ -297,6 +298,34 @@ static int check_range(u64 iova, u64 pgsize, u64 pgcount, u64 *size)
 	return 0;
 }
 
+static int check_prot(u64 prot)
+{
+	if ((prot & ~KVM_IOMMU_VALID_PROT) || !(prot & (IOMMU_READ | IOMMU_WRITE)))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Account and map @size bytes of @pgsize pages at @iova, with memory for
+ * the tables reserved. What was not mapped was never visible to a device:
+ * its accounting goes at once.
+ */
+static int map_reserved(struct kvm_hyp_iommu_domain *domain, u64 iova, u64 paddr,
+			u64 pgsize, u64 size, u64 prot, size_t *mapped)
+{
+	int ret;
+
+	*mapped = 0;
+	ret = account_dma(paddr, size);
+	if (ret)
+		return ret;
+	ret = kvm_io_pgtable_map(&domain->pgt, iova, paddr, pgsize, size / pgsize, prot,
+				 NULL, mapped);
+	if (*mapped < size)
+		release_dma(paddr + *mapped, size - *mapped);
+	return ret;
+}
+
 /**
  * kvm_iommu_map_pages() - Map host pages into a domain.
  * @domain_id:	The domain.
@@ -331,11 +360,10 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 	*mapped = 0;
 	if (!iommu_registered())
 		return -ENODEV;
-	ret = check_range(iova, pgsize, pgcount, &size);
+	ret = check_range(iova, pgsize, pgcount, &size) ?: check_prot(prot);
 	if (ret)
 		return ret;
-	if (paddr & (pgsize - 1) || (prot & ~KVM_IOMMU_VALID_PROT) ||
-	    !(prot & (IOMMU_READ | IOMMU_WRITE)))
+	if (paddr & (pgsize - 1))
 		return -EINVAL;
 	if (size > BIT_ULL(iommu_oas) || paddr > BIT_ULL(iommu_oas) - size)
 		return -ERANGE;
@@ -349,18 +377,8 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 		n = pgcount;
 	/* The memcache is this CPU's; other CPUs only ever add tables. */
 	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_missing_tables(&domain->pgt, iova,
-								    pgsize, n));
-	if (ret)
-		goto put;
-	ret = account_dma(paddr, n * pgsize);
-	if (ret)
-		goto put;
-	ret = kvm_io_pgtable_map(&domain->pgt, iova, paddr, pgsize, n, prot, NULL,
-				 mapped);
-	/* What was not mapped was never visible to a device. */
-	if (*mapped < n * pgsize)
-		release_dma(paddr + *mapped, n * pgsize - *mapped);
-put:
+								    pgsize, n)) ?:
+	      map_reserved(domain, iova, paddr, pgsize, n * pgsize, prot, mapped);
 	domain_put(domain);
 	return ret;
 }
@@ -376,32 +394,61 @@ put:
  * @mapped:	Set to the bytes mapped from @iova up, also on error.
  *
  * What a scatterlist of scattered pages needs, in one call rather than one
- * per page. Each run is mapped as by kvm_iommu_map_pages(), and the call
- * stops once KVM_IOMMU_CALL_BYTES are mapped: the caller goes on from
- * @mapped, as after -ENOMEM.
+ * per page. The runs are checked, accounted and mapped as by
+ * kvm_iommu_map_pages() with 4KiB pages, the domain looked up and the
+ * memory for the tables of the whole range reserved once. The call maps
+ * at most KVM_IOMMU_CALL_BYTES: the caller goes on from @mapped, as after
+ * -ENOMEM.
  *
- * Return: 0, -EINVAL for too many runs, or the first error of a run.
+ * Return: as kvm_iommu_map_pages(), for the first run that fails; -EINVAL
+ * also for no run or too many.
  */
 int kvm_iommu_map_runs(u64 domain_id, u64 iova, u64 prot, const u64 *runs,
 		       u64 nr, size_t *mapped)
 {
-	size_t size, done;
-	u64 i;
-	int ret = 0;
+	struct kvm_hyp_iommu_domain *domain;
+	u64 i, size = 0, n, phys;
+	size_t done;
+	int ret;
 
 	*mapped = 0;
-	if (nr > KVM_IOMMU_MAX_RUNS)
+	if (!iommu_registered())
+		return -ENODEV;
+	if (!nr || nr > KVM_IOMMU_MAX_RUNS)
 		return -EINVAL;
-	for (i = 0; i < nr && !ret && *mapped < KVM_IOMMU_CALL_BYTES; i++) {
-		size = KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K;
-		ret = kvm_iommu_map_pages(domain_id, iova + *mapped, KVM_IOMMU_RUN_PHYS(runs[i]),
-					  SZ_4K, size / SZ_4K, prot, &done);
+	for (i = 0; i < nr; i++)
+		size += KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K;
+	if (size > KVM_IOMMU_CALL_BYTES)
+		size = KVM_IOMMU_CALL_BYTES;
+	ret = check_range(iova, SZ_4K, size / SZ_4K, &size) ?: check_prot(prot);
+	if (ret)
+		return ret;
+
+	domain = domain_get(domain_id);
+	if (!domain)
+		return domain_lookup_error(domain_id);
+	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_missing_tables(&domain->pgt, iova,
+								    SZ_4K, size / SZ_4K));
+	for (i = 0; !ret && *mapped < size; i++) {
+		phys = KVM_IOMMU_RUN_PHYS(runs[i]);
+		n = KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K;
+		if (n > size - *mapped)
+			n = size - *mapped;
+		if (phys > BIT_ULL(iommu_oas) - n) {
+			ret = -ERANGE;
+			break;
+		}
+		ret = map_reserved(domain, iova + *mapped, phys, SZ_4K, n, prot, &done);
 		*mapped += done;
-		if (done < size)
+		if (done < n)
 			break;
 	}
+	domain_put(domain);
 	return ret;
 }
+
+/* A gather per CPU, 8KiB: too large for the stack. Used by one call at a time. */
+static DEFINE_PER_CPU(struct kvm_io_pgtable_gather, unmap_gather);
 
 /*
  * Make what @gather holds unreachable, then give the pages back. If the
@@ -447,7 +494,7 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
 int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 			  size_t *unmapped)
 {
-	struct kvm_io_pgtable_gather gather;
+	struct kvm_io_pgtable_gather *gather = this_cpu_ptr(&unmap_gather);
 	struct kvm_hyp_iommu_domain *domain;
 	u64 size;
 	int ret, err;
@@ -464,17 +511,21 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 		return domain_lookup_error(domain_id);
 
 	do {
-		memset(&gather, 0, sizeof(gather));
-		gather.max_bytes = KVM_IOMMU_CALL_BYTES - *unmapped;
+		/* The leaves need no clearing: nr_leaves says which are set. */
+		gather->start = 0;
+		gather->end = 0;
+		gather->unmapped = 0;
+		gather->nr_leaves = 0;
+		gather->max_bytes = KVM_IOMMU_CALL_BYTES - *unmapped;
 		ret = kvm_io_pgtable_unmap(&domain->pgt, iova + *unmapped,
-					   size - *unmapped, &gather);
+					   size - *unmapped, gather);
 		/* What the gather holds is out of the tables and this call's alone. */
-		err = flush_gather(domain, &gather);
+		err = flush_gather(domain, gather);
 		if (err) {
 			ret = err;
 			break;
 		}
-		*unmapped += gather.unmapped;
+		*unmapped += gather->unmapped;
 	} while (ret == -ENOSPC && *unmapped < KVM_IOMMU_CALL_BYTES);
 	/* The rest of the range is for the host's next call. */
 	if (ret == -ENOSPC)
