@@ -110,6 +110,7 @@ BEGIN {
 	       "/stock", "unmap", "/floor", "unmap"
 }
 $1 == "io" { sio[$2, 1] = sio[$2, 1] " " $3; sio[$2, 2] = sio[$2, 2] " " $4; next }
+$1 == "cas" { next }
 {
 	k = $1 " " $2
 	if (!(k in sm)) order[++nk] = k
