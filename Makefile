@@ -29,61 +29,61 @@ PATCHES := $(sort $(wildcard patches/*.patch))
 all: run
 
 deps:
-	@bench/deps.sh
+	@scripts/deps.sh
 
 need-deps:
-	@bench/deps.sh --check >/dev/null 2>&1 || bench/deps.sh
+	@scripts/deps.sh --check >/dev/null 2>&1 || scripts/deps.sh
 
 series: need-deps
-	@bench/series.sh generate patches
+	@scripts/series.sh generate patches
 
 series-check: need-deps
-	@bench/series.sh check
+	@scripts/series.sh check
 
-$(B)/.applied: $(PATCHES) bench/base-version.sh | need-deps
-	@bench/kernel.sh apply
+$(B)/.applied: $(PATCHES) scripts/base-version.sh | need-deps
+	@scripts/kernel.sh apply
 	@touch $@
 
 $(TEST_OUT)/.built: $(B)/.applied $(TEST_CONFIG) | need-deps
-	@bench/kernel.sh build test $(TEST_CONFIG)
+	@scripts/kernel.sh build test $(TEST_CONFIG)
 	@touch $@
 
 $(B)/out/nodebug/.built: $(B)/.applied $(NODEBUG_CONFIG) | need-deps
-	@bench/kernel.sh build nodebug $(NODEBUG_CONFIG)
+	@scripts/kernel.sh build nodebug $(NODEBUG_CONFIG)
 	@touch $@
 
 # Benchmark kernels, without the hypervisor debug options: bench-stock has
 # the stock arm-smmu-v3 driver; make bench runs the pKVM driver on the
 # nodebug kernel, whose test module measures the cost of a null hypercall.
 $(B)/out/bench-%/.built: $(B)/.applied configs/pkvm-smmu.config configs/%.config | need-deps
-	@bench/kernel.sh build bench-$* configs/pkvm-smmu.config configs/$*.config
+	@scripts/kernel.sh build bench-$* configs/pkvm-smmu.config configs/$*.config
 	@touch $@
 
-$(TEST_INITRD): $(TEST_OUT)/.built $(wildcard guest/*) bench/initramfs.sh | need-deps
-	@bench/initramfs.sh $(TEST_OUT) $@
+$(TEST_INITRD): $(TEST_OUT)/.built $(wildcard guest/*) scripts/initramfs.sh | need-deps
+	@scripts/initramfs.sh $(TEST_OUT) $@
 
 kernel: $(TEST_OUT)/.built $(TEST_INITRD)
 
 kernel-nodebug: $(B)/out/nodebug/.built
 
 run: kernel
-	@bench/run.sh $(TEST_IMAGE) $(TEST_INITRD)
+	@scripts/run.sh $(TEST_IMAGE) $(TEST_INITRD)
 
 shell: kernel
-	@bench/qemu.sh -c $(or $(CPU),max) -m shell -k $(TEST_IMAGE) -i $(TEST_INITRD)
+	@scripts/qemu.sh -c $(or $(CPU),max) -m shell -k $(TEST_IMAGE) -i $(TEST_INITRD)
 
 check: need-deps
-	@bench/check.sh
+	@scripts/check.sh
 
 bench: need-deps
-	@bench/bench.sh
+	@scripts/bench.sh
 
 fuzz: need-deps
-	@bench/fuzz.sh
+	@scripts/fuzz.sh
 
 mutate: need-deps
-	@bench/base.sh
-	@bench/mutate.py
+	@scripts/base.sh
+	@scripts/mutate.py
 
 clean:
 	rm -rf $(B)/out $(B)/kselftest $(B)/initramfs $(B)/*.cpio.gz $(B)/logs $(B)/.applied

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Unit tests of bench/judge.py against real console logs of the bench.
+"""Unit tests of scripts/judge.py against real console logs of the bench.
 
 The fixtures are consoles captured from bench boots: passing kselftest runs
 in both CPU variants and a kernel whose hypervisor panics at finalize. The
@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-JUDGE = os.path.join(HERE, "..", "..", "bench", "judge.py")
+JUDGE = os.path.join(HERE, "..", "..", "scripts", "judge.py")
 FIX = os.path.join(HERE, "fixtures")
 
 

@@ -5,7 +5,7 @@
 # driver owns each SMMU and each PCI device's IOMMU group, push random data
 # through the NVMe and virtio-blk disks and verify it.
 #
-#   bench/run.sh IMAGE INITRD
+#   scripts/run.sh IMAGE INITRD
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -18,10 +18,10 @@ timeout_s=${RUN_TIMEOUT:-600}
 
 echo "run: booting the bench machine (-cpu $cpu, kvm-arm.mode=protected)"
 rc=0
-"$top/bench/qemu.sh" -c "$cpu" -m run -k "$image" -i "$initrd" \
+"$top/scripts/qemu.sh" -c "$cpu" -m run -k "$image" -i "$initrd" \
 	-t "$timeout_s" -l "$log" -a "demo_iters=${DEMO_ITERS:-128}" || rc=$?
 echo "run: report"
-if "$top/bench/judge.py" run "$log" --rc "$rc" --timeout "$timeout_s" \
+if "$top/scripts/judge.py" run "$log" --rc "$rc" --timeout "$timeout_s" \
 	--label "$cpu" --expect-mode "$expect" --smmu-driver arm-smmu-v3-kvm; then
 	echo "run: PASS: pKVM $expect protected mode owns the SMMU, DMA verified on every disk"
 else

@@ -6,7 +6,7 @@
 # dma_map_benchmark tool and the block read-rate and compare-and-swap tools
 # of make bench.
 #
-#   bench/initramfs.sh KERNEL_OUT OUTPUT.cpio.gz
+#   scripts/initramfs.sh KERNEL_OUT OUTPUT.cpio.gz
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 

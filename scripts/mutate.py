@@ -10,9 +10,9 @@ short fuzz run, and for races the ThreadSanitizer build. The first that
 fails catches the mutation. Prints one line per mutation and ends with
 "N caught, M missed"; fails when any was missed.
 
-  bench/mutate.py            every mutation
-  bench/mutate.py --fast     those marked fast (make check)
-  bench/mutate.py NAME...    the named ones
+  scripts/mutate.py            every mutation
+  scripts/mutate.py --fast     those marked fast (make check)
+  scripts/mutate.py NAME...    the named ones
 """
 import os
 import re
@@ -171,7 +171,7 @@ def main():
     elif fast:
         muts = [m for m in muts if m["fast"]]
     if not os.path.isdir(os.path.join(LINUX, "tools", "include")):
-        die("no base tree at %s: run 'make kernel' or bench/base.sh first" % LINUX)
+        die("no base tree at %s: run 'make kernel' or scripts/base.sh first" % LINUX)
     copy_tree()
 
     # The whole list must match the code: each text to find occurs exactly once.

@@ -26,20 +26,20 @@ if [ "$ut_rc" != 0 ] && [ "$n_bad" = 0 ]; then
 fi
 
 section "fuzzing the IOMMU core"
-if out=$("$top/bench/fuzz.sh" --replay 2>&1); then
+if out=$("$top/scripts/fuzz.sh" --replay 2>&1); then
 	pass "${out##*$'\n'}"
 else
 	printf '%s\n' "$out" | tail -20
 	fail "fuzz corpus replay"
 fi
-if out=$(FUZZ_SECONDS=${CHECK_FUZZ_SECONDS:-30} "$top/bench/fuzz.sh" 2>&1); then
+if out=$(FUZZ_SECONDS=${CHECK_FUZZ_SECONDS:-30} "$top/scripts/fuzz.sh" 2>&1); then
 	pass "${out##*$'\n'}"
 else
 	printf '%s\n' "$out" | tail -20
 	fail "bounded fuzz run"
 fi
 section "mutations of the hypervisor code (fast subset; make mutate runs all)"
-if "$top/bench/mutate.py" --fast > "$logs/mutate.log" 2>&1; then
+if "$top/scripts/mutate.py" --fast > "$logs/mutate.log" 2>&1; then
 	pass "$(tail -1 "$logs/mutate.log")"
 	grep -E '^(caught|MISSED) ' "$logs/mutate.log" | sed 's/^/    /'
 else
@@ -48,7 +48,7 @@ else
 	fail "mutations missed or the mutation run failed (log: $logs/mutate.log)"
 fi
 section "series"
-if "$top/bench/series.sh" check > "$logs/series.log" 2>&1; then
+if "$top/scripts/series.sh" check > "$logs/series.log" 2>&1; then
 	pass "patches/ matches the sources"
 else
 	cat "$logs/series.log"
@@ -87,10 +87,10 @@ if [ $built = 1 ]; then
 		FAIL*) fail "${line#FAIL }" ;;
 		*) echo "    $line" ;;
 		esac
-	done < <("$top/bench/kernel.sh" build-each test "${test_config[@]}" 2>&1)
-	if "$top/bench/kernel.sh" build-w1 "${test_config[@]}" > "$logs/w1.log" 2>&1; then
+	done < <("$top/scripts/kernel.sh" build-each test "${test_config[@]}" 2>&1)
+	if "$top/scripts/kernel.sh" build-w1 "${test_config[@]}" > "$logs/w1.log" 2>&1; then
 		pass "no W=1 warnings in the series' hypervisor and driver code"
-		if "$top/bench/kernel.sh" static-checks > "$logs/static.log" 2>&1; then
+		if "$top/scripts/kernel.sh" static-checks > "$logs/static.log" 2>&1; then
 			pass "no sparse or kernel-doc warnings in the series' files"
 		else
 			tail -30 "$logs/static.log"
@@ -123,10 +123,10 @@ for cpu in max cortex-a72; do
 		case $stages in nested) stage=2 tag=$cpu ;; *) stage=1 tag=$cpu-s1 ;; esac
 		log=$logs/check-$tag.log
 		rc=0
-		"$top/bench/qemu.sh" -c "$cpu" -s "$stages" -m check -t "$timeout_s" -l "$log" \
+		"$top/scripts/qemu.sh" -c "$cpu" -s "$stages" -m check -t "$timeout_s" -l "$log" \
 			-k "$BUILD/out/test/arch/arm64/boot/Image" \
 			-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
-		"$top/bench/judge.py" check "$log" --rc "$rc" --timeout "$timeout_s" \
+		"$top/scripts/judge.py" check "$log" --rc "$rc" --timeout "$timeout_s" \
 			--label "$cpu, stage $stage" --expect-mode "$expect" \
 			--expect-stage "$stage" --results "$logs/results-$tag"
 		read -r ok bad < "$logs/results-$tag" || { ok=0; bad=1; }
@@ -142,9 +142,9 @@ for cpu in max cortex-a72; do
 			fail "SMMU read, -cpu $cpu, $kernel kernel: not run, it did not build"
 			continue
 		fi
-		"$top/bench/qemu.sh" -c "$cpu" -m smmu_read -t 300 -l "$log" -k "$image" \
+		"$top/scripts/qemu.sh" -c "$cpu" -m smmu_read -t 300 -l "$log" -k "$image" \
 			-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
-		if "$top/bench/judge.py" hyp-panic "$log" --rc "$rc" --label "$cpu, $kernel kernel"; then
+		if "$top/scripts/judge.py" hyp-panic "$log" --rc "$rc" --label "$cpu, $kernel kernel"; then
 			passed=$((passed + 1))
 		else
 			failed=$((failed + 1))

@@ -6,8 +6,8 @@
 # repository. Prints the executions, the hypercalls made and the edge
 # coverage; fails on any invariant violation or sanitizer report.
 #
-#   bench/fuzz.sh            fuzz for FUZZ_SECONDS
-#   bench/fuzz.sh --replay   run every input of the corpus once (regressions)
+#   scripts/fuzz.sh            fuzz for FUZZ_SECONDS
+#   scripts/fuzz.sh --replay   run every input of the corpus once (regressions)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -19,7 +19,7 @@ seconds=${FUZZ_SECONDS:-60}
 # core (30 s reach about 655 since host_dma.c is fuzzed too).
 min_edges=${FUZZ_MIN_EDGES:-600}
 
-"$top/bench/base.sh"
+"$top/scripts/base.sh"
 command -v clang > /dev/null || die "clang is not installed: run 'make deps'"
 make -s -C "$top/unittests/iommu-core" fuzz-build ||
 	die "the fuzzer does not build: see the compiler's errors above"

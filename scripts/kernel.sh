@@ -4,15 +4,15 @@
 # Build an arm64 Image from the pristine base plus patches/, applied with
 # git am exactly as users apply the series.
 #
-#   bench/kernel.sh apply              reset build/linux to the base, git am patches/
-#   bench/kernel.sh build NAME FRAG... configure build/out/NAME from fragments, build Image
-#   bench/kernel.sh static-checks      sparse and kernel-doc on the series' files
+#   scripts/kernel.sh apply              reset build/linux to the base, git am patches/
+#   scripts/kernel.sh build NAME FRAG... configure build/out/NAME from fragments, build Image
+#   scripts/kernel.sh static-checks      sparse and kernel-doc on the series' files
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 apply_series() {
 	local found
-	"$top/bench/base.sh"
+	"$top/scripts/base.sh"
 	found=$(cat "$BUILD/base-found-version")
 	cd "$LINUX"
 	git am --abort >/dev/null 2>&1 || true
@@ -122,7 +122,7 @@ series_c_files() {
 static_checks() {
 	local out=$BUILD/out/w1 log=$BUILD/out/sparse.log files f bad=0
 	command -v sparse >/dev/null || die "sparse is not installed; run 'make deps'"
-	[ -f "$out/.config" ] || die "no W=1 build to run sparse in; run 'bench/kernel.sh build-w1' first"
+	[ -f "$out/.config" ] || die "no W=1 build to run sparse in; run 'scripts/kernel.sh build-w1' first"
 	files=$(series_c_files)
 	# C=1 checks what it compiles: the hypervisor's objects have rules of
 	# their own that C=2 does not force, so rebuild both directories.

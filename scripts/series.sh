@@ -3,8 +3,8 @@
 #
 # Generate the git am series from the sources.
 #
-#   bench/series.sh generate DIR   write cover letter + patches into DIR
-#   bench/series.sh check          fail when patches/ differs from a fresh generation
+#   scripts/series.sh generate DIR   write cover letter + patches into DIR
+#   scripts/series.sh check          fail when patches/ differs from a fresh generation
 #
 # Each series/NNNN-*/ directory is one patch: "message" holds the subject and
 # the body, "files" the new files it adds (repository paths; selftests/ lands in
@@ -34,7 +34,7 @@ generate() {
 	local out=$1 dir f mode blob parent tree msg
 	local index=$BUILD/series.index
 
-	"$top/bench/base.sh"
+	"$top/scripts/base.sh"
 	cd "$LINUX"
 	rm -f "$index"
 	export GIT_INDEX_FILE=$index

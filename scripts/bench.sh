@@ -43,11 +43,11 @@ for v in $variants; do
 	timeout_s=$((seconds * (6 + 2) * runs * 4 + 300))
 	echo "bench: $v driver, ${seconds}s per run of a row, $runs runs (console: $log)"
 	rc=0
-	"$top/bench/qemu.sh" -c max -m bench -t "$timeout_s" -l "$log" \
+	"$top/scripts/qemu.sh" -c max -m bench -t "$timeout_s" -l "$log" \
 		-k "$BUILD/out/$out/arch/arm64/boot/Image" \
 		-i "$BUILD/initramfs-test.cpio.gz" \
 		-a "bench_args=$all_rows bench_seconds=$seconds bench_io_runs=$runs" || rc=$?
-	"$top/bench/judge.py" bench "$log" --rc "$rc" --timeout "$timeout_s" \
+	"$top/scripts/judge.py" bench "$log" --rc "$rc" --timeout "$timeout_s" \
 		--label "bench-$v" --expect-mode hVHE --expect-io --rows "$logs/bench-$v.rows" ||
 		die "the $v benchmark run failed (see above)"
 	want=arm-smmu-v3
@@ -67,10 +67,10 @@ if [[ $variants == *pkvm* ]]; then
 	echo "bench: calls on the pkvm driver, SMMU registers traced (console: $log)"
 	rc=0
 	QEMU_EXTRA="-trace events=$logs/calls.events,file=$trace" \
-		"$top/bench/qemu.sh" -c max -m calls -t 300 -l "$log" \
+		"$top/scripts/qemu.sh" -c max -m calls -t 300 -l "$log" \
 		-k "$BUILD/out/nodebug/arch/arm64/boot/Image" \
 		-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
-	"$top/bench/judge.py" calls "$log" --rc "$rc" --timeout 300 --label calls \
+	"$top/scripts/judge.py" calls "$log" --rc "$rc" --timeout 300 --label calls \
 		--expect-mode hVHE --trace "$trace" --rows "$logs/calls.rows" ||
 		die "the calls run failed (see above)"
 fi

@@ -8,7 +8,7 @@
 # its DMA mask is widened to 40 bits to reach all of RAM), and in the
 # device tree an SMMU PMCG, which QEMU does not model.
 #
-#   bench/qemu.sh -c CPU -m MODE -k IMAGE -i INITRD [-s STAGES] [-t SECONDS] [-l LOG]
+#   scripts/qemu.sh -c CPU -m MODE -k IMAGE -i INITRD [-s STAGES] [-t SECONDS] [-l LOG]
 #                 [-a "ENV=VAL ..."]
 #
 # CPU is "max" (pKVM in hVHE mode) or "cortex-a72" (classic nVHE). STAGES

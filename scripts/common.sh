@@ -2,7 +2,7 @@
 # Shared settings for the bench scripts. Source it; do not run it.
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$top/bench/base-version.sh"
+. "$top/scripts/base-version.sh"
 
 BUILD=$top/build
 LINUX=$BUILD/linux		# git tree: base commit plus the applied series
@@ -26,7 +26,7 @@ die() {
 }
 
 need_deps() {
-	"$top/bench/deps.sh" --check >/dev/null 2>&1 && return 0
+	"$top/scripts/deps.sh" --check >/dev/null 2>&1 && return 0
 	echo "${0##*/}: dependencies are missing; installing them (make deps)" >&2
-	"$top/bench/deps.sh" || die "dependencies could not be installed; run 'make deps' as root and read its message"
+	"$top/scripts/deps.sh" || die "dependencies could not be installed; run 'make deps' as root and read its message"
 }

@@ -3,12 +3,12 @@
 #
 # Install what the bench needs, from Debian's archive only. Idempotent.
 #
-#   bench/deps.sh          install what is missing
-#   bench/deps.sh --check  exit 1 (with a message) when something is missing
+#   scripts/deps.sh          install what is missing
+#   scripts/deps.sh --check  exit 1 (with a message) when something is missing
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/bench/base-version.sh"
+. "$top/scripts/base-version.sh"
 
 PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-source-$BASE_SERIES flex bison bc libelf-dev
 libssl-dev cpio make git python3 python3-ply python3-git xz-utils rsync curl
