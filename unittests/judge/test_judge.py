@@ -231,6 +231,52 @@ class JudgeTest(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertIn("the guest did not report the calls", out)
 
+    # make bench's rows.
+
+    def bench(self, lines, extra=()):
+        console = fixture("calls-max-pass.log").split("\n")
+        console = [l for l in console if not l.startswith("bench: calls")]
+        done = console.index("bench: done")
+        console[done:done] = lines
+        with tempfile.TemporaryDirectory() as d:
+            rows = os.path.join(d, "rows")
+            rc, out, _ = self.judge("\n".join(console), mode="bench",
+                                    extra=("--rows", rows) + tuple(extra))
+            got = open(rows).read() if os.path.exists(rows) else ""
+        return rc, out, got
+
+    BENCH_LINES = [
+        "bench: row granule=1 threads=4",
+        "average map latency(us):1.5 standard deviation:0.3",
+        "average unmap latency(us):6.25 standard deviation:1.0",
+        "bench: null_hypercall ns=1300 all_cpus_ns=5000 cpus=4",
+        "bench: casrate store_ns=1.80 cas_ns=11.20",
+        "bench: io rand block=4096 threads=4 iorate ops=9000 bytes=36864000 us=2000000"
+        " map_hypercalls=9000",
+        "bench: io seq block=1048576 threads=1 iorate ops=1000 bytes=1048576000 us=2000000",
+    ]
+
+    def test_bench_rows(self):
+        rc, out, rows = self.bench(self.BENCH_LINES, ("--expect-io",))
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(rows, "1 4 1.5 6.25\n"
+                               "io rand 4500.0 18.43 1.00\n"
+                               "io seq 500.0 524.29\n"
+                               "null hypercall 1.300 5.000\n"
+                               "cas 1.80 11.20\n")
+
+    def test_bench_without_io_fails(self):
+        rc, out, _ = self.bench(self.BENCH_LINES[:5], ("--expect-io",))
+        self.assertEqual(rc, 1, out)
+        self.assertIn("the NVMe reads did not report", out)
+
+    def test_bench_reads_without_progress_fail(self):
+        lines = self.BENCH_LINES[:5] + [
+            "bench: io seq block=1048576 threads=1 iorate ops=0 bytes=0 us=2000000"]
+        rc, out, _ = self.bench(lines)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("the seq reads made no progress", out)
+
     def test_failure_shows_console(self):
         out = self.assertFails(fixture("check-max-hyp-panic.log"),
                                "hypervisor panic")
