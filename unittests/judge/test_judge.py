@@ -218,6 +218,11 @@ class JudgeTest(unittest.TestCase):
                                "calls 16 1.03 1.00 0.01 4.00\n"
                                "calls 256 1.50 1.00 0.00 3.00\n")
 
+    def test_calls_without_marks_fail(self):
+        rc, out, _ = self.calls(self.trace(512))
+        self.assertEqual(rc, 1, out)
+        self.assertIn("the trace does not show the calls of 1 pages end", out)
+
     def test_calls_without_trace_fails(self):
         rc, out, _ = self.judge(fixture("calls-max-pass.log"), mode="calls",
                                 extra=("--trace", "/nonexistent", "--rows", os.devnull))
