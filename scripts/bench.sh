@@ -98,9 +98,10 @@ BEGIN {
 		split(l, w, " ")
 		if (w[1] == "null") { null[1] = w[3] + 0; null[4] = w[4] + 0; continue }
 		if (w[1] == "cas") { store_ns = w[2]; cas_ns = w[3]; continue }
+		if (w[1] == "null_busy") { null_busy = w[3] + 0; continue }
 		if (w[1] == "io") {
-			pio[w[2], 1] = pio[w[2], 1] " " w[3]; pio[w[2], 2] = pio[w[2], 2] " " w[4]
-			if (5 in w) pio[w[2], 3] = pio[w[2], 3] " " w[5]
+			for (c = 1; c <= 4; c++)
+				if (w[c + 2] != "-") pio[w[2], c] = pio[w[2], c] " " w[c + 2]
 			continue
 		}
 		k = w[1] " " w[2]; pm[k] = pm[k] " " w[3]; pu[k] = pu[k] " " w[4]
@@ -109,7 +110,7 @@ BEGIN {
 	       "threads", "stock map", "unmap", "floor map", "unmap", "pKVM map", "unmap",
 	       "/stock", "unmap", "/floor", "unmap"
 }
-$1 == "io" { sio[$2, 1] = sio[$2, 1] " " $3; sio[$2, 2] = sio[$2, 2] " " $4; next }
+$1 == "io" { for (c = 1; c <= 3; c++) sio[$2, c] = sio[$2, c] " " $(c + 2); next }
 $1 == "cas" { next }
 {
 	k = $1 " " $2
@@ -134,15 +135,19 @@ END {
 		printf "null hypercall (refused at argument checking): %.2f us on one CPU, %.2f us each with every CPU calling\n", null[1], null[4]
 	if (cas_ns != "")
 		printf "this CPU: a compare-and-swap (LSE CASAL) takes %.1f ns, a store %.1f ns; the hypervisor makes 2 per 4KiB page mapped or unmapped\n", cas_ns, store_ns
+	if (null_busy != "")
+		printf "null hypercall while the NVMe disk streams 1MiB reads: %.2f us on one CPU\n", null_busy
 	printf "\nNVMe O_DIRECT reads, median of %d\n", '"$runs"'
-	printf "%-30s | %12s | %12s | %7s | %s\n", "", "stock", "pKVM", "/stock", "pKVM map hypercalls per read"
+	printf "%-30s | %12s | %12s | %7s | %15s | %s\n", "", "stock", "pKVM", "/stock",
+	       "irqs per read", "pKVM map hypercalls per read"
 	io_row("4KiB random, 4 threads (IOPS)", "rand", 1)
 	io_row("1MiB sequential (MB/s)", "seq", 2)
 }
-function io_row(what, kind, col,    a, b, c) {
+function io_row(what, kind, col,    a, b, c, i) {
 	a = med(sio, kind SUBSEP col); b = med(pio, kind SUBSEP col)
-	c = ((kind, 3) in pio) ? sprintf("%.1f", med(pio, kind SUBSEP 3)) : "-"
-	printf "%-30s | %12s | %12s | %7s | %s\n", what, f(a), f(b), r(a, b), c
+	c = ((kind, 4) in pio) ? sprintf("%.1f", med(pio, kind SUBSEP 4)) : "-"
+	i = sprintf("%s, %s", f(med(sio, kind SUBSEP 3)), f(med(pio, kind SUBSEP 3)))
+	printf "%-30s | %12s | %12s | %7s | %15s | %s\n", what, f(a), f(b), r(a, b), i, c
 }' "$logs/bench-stock.rows"
 
 if [ -f "$logs/calls.rows" ]; then

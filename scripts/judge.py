@@ -248,7 +248,7 @@ def cmd_run(a, lines, v):
 def cmd_bench(a, lines, v):
     rows = []
     cur = None
-    null_us = null_all_us = cas = None
+    null_us = null_all_us = null_busy_us = cas = None
     ios = []
     for i, l in enumerate(lines):
         m = re.match(r"bench: row granule=(\d+) threads=(\d+)", l)
@@ -266,15 +266,20 @@ def cmd_bench(a, lines, v):
         if m:
             null_us = int(m.group(1)) / 1000.0
             null_all_us = int(m.group(2)) / 1000.0 if m.group(2) else null_us
+        m = re.match(r"bench: null_hypercall_busy ns=(\d+)", l)
+        if m:
+            null_busy_us = int(m.group(1)) / 1000.0
         m = re.match(r"bench: io (rand|seq) block=(\d+) threads=(\d+) "
-                     r"iorate ops=(\d+) bytes=(\d+) us=(\d+)(?: map_hypercalls=(\d+))?", l)
+                     r"iorate ops=(\d+) bytes=(\d+) us=(\d+) irqs=(\d+)"
+                     r"(?: map_hypercalls=(\d+))?", l)
         if m:
             us, ops = int(m.group(6)), int(m.group(4))
             if not us or not ops:
                 v.problem("the %s reads made no progress" % m.group(1), i)
             else:
                 ios.append((m.group(1), ops * 1e6 / us, int(m.group(5)) / us,
-                            int(m.group(7)) / ops if m.group(7) else None))
+                            int(m.group(7)) / ops,
+                            int(m.group(8)) / ops if m.group(8) else None))
         if l.startswith("bench: error"):
             v.problem(l[len("bench: "):], i)
     if not rows or any(r[2] is None or r[3] is None for r in rows):
@@ -284,11 +289,13 @@ def cmd_bench(a, lines, v):
     with open(a.rows, "w") as f:
         for r in rows:
             f.write("%d %d %s %s\n" % tuple(r))
-        for kind, iops, mbps, maps in ios:
-            f.write("io %s %.1f %.2f%s\n" % (kind, iops, mbps,
-                                             "" if maps is None else " %.2f" % maps))
+        for kind, iops, mbps, irqs, maps in ios:
+            f.write("io %s %.1f %.2f %.2f %s\n" % (kind, iops, mbps, irqs,
+                                                  "-" if maps is None else "%.2f" % maps))
         if null_us is not None:
             f.write("null hypercall %.3f %.3f\n" % (null_us, null_all_us))
+        if null_busy_us is not None:
+            f.write("null_busy hypercall %.3f\n" % null_busy_us)
         if cas is not None:
             f.write("cas %.2f %.2f\n" % cas)
 

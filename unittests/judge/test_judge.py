@@ -257,17 +257,20 @@ class JudgeTest(unittest.TestCase):
         "bench: null_hypercall ns=1300 all_cpus_ns=5000 cpus=4",
         "bench: casrate store_ns=1.80 cas_ns=11.20",
         "bench: io rand block=4096 threads=4 iorate ops=9000 bytes=36864000 us=2000000"
-        " map_hypercalls=9000",
-        "bench: io seq block=1048576 threads=1 iorate ops=1000 bytes=1048576000 us=2000000",
+        " irqs=8100 map_hypercalls=9000",
+        "bench: io seq block=1048576 threads=1 iorate ops=1000 bytes=1048576000 us=2000000"
+        " irqs=5500",
+        "bench: null_hypercall_busy ns=3100 all_cpus_ns=5200 cpus=4",
     ]
 
     def test_bench_rows(self):
         rc, out, rows = self.bench(self.BENCH_LINES, ("--expect-io",))
         self.assertEqual(rc, 0, out)
         self.assertEqual(rows, "1 4 1.5 6.25\n"
-                               "io rand 4500.0 18.43 1.00\n"
-                               "io seq 500.0 524.29\n"
+                               "io rand 4500.0 18.43 0.90 1.00\n"
+                               "io seq 500.0 524.29 5.50 -\n"
                                "null hypercall 1.300 5.000\n"
+                               "null_busy hypercall 3.100\n"
                                "cas 1.80 11.20\n")
 
     def test_bench_without_io_fails(self):
@@ -277,7 +280,7 @@ class JudgeTest(unittest.TestCase):
 
     def test_bench_reads_without_progress_fail(self):
         lines = self.BENCH_LINES[:5] + [
-            "bench: io seq block=1048576 threads=1 iorate ops=0 bytes=0 us=2000000"]
+            "bench: io seq block=1048576 threads=1 iorate ops=0 bytes=0 us=2000000 irqs=0"]
         rc, out, _ = self.bench(lines)
         self.assertEqual(rc, 1, out)
         self.assertIn("the seq reads made no progress", out)
