@@ -8,6 +8,13 @@
 /* Domain IDs are chosen by the host, below this bound. */
 #define KVM_IOMMU_MAX_DOMAINS	1024
 
+/*
+ * The identity domain: allocated, attached and freed as any other, it maps
+ * every page the host owns at its own address, and the hypervisor keeps it
+ * so; the host cannot map or unmap in it.
+ */
+#define KVM_IOMMU_IDENTITY_DOMAIN	0
+
 /* The most pages one __pkvm_host_iommu_donate_pages call takes */
 #define KVM_IOMMU_DONATE_MAX	16
 
@@ -28,11 +35,15 @@
  * DMA_PAGES:    4KiB pages accounted as mapped for DMA, over all domains.
  * PAGES_IN_USE: donated pages holding domains and tables.
  * PAGES_HELD:   pages donated and not reclaimed: in use or kept for reuse.
+ * IDMAP_PAGES:  pages of the identity domain's tables, 0 without one.
+ * IDMAP_RESERVE: pages the identity domain keeps for splitting its blocks.
  */
 enum kvm_iommu_stat {
 	KVM_IOMMU_STAT_DMA_PAGES,
 	KVM_IOMMU_STAT_PAGES_IN_USE,
 	KVM_IOMMU_STAT_PAGES_HELD,
+	KVM_IOMMU_STAT_IDMAP_PAGES,
+	KVM_IOMMU_STAT_IDMAP_RESERVE,
 	KVM_IOMMU_NR_STATS,
 };
 

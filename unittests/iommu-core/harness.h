@@ -47,6 +47,7 @@
 #include <linux/sizes.h>
 #include <nvhe/host_dma.h>
 #include <nvhe/iommu.h>
+#include <nvhe/mem_protect.h>
 #include <nvhe/memory.h>
 
 /*
@@ -135,9 +136,13 @@ static struct hyp_page vmemmap[MEM_PAGES];
 /* The count of IOMMU mappings host_dma.c keeps for page @p of the window */
 #define mem_dma_count(p)	host_dma_count(&vmemmap[p])
 
+/* Changes of owner so far, for the checks of the identity domain */
+static unsigned long long owner_changes;
+
 /* Change the owner, as mem_protect.c mirrors it in the vmemmap. */
 static void set_owner(unsigned int p, enum owner owner)
 {
+	owner_changes += mem_owner[p] != owner;
 	mem_owner[p] = owner;
 	host_dma_note_owned(&vmemmap[p], owner == HOST);
 }
@@ -300,6 +305,28 @@ bool addr_is_memory(phys_addr_t phys)
 	return is_mem(phys);
 }
 
+struct host_mmu host_mmu;
+
+u64 host_memory_bytes(u64 start, u64 end)
+{
+	uint64_t bytes = 0, from, to;
+	unsigned int i;
+
+	for (i = 0; i < NR_MEM_REGIONS; i++) {
+		from = start > mem_regions[i].base ? start : mem_regions[i].base;
+		to = mem_regions[i].base + mem_regions[i].size;
+		to = end < to ? end : to;
+		if (from < to)
+			bytes += to - from;
+	}
+	return bytes;
+}
+
+bool host_mmio_owned(u64 start, u64 end)
+{
+	return mmio_range_host_owned(start, end - start);
+}
+
 /* What the model expects of __pkvm_host_share_dma() for host memory. */
 static int model_share_dma(u64 phys, u64 size)
 {
@@ -405,8 +432,20 @@ static bool model_page_mapped(uint64_t pa)
 	return false;
 }
 
+/* A claim undone, as host_note_ownership() does when the identity domain fails. */
+static void model_unclaim(uint64_t pa, uint64_t nr_pages)
+{
+	uint64_t i;
+
+	for (i = 0; i < nr_pages; i++)
+		host_dma_note_owned(&vmemmap[mem_page(pa) + i], true);
+	kvm_iommu_idmap_add(pa, nr_pages * SZ_4K);
+}
+
+static void idmap_check_gone(uint64_t pa, uint64_t nr_pages);
+
 /*
- * As __pkvm_host_donate_hyp(), model_lock standing for host_mmu.lock:
+ * As __pkvm_host_donate_hyp(), under host_mmu.lock:
  * host memory, claimed by the real host_dma.c, which must refuse a page
  * with DMA mappings. Outside races the model's record of mappings says
  * which are.
@@ -420,7 +459,7 @@ int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
 	if (!nr_pages || pfn > (MEM_END >> 12) || nr_pages > MEM_PAGES ||
 	    !is_mem(pa) || mem_region(pa) != mem_region(pa + nr_pages * SZ_4K - 1))
 		return -EPERM;
-	pthread_mutex_lock(&model_lock);
+	hyp_spin_lock(&host_mmu.lock);
 	for (i = 0; i < nr_pages && !ret; i++) {
 		if (mem_owner[mem_page(pa) + i] != HOST)
 			ret = -EPERM;
@@ -433,12 +472,20 @@ int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
 			VIOLATION("claim of %#llx returned %d, the model has %s mapping",
 				  (unsigned long long)pa, ret, mapped ? "a" : "no");
 	}
+	/* As host_claim_initiator(): out of the identity domain, or not claimed */
+	if (!ret) {
+		ret = kvm_iommu_idmap_remove(pa, nr_pages * SZ_4K);
+		if (ret)
+			model_unclaim(pa, nr_pages);
+	}
+	if (!ret)
+		idmap_check_gone(pa, nr_pages);
 	/* mem_protect.c's backstop, exact once claimed */
 	if (!ret && !host_dma_unmapped(pa, nr_pages * SZ_4K))
 		VIOLATION("claimed %#llx, which is counted", (unsigned long long)pa);
 	for (i = 0; i < nr_pages && !ret; i++)
 		set_owner(mem_page(pa) + i, HYP);
-	pthread_mutex_unlock(&model_lock);
+	hyp_spin_unlock(&host_mmu.lock);
 	return ret;
 }
 
@@ -460,10 +507,12 @@ int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages)
 			VIOLATION("%#llx given to the host with the hypervisor's data in it",
 				  (unsigned long long)(pa + i * SZ_4K));
 	}
-	pthread_mutex_lock(&model_lock);
+	hyp_spin_lock(&host_mmu.lock);
 	for (i = 0; i < nr_pages; i++)
 		set_owner(mem_page(pa) + i, HOST);
-	pthread_mutex_unlock(&model_lock);
+	/* As host_note_ownership(): in the identity domain again */
+	kvm_iommu_idmap_add(pa, nr_pages * SZ_4K);
+	hyp_spin_unlock(&host_mmu.lock);
 	return 0;
 }
 
@@ -961,6 +1010,103 @@ static bool leaf_recorded(u32 domain, uint64_t iova, uint64_t desc, int level)
 	return false;
 }
 
+/* ---- The identity domain, against the model of ownership ---- */
+
+#define IDMAP_MEM_PROT	(IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | IOMMU_NOEXEC)
+#define IDMAP_MMIO_PROT	(IOMMU_READ | IOMMU_WRITE | IOMMU_MMIO | IOMMU_NOEXEC)
+
+/* The prot the identity domain must map [pa, pa + size) with, or 0: none or not all of it. */
+static int idmap_want(uint64_t pa, uint64_t size)
+{
+	uint64_t p;
+
+	if (range_is_mmio(pa, size))
+		return mmio_range_host_owned(pa, size) ? IDMAP_MMIO_PROT : 0;
+	for (p = pa; p < pa + size; p += SZ_4K)
+		if (!is_mem(p) || mem_owner[mem_page(p)] != HOST)
+			return 0;
+	return IDMAP_MEM_PROT;
+}
+
+/* A leaf of the identity domain maps its own address, all of it the host's, as it should. */
+static bool idmap_leaf_ok(uint64_t iova, uint64_t desc, int level)
+{
+	uint64_t size = 1ULL << level_shift(level);
+	int prot = idmap_want(iova, size);
+
+	return prot && leaf_out(desc, level, 0) == iova && desc == want_leaf(prot, level, iova);
+}
+
+/* Whether the IOMMU's TLB has an entry of @domain that translates @pa. */
+static bool tlb_covers(u32 domain, uint64_t iova)
+{
+	int i;
+
+	for (i = 0; i < CACHE_ENTRIES; i++)
+		if (tlb[i].valid && tlb[i].domain == domain && tlb[i].iova <= iova &&
+		    iova - tlb[i].iova < tlb[i].size)
+			return true;
+	return false;
+}
+
+/*
+ * The moment a claimed page leaves the identity domain: no IOMMU reaches
+ * it any more, through the tables or a TLB entry.
+ */
+static void idmap_check_gone(uint64_t pa, uint64_t nr_pages)
+{
+	uint64_t p;
+
+	if (!live_domains[KVM_IOMMU_IDENTITY_DOMAIN])
+		return;
+	for (p = pa; p < pa + nr_pages * SZ_4K; p += SZ_4K) {
+		if (device_translate(KVM_IOMMU_IDENTITY_DOMAIN, p) == p ||
+		    cpu_reaches(KVM_IOMMU_IDENTITY_DOMAIN, p, p))
+			VIOLATION("%#llx claimed while the identity domain maps it",
+				  (unsigned long long)p);
+		if (tlb_covers(KVM_IOMMU_IDENTITY_DOMAIN, p))
+			VIOLATION("%#llx claimed while a TLB entry of the identity domain holds it",
+				  (unsigned long long)p);
+	}
+}
+
+/*
+ * The identity domain's tables, as the CPU holds them, map exactly what
+ * the model says the host owns: every page of the memory window and the
+ * MMIO around it, each leaf with the descriptor its kind asks for.
+ */
+static bool check_idmap(void)
+{
+	static const uint64_t mmio[] = { HOST_MMIO, HOST_MMIO_1G, HOST_MMIO_1G + SZ_1G - SZ_4K,
+					 SMMU_MMIO, SMMU_MMIO + SMMU_MMIO_SIZE - SZ_4K,
+					 SMMU2_MMIO, 0, MEM_END };
+	struct kvm_hyp_iommu_domain *d = live_domains[KVM_IOMMU_IDENTITY_DOMAIN];
+	uint64_t pa, desc;
+	unsigned int i;
+	int level;
+
+	if (!d)
+		return true;
+	for (i = 0; i < MEM_PAGES + sizeof(mmio) / sizeof(mmio[0]); i++) {
+		pa = i < MEM_PAGES ? MEM_BASE + i * SZ_4K : mmio[i - MEM_PAGES];
+		desc = walk_leaf(&d->pgt, KVM_IOMMU_IDENTITY_DOMAIN, pa, cpu_read, false, &level);
+		if (idmap_want(pa, SZ_4K))
+			CHECK(desc && idmap_leaf_ok(pa & ~((1ULL << level_shift(level)) - 1), desc,
+						    level),
+			      "identity domain: %#llx, the host's, maps as %#llx", (unsigned long long)pa,
+			      (unsigned long long)desc);
+		else
+			CHECK(!desc, "identity domain: %#llx, not the host's, maps as %#llx",
+			      (unsigned long long)pa, (unsigned long long)desc);
+	}
+	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_PAGES) ==
+	      count_tables(&d->pgt, (uintptr_t)d->pgt.pgd, d->pgt.start_level),
+	      "the hypervisor reports %lld identity table pages, %d seen",
+	      (long long)kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_PAGES),
+	      count_tables(&d->pgt, (uintptr_t)d->pgt.pgd, d->pgt.start_level));
+	return true;
+}
+
 static bool device_walk(struct kvm_io_pgtable *pgt, u32 domain, uint64_t table, int l,
 			uint64_t base, bool fill)
 {
@@ -977,6 +1123,10 @@ static bool device_walk(struct kvm_io_pgtable *pgt, u32 domain, uint64_t table, 
 			      "reserved descriptor %#llx at level %d", (unsigned long long)d, l);
 			if (fill)
 				cache_fill(tlb, domain, iova, 1ULL << shift, leaf_out(d, l, 0));
+			else if (domain == KVM_IOMMU_IDENTITY_DOMAIN)
+				CHECK(idmap_leaf_ok(iova, d, l),
+				      "identity domain: the IOMMU reads %#llx at level %d for %#llx",
+				      (unsigned long long)d, l, (unsigned long long)iova);
 			else
 				CHECK(leaf_recorded(domain, iova, d, l),
 				      "domain %u: the IOMMU reads %#llx for %#llx, which nothing maps so",
@@ -1376,6 +1526,8 @@ static int want_arg_error(bool is_map, uint64_t dom, uint64_t iova, uint64_t pa,
 	const uint64_t valid = IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | IOMMU_NOEXEC |
 			       IOMMU_MMIO | IOMMU_PRIV;
 
+	if (dom == KVM_IOMMU_IDENTITY_DOMAIN)
+		return -EPERM;
 	if ((pgsize != SZ_4K && pgsize != SZ_2M && pgsize != SZ_1G) || !pgcount ||
 	    iova % pgsize)
 		return -EINVAL;
@@ -1482,7 +1634,8 @@ static void random_call(uint64_t (*next)(void))
 	flush_failed |= flush_fails;
 
 	/* A map of runs reserves run by run: a retry that got further may ask again. */
-	for (tries = 0; tries < 2 || progress; tries++) {
+	for (tries = 0; tries < 2 || progress ||
+	     (!kind && dom == KVM_IOMMU_IDENTITY_DOMAIN && tries < 4); tries++) {
 		progress = 0;
 		hypercalls++;
 		switch (kind) {
@@ -1514,7 +1667,8 @@ static void random_call(uint64_t (*next)(void))
 				}
 				ret = map_runs(dom, iova, prot, runs, nr, &done);
 				progress = ret == -ENOMEM ? done : 0;
-				if (nr > KVM_IOMMU_MAX_RUNS && ret != -EINVAL)
+				if (nr > KVM_IOMMU_MAX_RUNS && ret != -EINVAL &&
+				    dom != KVM_IOMMU_IDENTITY_DOMAIN)
 					VIOLATION("a map of %llu runs returned %d",
 						  (unsigned long long)nr, ret);
 				/* After -ENOMEM, the retry goes on from what was mapped. */
@@ -1572,12 +1726,13 @@ static void random_call(uint64_t (*next)(void))
 			VIOLATION("call %d: -ERANGE for arguments in range", kind);
 		if (ret != -ENOMEM)
 			break;
-		if (tries && !progress)
+		/* The identity domain counts again: the donation itself changes owners. */
+		if (tries && !progress && (kind || dom != KVM_IOMMU_IDENTITY_DOMAIN || tries > 3))
 			VIOLATION("call %d: -ENOMEM again after the donation it asked for", kind);
 		{
 			unsigned long need = kvm_iommu_pages_needed();
 
-			if (!need || need > MAX_DONATION)
+			if (!need || (need > MAX_DONATION && (kind || dom != KVM_IOMMU_IDENTITY_DOMAIN)))
 				VIOLATION("call %d: -ENOMEM asking for %lu pages", kind, need);
 			host_donate(need);
 		}
@@ -1612,12 +1767,19 @@ static bool random_calls(int calls)
 {
 	int n;
 
+	unsigned long long checked = ~0ULL;
+
 	set_owners();
 	for (n = 0; n < calls; n++) {
 		snprintf(where, sizeof(where), "call %d", n);
 		random_call(rnd);
 		if (!check_state() || (n % 256 == 0 && (!check_device_tables() || !check_memory())))
 			return false;
+		if (owner_changes != checked || n % 64 == 0) {
+			checked = owner_changes;
+			if (!check_idmap())
+				return false;
+		}
 	}
 	return true;
 }

@@ -613,6 +613,87 @@ static bool refused_donation_claims_nothing(void)
 	return check_memory();
 }
 
+/* The level of the identity domain's leaf for @pa, or -1 when unmapped. */
+static int idmap_level(uint64_t pa)
+{
+	struct kvm_hyp_iommu_domain *d = live_domains[KVM_IOMMU_IDENTITY_DOMAIN];
+	int level;
+
+	return walk_leaf(&d->pgt, 0, pa, cpu_read, false, &level) ? level : -1;
+}
+
+/* Allocate the identity domain, donating what it asks for. */
+static int alloc_identity(void)
+{
+	int ret, tries = 0;
+
+	while ((ret = alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -ENOMEM && tries++ < 4)
+		host_donate(kvm_iommu_pages_needed());
+	return ret;
+}
+
+/*
+ * The identity domain maps exactly what the host owns, in the largest
+ * leaves ownership allows, and keeps doing so as pages leave and come
+ * back: a page donated is out of the tables and of the TLB before it is
+ * the hypervisor's (the model checks at the donation), and a donation
+ * whose split or flush fails is refused with nothing changed.
+ */
+static bool identity_domain_follows_ownership(void)
+{
+	uint64_t block = MEM_BASE + 2 * SZ_2M, pa = block + 7 * SZ_4K;
+	s64 tables, reserve;
+	size_t n;
+
+	snprintf(where, sizeof(where), "identity domain");
+	set_memcache(0);
+	CHECK(!alloc_identity() && check_idmap(), "alloc");
+	CHECK(idmap_level(block) == 2 && idmap_level(HOST_MMIO_1G) == 1 &&
+	      idmap_level(SMMU_MMIO) == -1, "leaves: %d for a 2MiB block of memory, %d for "
+	      "1GiB of MMIO", idmap_level(block), idmap_level(HOST_MMIO_1G));
+	tables = kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_PAGES);
+	reserve = kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE);
+	/* For later splits, a table per 2MiB and per 1GiB of memory */
+	CHECK(tables > 0 && reserve == (s64)(host_memory_bytes(0, MEM_END) / SZ_2M),
+	      "%lld table pages, %lld in reserve", (long long)tables, (long long)reserve);
+	CHECK(kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN) == -EEXIST, "a second one");
+	CHECK(map(0, pa, pa, SZ_4K, 1, RW, &n) == -EPERM && unmap(0, pa, SZ_4K, 1, &n) == -EPERM,
+	      "the host maps or unmaps in the identity domain");
+	CHECK(!kvm_iommu_attach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, 5) && check_device_tables(),
+	      "attach");
+
+	/* A page of the block leaves: the rest stays mapped, in a table. */
+	CHECK(!kvm_iommu_donate_pages(pa / SZ_4K, 1), "donate a page of the block");
+	pages_donated++;
+	CHECK(idmap_level(pa) == -1 && idmap_level(block) == 3 && check_idmap() &&
+	      check_device_tables(), "after the donation");
+	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_PAGES) == tables + 1 &&
+	      kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE) == reserve - 1,
+	      "the split took its table from the reserve");
+	host_reclaim(harness_cpu);
+	CHECK(idmap_level(pa) == 3 && check_idmap(), "the page came back");
+
+	/* Refused when the IOMMU does not flush: the page stays the host's, mapped. */
+	flush_fails = true;
+	CHECK(kvm_iommu_donate_pages(pa / SZ_4K, 1) == -EIO, "donation with a failed flush");
+	flush_fails = false;
+	CHECK(idmap_level(pa) == 3 && mem_owner[mem_page(pa)] == HOST && check_idmap(),
+	      "after the failed flush");
+	/* And when a split finds no memory at all. */
+	set_memcache(0);
+	CHECK(!kvm_iommu_test_fail_alloc(1), "fail the next allocation");
+	CHECK(kvm_iommu_donate_pages((block + SZ_2M) / SZ_4K, 1) == -ENOMEM,
+	      "donation that needs a split, without memory");
+	CHECK(idmap_level(block + SZ_2M) == 2 && check_idmap(), "after the failed split");
+
+	CHECK(!kvm_iommu_detach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, 5) &&
+	      !free_domain(KVM_IOMMU_IDENTITY_DOMAIN), "free");
+	CHECK(!kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_PAGES) &&
+	      !kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE), "stats after the free");
+	CHECK(!kvm_iommu_pages_in_use(), "%d pages left", kvm_iommu_pages_in_use());
+	return check_memory();
+}
+
 /*
  * Threads race free_domain/alloc_domain against map/unmap and
  * attach/detach on the same domains. Every call may fail, but none may
@@ -880,6 +961,7 @@ int main(int argc, char **argv)
 	tap(flush_failure, "flush_failure_keeps_pages_counted");
 	tap(attached_unmap_invalidates, "attached_unmap_invalidates");
 	tap(refused_donation_claims_nothing, "refused_donation_claims_nothing");
+	tap(identity_domain_follows_ownership, "identity_domain_follows_ownership");
 	tap(races_1s, "free_races_map_and_attach");
 	tap(random_calls_vs_model, "random_calls_vs_model");
 	tap(teardown, "teardown_returns_all_memory");

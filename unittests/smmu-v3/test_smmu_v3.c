@@ -90,18 +90,18 @@ static bool vmid8(void)
 	snprintf(where, sizeof(where), "8-bit VMIDs");
 	s->idr[0] &= ~IDR0_VMID16;
 	CHECK(fake_register(s) == 0, "register");
-	/* Domain 0 has tag 1; domain 256 would have tag 257, 1 in 8 bits. */
-	CHECK(!kvm_iommu_alloc_domain(0) && !kvm_iommu_alloc_domain(256) &&
+	/* Domain 1 has tag 2; domain 257 would have tag 258, 2 in 8 bits. */
+	CHECK(!kvm_iommu_alloc_domain(1) && !kvm_iommu_alloc_domain(257) &&
 	      !kvm_iommu_alloc_domain(254), "alloc");
-	CHECK(!kvm_iommu_attach_dev(0, 0, 1), "attach domain 0");
-	CHECK(map_page(0, IOVA, pa), "map");
-	CHECK(fake_dma(s, 1, IOVA) == pa, "DMA of domain 0");
-	ret = kvm_iommu_attach_dev(0, 256, 2);
-	CHECK(ret == -EINVAL, "domain 256 attached with an 8-bit VMID: %d", ret);
-	CHECK(fake_dma(s, 2, IOVA) == FAKE_NO_DMA, "domain 256's stream reaches domain 0's page");
+	CHECK(!kvm_iommu_attach_dev(0, 1, 1), "attach domain 1");
+	CHECK(map_page(1, IOVA, pa), "map");
+	CHECK(fake_dma(s, 1, IOVA) == pa, "DMA of domain 1");
+	ret = kvm_iommu_attach_dev(0, 257, 2);
+	CHECK(ret == -EINVAL, "domain 257 attached with an 8-bit VMID: %d", ret);
+	CHECK(fake_dma(s, 2, IOVA) == FAKE_NO_DMA, "domain 257's stream reaches domain 1's page");
 	CHECK(!kvm_iommu_attach_dev(0, 254, 2), "domain 254 (tag 255) fits");
-	CHECK(fake_dma(s, 2, IOVA) == FAKE_NO_DMA, "domain 254 reaches domain 0's page");
-	CHECK(unmap_page(0, IOVA), "unmap");
+	CHECK(fake_dma(s, 2, IOVA) == FAKE_NO_DMA, "domain 254 reaches domain 1's page");
+	CHECK(unmap_page(1, IOVA), "unmap");
 	CHECK(fake_dma(s, 1, IOVA) == FAKE_NO_DMA, "DMA after unmap");
 	return true;
 }
@@ -411,6 +411,46 @@ static void run(bool (*fn)(void), const char *name)
 	       "ok" : "not ok", ++tap_n, name);
 }
 
+/*
+ * The identity domain through the real command queue: its stream reaches
+ * host memory and host MMIO at their own address, but not the SMMU's
+ * registers nor the hypervisor's pages, and a page donated while the TLB
+ * holds it is out of reach once the donation returns.
+ */
+static bool identity_domain(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	u64 pa = MEM_BASE + SZ_4M + 5 * SZ_4K, hyp = 0, p;
+	int tries = 0, ret;
+	size_t n;
+
+	snprintf(where, sizeof(where), "identity domain");
+	CHECK(fake_register(s) == 0, "register");
+	while ((ret = kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -ENOMEM && tries++ < 4)
+		host_donate(kvm_iommu_pages_needed());
+	CHECK(!ret, "alloc: %d", ret);
+	CHECK(!kvm_iommu_attach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, 3), "attach");
+	for (p = MEM_BASE; !hyp && p < MEM_END; p += SZ_4K)
+		hyp = mem_owner[mem_page(p)] == HYP ? p : 0;
+	CHECK(hyp && fake_dma(s, 3, hyp) == FAKE_NO_DMA, "DMA to the hypervisor's %#llx",
+	      (unsigned long long)hyp);
+	CHECK(fake_dma(s, 3, pa) == pa && fake_dma(s, 3, HOST_MMIO) == HOST_MMIO &&
+	      fake_dma(s, 3, HOST_MMIO_1G + SZ_2M) == HOST_MMIO_1G + SZ_2M,
+	      "DMA to host memory and MMIO");
+	CHECK(fake_dma(s, 3, FAKE_MMIO(0)) == FAKE_NO_DMA, "DMA to the SMMU's registers");
+	CHECK(!kvm_iommu_donate_pages(pa / SZ_4K, 1), "donate the page");
+	CHECK(fake_dma(s, 3, pa) == FAKE_NO_DMA, "DMA to the page donated");
+	CHECK(fake_dma(s, 3, pa + SZ_4K) == pa + SZ_4K, "DMA to the page after it");
+	host_reclaim(harness_cpu);
+	CHECK(mem_owner[mem_page(pa)] == HOST && fake_dma(s, 3, pa) == pa,
+	      "DMA to the page once it is back");
+	CHECK(map(KVM_IOMMU_IDENTITY_DOMAIN, IOVA, pa, SZ_4K, 1, RW, &n) == -EPERM,
+	      "a map in the identity domain");
+	CHECK(!kvm_iommu_detach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, 3) &&
+	      !kvm_iommu_free_domain(KVM_IOMMU_IDENTITY_DOMAIN), "free");
+	return !failures;
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -424,6 +464,7 @@ int main(void)
 	run(range_invalidation, "range_invalidation_reaches_every_page");
 	run(mmio_per_call, "register_accesses_per_map_and_unmap");
 	run(cmdq_races, "command_queue_shared_by_cpus");
+	run(identity_domain, "identity_domain_reaches_only_the_host");
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }

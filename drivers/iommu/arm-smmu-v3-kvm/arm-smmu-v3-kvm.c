@@ -191,8 +191,9 @@ static struct iommu_domain *kvm_smmu_domain_alloc_paging(struct device *dev)
 	kdomain = kzalloc(sizeof(*kdomain), GFP_KERNEL);
 	if (!kdomain)
 		return ERR_PTR(-ENOMEM);
-	id = ida_alloc_max(&kvm_smmu_domain_ida, KVM_IOMMU_MAX_DOMAINS - 1,
-			   GFP_KERNEL);
+	/* ID 0 is the identity domain's */
+	id = ida_alloc_range(&kvm_smmu_domain_ida, KVM_IOMMU_IDENTITY_DOMAIN + 1,
+			     KVM_IOMMU_MAX_DOMAINS - 1, GFP_KERNEL);
 	if (id < 0) {
 		kfree(kdomain);
 		return ERR_PTR(id);
@@ -303,6 +304,61 @@ static struct iommu_domain kvm_smmu_blocked_domain = {
 	.ops = &(const struct iommu_domain_ops) {
 		.attach_dev = kvm_smmu_attach_blocked,
 	},
+};
+
+/* Serializes the creation of the identity domain at the hypervisor */
+static DEFINE_MUTEX(kvm_smmu_identity_lock);
+static bool kvm_smmu_identity_built;
+
+/*
+ * The identity domain maps every page the host owns, and the hypervisor
+ * keeps it so: the host never maps in it. Created at the first attach and
+ * kept, with the tables the hypervisor needs for the host's memory map
+ * and a reserve for splitting its blocks later (see the stats in debugfs).
+ */
+static int kvm_smmu_build_identity(void)
+{
+	struct arm_smccc_res res;
+	unsigned long need;
+	int ret = 0;
+
+	mutex_lock(&kvm_smmu_identity_lock);
+	/* The pages go to this CPU's memcache, where the retry looks. */
+	migrate_disable();
+	while (!kvm_smmu_identity_built) {
+		kvm_smmu_hvc(KVM_SMMU_HC_ALLOC, __pkvm_host_iommu_alloc_domain, &res,
+			     KVM_IOMMU_IDENTITY_DOMAIN);
+		ret = hvc_ret(res.a1);
+		if (ret != -ENOMEM) {
+			kvm_smmu_identity_built = !ret;
+			break;
+		}
+		/* Far more than a map needs: in the driver's batches */
+		for (need = res.a2; need && !ret; need -= min(need, 64UL))
+			ret = kvm_smmu_topup(min(need, 64UL), GFP_KERNEL);
+		if (ret || !res.a2)
+			break;
+	}
+	migrate_enable();
+	mutex_unlock(&kvm_smmu_identity_lock);
+	if (ret)
+		pr_err("pkvm-smmu: cannot create the identity domain: %d\n", ret);
+	return ret;
+}
+
+static int kvm_smmu_attach_identity(struct iommu_domain *domain, struct device *dev)
+{
+	return kvm_smmu_build_identity() ?: kvm_smmu_attach_dev(domain, dev);
+}
+
+static struct kvm_smmu_domain kvm_smmu_identity_domain = {
+	.domain = {
+		.type = IOMMU_DOMAIN_IDENTITY,
+		.ops = &(const struct iommu_domain_ops) {
+			.attach_dev = kvm_smmu_attach_identity,
+		},
+	},
+	.id = KVM_IOMMU_IDENTITY_DOMAIN,
 };
 
 static int kvm_smmu_map_pages(struct iommu_domain *domain, unsigned long iova,
@@ -595,6 +651,7 @@ static void kvm_smmu_get_resv_regions(struct device *dev, struct list_head *head
 }
 
 static const struct iommu_ops kvm_smmu_ops = {
+	.identity_domain	= &kvm_smmu_identity_domain.domain,
 	.blocked_domain		= &kvm_smmu_blocked_domain,
 	.release_domain		= &kvm_smmu_blocked_domain,
 	.domain_alloc_paging	= kvm_smmu_domain_alloc_paging,
@@ -793,6 +850,8 @@ static int kvm_smmu_hyp_stats_show(struct seq_file *m, void *unused)
 		[KVM_IOMMU_STAT_DMA_PAGES]	= "dma_pages",
 		[KVM_IOMMU_STAT_PAGES_IN_USE]	= "pages_in_use",
 		[KVM_IOMMU_STAT_PAGES_HELD]	= "pages_held",
+		[KVM_IOMMU_STAT_IDMAP_PAGES]	= "identity_table_pages",
+		[KVM_IOMMU_STAT_IDMAP_RESERVE]	= "identity_reserve_pages",
 	};
 	struct arm_smccc_res res;
 	int i;

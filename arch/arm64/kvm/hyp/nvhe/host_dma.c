@@ -163,6 +163,41 @@ bool host_dma_unmapped(u64 addr, u64 size)
 }
 
 /**
+ * host_dma_reach() - What a device of the identity domain may reach of a range.
+ * @start:	Start of the range, page aligned.
+ * @end:	Its end, page aligned, above @start.
+ *
+ * The identity domain maps exactly the memory pages the host owns, those a
+ * paging domain may map, and the MMIO the host owns. Under host_mmu.lock,
+ * which orders the answer against ownership changes.
+ *
+ * Return: HOST_DMA_REACH_MEM when all the range is memory the host owns,
+ * HOST_DMA_REACH_MMIO when it is all MMIO the host owns, HOST_DMA_REACH_NONE
+ * when the host owns none of it (for MMIO, a single page),
+ * HOST_DMA_REACH_MIXED otherwise.
+ */
+int host_dma_reach(u64 start, u64 end)
+{
+	u64 mem = host_memory_bytes(start, end), cur;
+	int reach = HOST_DMA_REACH_MIXED, page;
+
+	if (!mem && host_mmio_owned(start, end))
+		return HOST_DMA_REACH_MMIO;
+	if (!mem)
+		return end - start == PAGE_SIZE ? HOST_DMA_REACH_NONE : HOST_DMA_REACH_MIXED;
+	if (mem != end - start)
+		return HOST_DMA_REACH_MIXED;
+	for (cur = start; cur < end; cur += PAGE_SIZE) {
+		page = atomic_read(page_dma(cur)) & HOST_DMA_NOT_OWNED ?
+		       HOST_DMA_REACH_NONE : HOST_DMA_REACH_MEM;
+		if (cur != start && page != reach)
+			return HOST_DMA_REACH_MIXED;
+		reach = page;
+	}
+	return reach;
+}
+
+/**
  * host_dma_note_owned() - Mirror the host's ownership of a memory page.
  * @page:	The page.
  * @owned:	Whether its host stage-2 state is now PKVM_PAGE_OWNED.

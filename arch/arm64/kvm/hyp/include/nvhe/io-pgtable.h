@@ -83,6 +83,7 @@ int kvm_io_pgtable_map(struct kvm_io_pgtable *pgt, u64 iova, phys_addr_t paddr,
 		       size_t *mapped);
 int kvm_io_pgtable_unmap(struct kvm_io_pgtable *pgt, u64 iova, size_t size,
 			 struct kvm_io_pgtable_gather *gather);
+long kvm_io_pgtable_punch(struct kvm_io_pgtable *pgt, u64 iova, size_t size, void *mc);
 phys_addr_t kvm_io_pgtable_iova_to_phys(struct kvm_io_pgtable *pgt, u64 iova);
 size_t kvm_io_pgtable_missing_tables(struct kvm_io_pgtable *pgt, u64 iova,
 				     size_t pgsize, size_t pgcount);

@@ -55,6 +55,7 @@ struct kvm_iommu_ops {
 
 int kvm_iommu_init(const struct kvm_iommu_ops *ops, enum kvm_io_pgtable_fmt fmt,
 		   u32 ias, u32 oas);
+int kvm_iommu_flush(struct kvm_hyp_iommu_domain *domain, u64 iova, size_t size);
 /*
  * The hypercalls. Arguments are the host's registers, whole: an ID or a
  * prot with high bits set is refused, never truncated into another one.
@@ -87,5 +88,19 @@ int kvm_iommu_pages_in_use(void);
 int kvm_iommu_pages_held(void);
 int kvm_iommu_test_fail_alloc(u64 n);
 void kvm_iommu_set_noncoherent(void);
+struct kvm_hyp_memcache;
+int kvm_iommu_take_pages(struct kvm_hyp_memcache *mc, size_t nr);
+void kvm_iommu_give_pages(struct kvm_hyp_memcache *mc);
+
+/*
+ * The identity domain (idmap.c). mem_protect.c keeps it in step with the
+ * host's ownership, under host_mmu.lock, when CONFIG_ARM_SMMU_V3_PKVM
+ * builds it.
+ */
+int kvm_iommu_idmap_build(struct kvm_hyp_iommu_domain *domain);
+void kvm_iommu_idmap_release(void);
+s64 kvm_iommu_idmap_pages(bool reserve);
+int kvm_iommu_idmap_remove(u64 addr, u64 size);
+void kvm_iommu_idmap_add(u64 addr, u64 size);
 
 #endif /* __KVM_NVHE_IOMMU_H__ */

@@ -470,6 +470,99 @@ int kvm_io_pgtable_unmap(struct kvm_io_pgtable *pgt, u64 iova, size_t size,
 	return unmap_walk(pgt, pgt->pgd, pgt->start_level, &w, gather);
 }
 
+/*
+ * Replace the block at @ptep by a table of the next level that maps the
+ * same, so that part of it can be unmapped. Only for tables whose changes
+ * the caller serializes. Return: the table entry, or 0 without memory.
+ */
+static u64 split_block(struct kvm_io_pgtable *pgt, u64 *ptep, u64 pte, u32 level,
+		       void *mc)
+{
+	const struct kvm_io_pgtable_mm_ops *mm_ops = pgt->mm_ops;
+	u64 attr = pte & ~(IOPTE_ADDR_MASK | IOPTE_TYPE_MASK);
+	u64 *child = mm_ops->zalloc_page(mc), phys = pte & IOPTE_ADDR_MASK;
+	u32 i;
+
+	if (!child)
+		return 0;
+	for (i = 0; i < BIT(IOPT_BITS_PER_LEVEL); i++)
+		child[i] = (phys + i * level_size(level + 1)) | attr | leaf_type(level + 1);
+	if (mm_ops->dcache_clean)
+		mm_ops->dcache_clean(child, SZ_4K);
+	/* The walker must see the whole table before the entry linking it. */
+	wmb();
+	pte = mm_ops->virt_to_phys(child) | IOPTE_TYPE_TABLE;
+	WRITE_ONCE(*ptep, pte);
+	if (mm_ops->dcache_clean)
+		mm_ops->dcache_clean(ptep, sizeof(*ptep));
+	return pte;
+}
+
+/* Clear every leaf of the range, splitting the blocks that straddle it. */
+static int punch_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
+		      struct iopt_walk *w)
+{
+	u32 idx, nr = table_entries(pgt, level);
+	u64 size = level_size(level), next;
+	int ret;
+
+	for (idx = iopte_index(pgt, w->addr, level); idx < nr && w->addr < w->end; idx++) {
+		u64 *ptep = &table[idx];
+		u64 pte = READ_ONCE(*ptep);
+
+		next = ALIGN_DOWN(w->addr, size) + size;
+		if (iopte_valid(pte) && !iopte_is_table(pte, level) &&
+		    (w->addr != next - size || w->end < next)) {
+			pte = split_block(pgt, ptep, pte, level, w->mc);
+			if (!pte)
+				return -ENOMEM;
+		}
+		if (iopte_is_table(pte, level)) {
+			ret = punch_walk(pgt, iopte_table(pgt, pte), level + 1, w);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (iopte_valid(pte)) {
+			WRITE_ONCE(*ptep, 0);
+			if (pgt->mm_ops->dcache_clean)
+				pgt->mm_ops->dcache_clean(ptep, sizeof(*ptep));
+			w->mapped += size;
+		}
+		w->addr = next;
+	}
+	return 0;
+}
+
+/**
+ * kvm_io_pgtable_punch() - Make a range unmapped, whatever it held.
+ * @pgt:	Page tables whose changes the caller serializes: no other
+ *		CPU maps or unmaps in them meanwhile.
+ * @iova:	Input address, 4KiB aligned.
+ * @size:	Bytes, a multiple of 4KiB.
+ * @mc:		Memory for the tables of split blocks, passed to zalloc_page.
+ *
+ * Unlike kvm_io_pgtable_unmap(), holes are skipped and a block that
+ * straddles the range is first replaced by a table of smaller leaves
+ * mapping the same, without an invalid entry in between, so that a device
+ * using the rest of the block never faults. The caller then invalidates
+ * the range.
+ *
+ * Return: the bytes unmapped, or -ENOMEM when a split found no memory:
+ * then the leaves up to that block are unmapped, the others unchanged.
+ */
+long kvm_io_pgtable_punch(struct kvm_io_pgtable *pgt, u64 iova, size_t size, void *mc)
+{
+	struct iopt_walk w = { .addr = iova, .end = iova + size, .mc = mc };
+	int ret;
+
+	if (!IS_ALIGNED(iova | size, SZ_4K) || size > BIT_ULL(pgt->ias) ||
+	    iova > BIT_ULL(pgt->ias) - size)
+		return -EINVAL;
+	ret = punch_walk(pgt, pgt->pgd, pgt->start_level, &w);
+	return ret ? ret : (long)w.mapped;
+}
+
 /**
  * kvm_io_pgtable_iova_to_phys() - Translate @iova.
  * @pgt:	Page tables.

@@ -143,8 +143,23 @@ static void release_dma(u64 phys, u64 size)
 }
 
 /**
- * kvm_iommu_alloc_domain() - Create an empty domain.
- * @domain_id:	Host-chosen ID, below KVM_IOMMU_MAX_DOMAINS.
+ * kvm_iommu_flush() - Invalidate a range of a domain in every IOMMU's TLBs.
+ * @domain:	The domain.
+ * @iova:	Start of the range.
+ * @size:	Its size.
+ *
+ * Return: 0, or the IOMMU's error; then the old translations may be in use.
+ */
+int kvm_iommu_flush(struct kvm_hyp_iommu_domain *domain, u64 iova, size_t size)
+{
+	return iommu_ops->flush_range(domain, iova, size);
+}
+
+/**
+ * kvm_iommu_alloc_domain() - Create an empty domain, or the identity domain.
+ * @domain_id:	Host-chosen ID, below KVM_IOMMU_MAX_DOMAINS. The identity
+ *		domain, KVM_IOMMU_IDENTITY_DOMAIN, is created mapping what the
+ *		host owns and is kept so; the host cannot map or unmap in it.
  *
  * Return: 0; -EINVAL for an ID out of range; -EEXIST when the ID is in use;
  * -ENOMEM when the memcache needs pages.
@@ -179,6 +194,14 @@ int kvm_iommu_alloc_domain(u64 domain_id)
 	if (ret) {
 		kvm_iommu_free_page(domain);
 		goto out_free_slot;
+	}
+	if (domain_id == KVM_IOMMU_IDENTITY_DOMAIN) {
+		ret = kvm_iommu_idmap_build(domain);
+		if (ret) {
+			kvm_io_pgtable_destroy(&domain->pgt, NULL);
+			kvm_iommu_free_page(domain);
+			goto out_free_slot;
+		}
 	}
 	slot->domain = domain;
 	atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 1);
@@ -223,7 +246,10 @@ int kvm_iommu_free_domain(u64 domain_id)
 		atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 1);
 		return -EBUSY;
 	}
-	kvm_io_pgtable_destroy(&domain->pgt, unshare_destroyed_leaf);
+	if (domain_id == KVM_IOMMU_IDENTITY_DOMAIN)
+		kvm_iommu_idmap_release();
+	kvm_io_pgtable_destroy(&domain->pgt, domain_id == KVM_IOMMU_IDENTITY_DOMAIN ?
+			       NULL : unshare_destroyed_leaf);
 	slot->domain = NULL;
 	kvm_iommu_free_page(domain);
 	atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 0);
@@ -347,8 +373,8 @@ static int map_reserved(struct kvm_hyp_iommu_domain *domain, u64 iova, u64 paddr
  * Return: 0; -EINVAL for a bad ID, size, alignment or prot; -ERANGE when
  * the range overflows or exceeds the domain's input or output size; -ENOENT
  * when the domain does not exist; -EPERM when the host does not own every
- * page; -EEXIST when part of the range is mapped already; -ENOMEM when the
- * memcache needs pages for the next step.
+ * page, or for the identity domain; -EEXIST when part of the range is
+ * mapped already; -ENOMEM when the memcache needs pages for the next step.
  */
 int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 			u64 pgcount, u64 prot, size_t *mapped)
@@ -360,6 +386,8 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 	*mapped = 0;
 	if (!iommu_registered())
 		return -ENODEV;
+	if (domain_id == KVM_IOMMU_IDENTITY_DOMAIN)
+		return -EPERM;
 	ret = check_range(iova, pgsize, pgcount, &size) ?: check_prot(prot);
 	if (ret)
 		return ret;
@@ -414,6 +442,8 @@ int kvm_iommu_map_runs(u64 domain_id, u64 iova, u64 prot, const u64 *runs,
 	*mapped = 0;
 	if (!iommu_registered())
 		return -ENODEV;
+	if (domain_id == KVM_IOMMU_IDENTITY_DOMAIN)
+		return -EPERM;
 	if (!nr || nr > KVM_IOMMU_MAX_RUNS)
 		return -EINVAL;
 	for (i = 0; i < nr; i++)
@@ -489,7 +519,8 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
  * Return: 0 when all was unmapped; -EINVAL for a bad ID, size or
  * alignment, or a block straddling the range; -ERANGE when the range
  * overflows or exceeds the input size; -ENOENT when the domain does not
- * exist or at a hole; the IOMMU's error when a flush failed.
+ * exist or at a hole; -EPERM for the identity domain; the IOMMU's error
+ * when a flush failed.
  */
 int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 			  size_t *unmapped)
@@ -502,6 +533,8 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 	*unmapped = 0;
 	if (!iommu_registered())
 		return -ENODEV;
+	if (domain_id == KVM_IOMMU_IDENTITY_DOMAIN)
+		return -EPERM;
 	ret = check_range(iova, pgsize, pgcount, &size);
 	if (ret)
 		return ret;
@@ -574,6 +607,10 @@ s64 kvm_iommu_stat(u64 stat)
 		return kvm_iommu_pages_in_use();
 	case KVM_IOMMU_STAT_PAGES_HELD:
 		return kvm_iommu_pages_held();
+	case KVM_IOMMU_STAT_IDMAP_PAGES:
+		return kvm_iommu_idmap_pages(false);
+	case KVM_IOMMU_STAT_IDMAP_RESERVE:
+		return kvm_iommu_idmap_pages(true);
 	default:
 		return -EINVAL;
 	}

@@ -80,6 +80,23 @@ unsigned long kvm_iommu_pages_needed(void)
 	return nr;
 }
 
+/* Take a page of @mc, zeroed and holding one reference. */
+static void *alloc_from(struct kvm_hyp_memcache *mc)
+{
+	void *va;
+
+	if (IS_ENABLED(CONFIG_ARM_SMMU_V3_PKVM_TEST) &&
+	    !atomic_dec_if_positive(&iommu_fail_alloc_in))
+		return NULL;
+	va = pop_hyp_memcache(mc, hyp_phys_to_virt);
+	if (!va)
+		return NULL;
+	memset(va, 0, PAGE_SIZE);
+	hyp_set_page_refcounted(hyp_virt_to_page(va));
+	atomic_inc(&iommu_pages_in_use);
+	return va;
+}
+
 /**
  * kvm_iommu_alloc_page() - Take a zeroed page holding one reference.
  *
@@ -87,18 +104,39 @@ unsigned long kvm_iommu_pages_needed(void)
  */
 void *kvm_iommu_alloc_page(void)
 {
+	return alloc_from(this_cpu_ptr(&iommu_memcache));
+}
+
+/**
+ * kvm_iommu_take_pages() - Move free pages of this CPU's memcache to @mc.
+ * @mc:		A list of free pages, as the memcache holds them.
+ * @nr:		How many.
+ *
+ * For a user that needs pages where no donation can reach it: the
+ * identity domain splits blocks under host_mmu.lock.
+ *
+ * Return: 0, or -ENOMEM after recording the shortfall; then none moved.
+ */
+int kvm_iommu_take_pages(struct kvm_hyp_memcache *mc, size_t nr)
+{
+	struct kvm_hyp_memcache *own = this_cpu_ptr(&iommu_memcache);
+	int ret = kvm_iommu_reserve_pages(nr);
+
+	while (!ret && nr--)
+		push_hyp_memcache(mc, pop_hyp_memcache(own, hyp_phys_to_virt), hyp_virt_to_phys);
+	return ret;
+}
+
+/**
+ * kvm_iommu_give_pages() - Move every page of @mc back to this CPU's memcache.
+ * @mc:		Pages from kvm_iommu_take_pages().
+ */
+void kvm_iommu_give_pages(struct kvm_hyp_memcache *mc)
+{
 	void *va;
 
-	if (IS_ENABLED(CONFIG_ARM_SMMU_V3_PKVM_TEST) &&
-	    !atomic_dec_if_positive(&iommu_fail_alloc_in))
-		return NULL;
-	va = pop_hyp_memcache(this_cpu_ptr(&iommu_memcache), hyp_phys_to_virt);
-	if (!va)
-		return NULL;
-	memset(va, 0, PAGE_SIZE);
-	hyp_set_page_refcounted(hyp_virt_to_page(va));
-	atomic_inc(&iommu_pages_in_use);
-	return va;
+	while ((va = pop_hyp_memcache(mc, hyp_phys_to_virt)))
+		push_hyp_memcache(this_cpu_ptr(&iommu_memcache), va, hyp_virt_to_phys);
 }
 
 /**
@@ -216,9 +254,12 @@ int kvm_iommu_test_fail_alloc(u64 n)
 	return 0;
 }
 
+/* From @mc when the table's owner gives one, else from this CPU's memcache */
 static void *iommu_zalloc_page(void *mc)
 {
-	return kvm_iommu_alloc_page();
+	void *va = mc ? alloc_from(mc) : NULL;
+
+	return va ?: kvm_iommu_alloc_page();
 }
 
 static void iommu_dcache_clean(void *va, size_t size)
