@@ -118,16 +118,24 @@ for cpu in max cortex-a72; do
 	case $cpu in max) expect=hVHE ;; *) expect=nVHE ;; esac
 	timeout_s=${CHECK_TIMEOUT:-900}
 	# The SMMU with both stages (the driver uses stage 2), then with
-	# stage 1 only.
-	for stages in nested 1; do
+	# stage 1 only; then devices in identity domains (iommu.passthrough=1),
+	# with both stages on both CPUs and with stage 1 on -cpu max.
+	boots="nested 1 nested:identity"
+	[ "$cpu" = max ] && boots="$boots 1:identity"
+	for boot in $boots; do
+		stages=${boot%%:*}
 		case $stages in nested) stage=2 tag=$cpu ;; *) stage=1 tag=$cpu-s1 ;; esac
+		args= what="stage $stage"
+		if [ "$boot" != "$stages" ]; then
+			args=iommu.passthrough=1 tag=$tag-identity what="$what, identity domains"
+		fi
 		log=$logs/check-$tag.log
 		rc=0
 		"$top/scripts/qemu.sh" -c "$cpu" -s "$stages" -m check -t "$timeout_s" -l "$log" \
 			-k "$BUILD/out/test/arch/arm64/boot/Image" \
-			-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
+			-i "$BUILD/initramfs-test.cpio.gz" -a "$args" || rc=$?
 		"$top/scripts/judge.py" check "$log" --rc "$rc" --timeout "$timeout_s" \
-			--label "$cpu, stage $stage" --expect-mode "$expect" \
+			--label "$cpu, $what" --expect-mode "$expect" \
 			--expect-stage "$stage" --results "$logs/results-$tag"
 		read -r ok bad < "$logs/results-$tag" || { ok=0; bad=1; }
 		passed=$((passed + ok)) failed=$((failed + bad))

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Every PCI endpoint must sit behind an IOMMU: it has an IOMMU group, and
- * that group translates DMA instead of letting it through untranslated.
+ * that group translates DMA instead of letting it through untranslated. A
+ * group of type "identity" is only right when the boot asked for it
+ * (iommu.passthrough=1) and the hypervisor holds the identity domain, which
+ * maps the host's pages only.
  *
  * On device-tree systems a PCI function is configured for the IOMMU when a
  * driver probes it, so a function that no driver has claimed has no group
@@ -129,6 +132,31 @@ static void check_has_group(struct __test_metadata *_metadata, const char *dev)
 	ksft_print_msg("%s: no driver, bus mastering off, no group yet\n", name);
 }
 
+/* Pages of the pKVM hypervisor's identity domain, 0 without one */
+static long hyp_identity_pages(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/pkvm-smmu/hyp_stats", "r");
+	char key[64];
+	long val, n = 0;
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%63s %ld", key, &val) == 2)
+		if (!strcmp(key, "identity_table_pages"))
+			n = val;
+	fclose(f);
+	return n;
+}
+
+/* Whether the kernel's command line asks for identity default domains */
+static bool passthrough_asked(void)
+{
+	char cmdline[4096];
+
+	return !read_sysfs("/proc", "cmdline", cmdline, sizeof(cmdline)) &&
+	       strstr(cmdline, "iommu.passthrough=1");
+}
+
 static void check_group_translates(struct __test_metadata *_metadata,
 				   const char *dev)
 {
@@ -139,8 +167,13 @@ static void check_group_translates(struct __test_metadata *_metadata,
 		return;
 	snprintf(dir, sizeof(dir), "/sys/kernel/iommu_groups/%d", group);
 	ASSERT_EQ(0, read_sysfs(dir, "type", type, sizeof(type)));
-	EXPECT_STRNE("identity", type)
-		TH_LOG("%s: DMA bypasses the IOMMU (group %d)", dev, group);
+	if (strcmp(type, "identity"))
+		return;
+	EXPECT_TRUE(passthrough_asked())
+		TH_LOG("%s: group %d is identity, which the boot did not ask for", dev, group);
+	EXPECT_LT(0, hyp_identity_pages())
+		TH_LOG("%s: DMA bypasses the IOMMU (group %d): no identity domain at the "
+		       "hypervisor", dev, group);
 }
 
 TEST(iommu_registered)

@@ -10,6 +10,7 @@
 #define PKVM_SMMU_H
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,6 +99,18 @@ static inline bool hyp_agrees(const char *hyp, long hyp_base, long (*driver)(voi
 		usleep(20000);
 	}
 	return false;
+}
+
+/*
+ * Whether PCI device @bdf is in an identity domain: one the hypervisor
+ * keeps mapping exactly the host's pages, which the host never maps in.
+ */
+static inline bool pci_dev_identity(const char *bdf)
+{
+	char path[PATH_MAX], type[32];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group/type", bdf);
+	return read_line(path, type, sizeof(type)) && !strcmp(type, "identity");
 }
 
 /* Run @dir/@name; @out gets its report. Returns -1 when it cannot be read. */

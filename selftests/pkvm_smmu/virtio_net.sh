@@ -4,7 +4,8 @@
 # Network traffic through the IOMMU: a DHCP exchange over the virtio-net
 # device, whose rings and buffers the device reaches through its IOMMU
 # domain. Passes when the lease is obtained, packets came in and went out,
-# and the device's IOMMU group translates.
+# and the device's IOMMU group translates, or is the hypervisor's identity
+# domain in a boot that asked for it.
 ksft_skip=4
 
 dev=
@@ -27,8 +28,17 @@ group=$(readlink "$pci/iommu_group" 2>/dev/null) || {
 	exit 1
 }
 type=$(cat "$pci/iommu_group/type")
+hyp_stats=/sys/kernel/debug/pkvm-smmu/hyp_stats
 case $type in
 DMA|DMA-FQ) ;;
+identity)
+	# Only where asked for, and held by the hypervisor
+	grep -qw iommu.passthrough=1 /proc/cmdline &&
+		[ "$(awk '$1 == "identity_table_pages" { print $2 }' "$hyp_stats")" -gt 0 ] || {
+		echo "FAIL: $dev's IOMMU group ${group##*/} is identity, not asked for or not the hypervisor's"
+		exit 1
+	}
+	;;
 *) echo "FAIL: $dev's IOMMU group ${group##*/} is '$type', not translated"; exit 1 ;;
 esac
 

@@ -329,14 +329,19 @@ static int kvm_smmu_build_identity(void)
 		kvm_smmu_hvc(KVM_SMMU_HC_ALLOC, __pkvm_host_iommu_alloc_domain, &res,
 			     KVM_IOMMU_IDENTITY_DOMAIN);
 		ret = hvc_ret(res.a1);
+		/* The test module may have made it behind the driver's back. */
+		if (ret == -EEXIST)
+			ret = 0;
 		if (ret != -ENOMEM) {
 			kvm_smmu_identity_built = !ret;
 			break;
 		}
+		if (!res.a2)
+			break;
 		/* Far more than a map needs: in the driver's batches */
-		for (need = res.a2; need && !ret; need -= min(need, 64UL))
+		for (need = res.a2, ret = 0; need && !ret; need -= min(need, 64UL))
 			ret = kvm_smmu_topup(min(need, 64UL), GFP_KERNEL);
-		if (ret || !res.a2)
+		if (ret)
 			break;
 	}
 	migrate_enable();

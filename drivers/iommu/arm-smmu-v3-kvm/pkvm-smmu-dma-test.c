@@ -23,6 +23,7 @@
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/of_address.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 
@@ -272,6 +273,99 @@ out_free:
 	return ok;
 }
 
+/* Give @page back from this CPU's memcache, and the pages taken out before it. */
+static bool reclaim_donated(struct page *page)
+{
+	unsigned long others[KVM_IOMMU_DONATE_MAX * 4];
+	unsigned int n = 0;
+	bool found = false;
+	struct hvc r;
+
+	while (!found && n < ARRAY_SIZE(others)) {
+		r = test_hvc(__pkvm_host_iommu_reclaim_page);
+		if (r.ret < 0)
+			break;
+		found = r.ret == page_to_pfn(page);
+		if (!found)
+			others[n++] = r.ret;
+	}
+	while (n--)
+		donate_page(pfn_to_page(others[n]));
+	return found;
+}
+
+/*
+ * Read @addr into the device's buffer, then write the buffer to
+ * @pages->dst, which shows what came in. The read must fault: the case
+ * lists @addr for the kselftest, which looks for its fault in the log.
+ */
+static bool dma_read_blocked(struct seq_file *m, struct edu_pages *pages, u64 addr)
+{
+	memset(page_address(pages->dst), 0, PAGE_SIZE);
+	if (!check(m, !edu_dma(addr, false), __LINE__, "the read DMA timed out") ||
+	    !check(m, !edu_dma(page_to_phys(pages->dst), true), __LINE__,
+		   "the write DMA timed out"))
+		return false;
+	seq_printf(m, "blocked %#llx\n", addr);
+	return true;
+}
+
+/*
+ * (f) The identity domain, behind the host driver's back: the stream
+ * reaches host pages at their own address, but not the hypervisor's
+ * memory, not a page donated to the hypervisor while the stream is
+ * attached, and not the SMMU's registers. Each of those is a DMA read,
+ * which must fault; the case lists them before its "ok".
+ */
+static bool dma_in_identity(struct seq_file *m, struct edu_pages *pages)
+{
+	struct device_node *np = of_find_compatible_node(NULL, NULL, "arm,smmu-v3");
+	u32 sid = edu_sid();
+	struct resource res;
+	bool ok;
+	long r;
+
+	if (!check(m, np && !of_address_to_resource(np, 0, &res), __LINE__, "no SMMU"))
+		return false;
+	/* The donations go to this CPU's memcache, where the retries look. */
+	migrate_disable();
+	r = alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN);
+	ok = check(m, !r || r == -EEXIST, __LINE__, "no identity domain") &&
+	     check(m, !attach(0, KVM_IOMMU_IDENTITY_DOMAIN, sid).ret, __LINE__,
+		   "cannot attach the stream to the identity domain");
+	if (!ok)
+		goto out;
+	memset(page_address(pages->src), 0xa5, PAGE_SIZE);
+	ok = check(m, !edu_dma(page_to_phys(pages->src), false), __LINE__,
+		   "the read DMA timed out") &&
+	     check(m, !edu_dma(page_to_phys(pages->dst), true), __LINE__,
+		   "the write DMA timed out") &&
+	     check(m, page_filled(pages->dst, 0xa5), __LINE__,
+		   "DMA to a host page did not arrive");
+	ok = ok && dma_read_blocked(m, pages, hyp_mem_base) &&
+	     dma_read_blocked(m, pages, res.start);
+	if (ok) {
+		memset(page_address(pages->victim), 0x5a, PAGE_SIZE);
+		ok = check(m, !donate_page(pages->victim).ret, __LINE__, "cannot donate a page");
+		if (ok) {
+			ok = dma_read_blocked(m, pages, page_to_phys(pages->victim)) &&
+			     check(m, !memchr(page_address(pages->dst), 0x5a, PAGE_SIZE),
+				   __LINE__, "a page donated to the hypervisor was read");
+			/* Never free a page the hypervisor still holds. */
+			if (!reclaim_donated(pages->victim)) {
+				pages->victim = NULL;
+				ok = check(m, false, __LINE__, "the donated page did not come back");
+			}
+		}
+	}
+	ok &= check(m, !detach(0, KVM_IOMMU_IDENTITY_DOMAIN, sid).ret, __LINE__,
+		    "cannot detach");
+out:
+	migrate_enable();
+	of_node_put(np);
+	return ok;
+}
+
 /*
  * What make bench counts: CALLS_PER_RUN maps of @nr_pages pages, each at
  * its own IOVA and all of the same pages, then their unmaps, with the
@@ -317,12 +411,13 @@ static bool calls_256(struct seq_file *m, struct iommu_domain *domain, struct ed
 
 enum edu_case {
 	EDU_MAPPED, EDU_UNMAPPED, EDU_NO_DOMAIN, EDU_STALE_TLB, EDU_FAILED_ATTACH,
-	EDU_CALLS_1, EDU_CALLS_16, EDU_CALLS_256, EDU_NR_CASES
+	EDU_IDENTITY, EDU_CALLS_1, EDU_CALLS_16, EDU_CALLS_256, EDU_NR_CASES
 };
 
 static const char * const edu_case_names[EDU_NR_CASES] = {
 	"dma_to_mapped_iova", "dma_to_unmapped_iova", "dma_without_domain",
-	"dma_after_unmap", "dma_after_failed_attach", "calls_1", "calls_16", "calls_256",
+	"dma_after_unmap", "dma_after_failed_attach", "dma_in_identity", "calls_1", "calls_16",
+	"calls_256",
 };
 
 static bool run_case(struct seq_file *m, enum edu_case c, struct edu_pages *pages)
@@ -338,6 +433,8 @@ static bool run_case(struct seq_file *m, enum edu_case c, struct edu_pages *page
 		return run_in_domain(m, dma_after_unmap, pages);
 	case EDU_FAILED_ATTACH:
 		return dma_after_failed_attach(m, pages);
+	case EDU_IDENTITY:
+		return dma_in_identity(m, pages);
 	case EDU_CALLS_1:
 		return run_in_domain(m, calls_1, pages);
 	case EDU_CALLS_16:
@@ -385,7 +482,8 @@ out_unlock:
 out_free:
 	__free_page(pages.src);
 	__free_page(pages.dst);
-	__free_page(pages.victim);
+	if (pages.victim)
+		__free_page(pages.victim);
 	return ret;
 }
 DEFINE_SHOW_ATTRIBUTE(edu_case);

@@ -110,6 +110,12 @@ int kvm_iommu_idmap_build(struct kvm_hyp_iommu_domain *domain)
 	mem = host_memory_bytes(0, BIT_ULL(domain->pgt.oas));
 	n = idmap_fill_all(&domain->pgt, false) + mem / SZ_2M + mem / SZ_1G;
 	ret = kvm_iommu_take_pages(&idmap_reserve, n);
+	/*
+	 * The domain and root pages of this attempt go to the reclaim list
+	 * when it fails: the next one needs them again.
+	 */
+	if (ret)
+		kvm_iommu_reserve_pages(n + 2);
 	if (!ret) {
 		idmap_pages = n;
 		n = idmap_fill_all(&domain->pgt, true);

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A group switched between identity and DMA at run time, as an integrator
+ * does through sysfs: with the NVMe driver unbound, "identity" and then
+ * "DMA" go to /sys/kernel/iommu_groups/<n>/type, and after each rebind
+ * data written with O_DIRECT reads back intact. In the identity domain the
+ * DMA makes no map hypercall; in the DMA domain it does. The group's type
+ * is put back as it was.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "pkvm_smmu.h"
+
+#define NVME_DRIVER	"/sys/bus/pci/drivers/nvme"
+#define DISK		"/dev/nvme0n1"
+#define SPAN		(256 * 1024)
+
+FIXTURE(group) {
+	char bdf[NAME_MAX + 1];
+	char type_path[PATH_MAX];
+	char type[32];
+	bool bound;
+};
+
+/* The NVMe function's PCI address, or false without one. */
+static bool find_nvme(char *bdf, size_t size)
+{
+	struct dirent *de;
+	DIR *d = opendir(NVME_DRIVER);
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		if (strchr(de->d_name, ':')) {
+			snprintf(bdf, size, "%s", de->d_name);
+			found = true;
+		}
+	closedir(d);
+	return found;
+}
+
+static int bind_nvme(const char *bdf, bool bind)
+{
+	char path[PATH_MAX];
+	int ms, fd;
+
+	snprintf(path, sizeof(path), NVME_DRIVER "/%s", bind ? "bind" : "unbind");
+	if (write_file(path, bdf))
+		return -1;
+	/* The namespace shows up a little after the bind. */
+	for (ms = 0; bind && ms < 10000; ms += 50) {
+		fd = open(DISK, O_RDONLY | O_DIRECT);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		usleep(50000);
+	}
+	return bind ? -1 : 0;
+}
+
+/* Unbind, set the group's type, bind again; 0 or -1. */
+static int set_type(struct __test_metadata *_metadata, FIXTURE_DATA(group) *self,
+		    const char *type)
+{
+	char now[32];
+
+	if (bind_nvme(self->bdf, false))
+		return -1;
+	self->bound = false;
+	if (write_file(self->type_path, type)) {
+		TH_LOG("cannot write '%s' to %s", type, self->type_path);
+		return -1;
+	}
+	if (bind_nvme(self->bdf, true))
+		return -1;
+	self->bound = true;
+	return read_line(self->type_path, now, sizeof(now)) && !strcmp(now, type) ? 0 : -1;
+}
+
+static long map_hypercalls(void)
+{
+	return driver_stat("hypercalls_map_pages") + driver_stat("hypercalls_map_runs");
+}
+
+/* Write a pattern with O_DIRECT, read it back and compare; the map hypercalls it made. */
+static long dma_roundtrip(struct __test_metadata *_metadata, unsigned char seed)
+{
+	unsigned char *w, *r;
+	long maps = map_hypercalls();
+	int fd, i;
+
+	if (posix_memalign((void **)&w, 4096, SPAN) || posix_memalign((void **)&r, 4096, SPAN))
+		return -1;
+	for (i = 0; i < SPAN; i++)
+		w[i] = seed + i * 7;
+	fd = open(DISK, O_RDWR | O_DIRECT);
+	EXPECT_LE(0, fd) TH_LOG("cannot open %s", DISK);
+	if (fd >= 0) {
+		EXPECT_EQ(SPAN, pwrite(fd, w, SPAN, 8 * SPAN));
+		EXPECT_EQ(SPAN, pread(fd, r, SPAN, 8 * SPAN));
+		EXPECT_EQ(0, memcmp(w, r, SPAN)) TH_LOG("the data did not read back");
+		close(fd);
+	}
+	free(w);
+	free(r);
+	return map_hypercalls() - maps;
+}
+
+FIXTURE_SETUP(group)
+{
+	char group[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	if (access(STATS, F_OK))
+		SKIP(return, "no %s: the pKVM IOMMU driver is not running", STATS);
+	ASSERT_TRUE(find_nvme(self->bdf, sizeof(self->bdf))) TH_LOG("no NVMe device");
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group", self->bdf);
+	n = readlink(link, group, sizeof(group) - 1);
+	ASSERT_LT(0, n);
+	group[n] = '\0';
+	snprintf(self->type_path, sizeof(self->type_path), "/sys/kernel/iommu_groups/%s/type",
+		 strrchr(group, '/') + 1);
+	ASSERT_TRUE(read_line(self->type_path, self->type, sizeof(self->type)));
+	self->bound = true;
+}
+
+FIXTURE_TEARDOWN(group)
+{
+	char now[32];
+
+	if (!self->bdf[0])
+		return;
+	if (read_line(self->type_path, now, sizeof(now)) && strcmp(now, self->type))
+		set_type(_metadata, self, self->type);
+	if (!self->bound)
+		bind_nvme(self->bdf, true);
+}
+
+TEST_F(group, identity_then_dma)
+{
+	ASSERT_EQ(0, set_type(_metadata, self, "identity"));
+	EXPECT_LT(0, hyp_stat("identity_table_pages"))
+		TH_LOG("an identity group, but no identity domain at the hypervisor");
+	EXPECT_EQ(0, dma_roundtrip(_metadata, 0x11))
+		TH_LOG("DMA in the identity domain made map hypercalls");
+
+	ASSERT_EQ(0, set_type(_metadata, self, "DMA"));
+	EXPECT_LT(0, dma_roundtrip(_metadata, 0x22))
+		TH_LOG("DMA in a DMA domain made no map hypercall");
+}
+
+TEST_HARNESS_MAIN
