@@ -32,12 +32,12 @@ TIMEOUT = 240
 HYP = "arch/arm64/kvm/hyp/nvhe/iommu/"
 # Which suites build which hypervisor file.
 SUITES = [
-    ("iommu-core", {"iommu.c", "io-pgtable.c", "memory.c", "host_dma.c"}),
+    ("iommu-core", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("io-pgtable", {"io-pgtable.c"}),
-    ("smmu-v3", {"arm-smmu-v3.c", "iommu.c", "io-pgtable.c", "memory.c", "host_dma.c"}),
-    ("fuzz-replay", {"iommu.c", "io-pgtable.c", "memory.c", "host_dma.c"}),
-    ("fuzz", {"iommu.c", "io-pgtable.c", "memory.c", "host_dma.c"}),
-    ("tsan-races", {"iommu.c", "io-pgtable.c", "memory.c", "host_dma.c"}),
+    ("smmu-v3", {"arm-smmu-v3.c", "iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
+    ("fuzz-replay", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
+    ("fuzz", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
+    ("tsan-races", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
 ]
 
 
