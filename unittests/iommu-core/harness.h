@@ -1037,15 +1037,22 @@ static bool idmap_leaf_ok(uint64_t iova, uint64_t desc, int level)
 	return prot && leaf_out(desc, level, 0) == iova && desc == want_leaf(prot, level, iova);
 }
 
-/* Whether the IOMMU's TLB has an entry of @domain that translates @pa. */
+/*
+ * Whether the IOMMU's TLB has an entry of @domain that translates @iova: a
+ * leaf of one of the three sizes, in the one slot each would take.
+ */
 static bool tlb_covers(u32 domain, uint64_t iova)
 {
-	int i;
+	static const uint64_t sizes[] = { SZ_4K, SZ_2M, SZ_1G };
+	unsigned int i;
 
-	for (i = 0; i < CACHE_ENTRIES; i++)
-		if (tlb[i].valid && tlb[i].domain == domain && tlb[i].iova <= iova &&
-		    iova - tlb[i].iova < tlb[i].size)
+	for (i = 0; i < 3; i++) {
+		uint64_t base = iova & ~(sizes[i] - 1);
+		struct cache_entry *e = &tlb[cache_slot(domain, base, sizes[i])];
+
+		if (e->valid && e->domain == domain && e->iova == base && e->size == sizes[i])
 			return true;
+	}
 	return false;
 }
 

@@ -47,17 +47,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	unsigned long long checked = owner_changes;
 	int n;
 
 	input = data;
 	input_left = size;
+
 	for (n = 0; input_left && n < MAX_CALLS; n++) {
 		snprintf(where, sizeof(where), "call %d", n);
 		random_call(from_input);
 		if (!check_state() || (n % 64 == 0 && !check_memory()) || failures)
 			abort();
+		/* The identity domain against the owners, when they changed */
+		if (n % 32 == 0 && checked != owner_changes) {
+			checked = owner_changes;
+			if (!check_idmap())
+				abort();
+		}
 	}
-	if (!check_device_tables() || !teardown() || nr_maps || failures)
+	if (!check_idmap() || !check_device_tables() || !teardown() || nr_maps || failures)
 		abort();
 	return 0;
 }

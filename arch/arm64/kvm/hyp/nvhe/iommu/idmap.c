@@ -58,11 +58,11 @@ static long idmap_fill(struct kvm_io_pgtable *pgt, u64 addr, u32 level, bool map
 
 	if (reach == HOST_DMA_REACH_NONE)
 		return 0;
-	/* No block at level 0; a single page is never mixed. */
-	if (reach != HOST_DMA_REACH_MIXED && level) {
+	/* A single page is never mixed; level 0 has no blocks, but 512 of 1GiB. */
+	if (reach != HOST_DMA_REACH_MIXED) {
 		if (!map)
-			return 0;
-		return kvm_io_pgtable_map(pgt, addr, addr, size, 1,
+			return level ? 0 : 1;
+		return kvm_io_pgtable_map(pgt, addr, addr, level ? size : SZ_1G, level ? 1 : 512,
 					  reach == HOST_DMA_REACH_MEM ? IDMAP_MEM_PROT :
 					  IDMAP_MMIO_PROT, &idmap_reserve, &mapped);
 	}
