@@ -387,6 +387,29 @@ static bool stage1_only(void)
 	return dma_lifecycle(s, 9, 6, MEM_BASE + 5 * SZ_1M);
 }
 
+/*
+ * Stage 1 on a coherent SMMU and a non-coherent one: the context
+ * descriptor, which both read, must reach memory for the second one too,
+ * whichever attaches first.
+ */
+static bool stage1_mixed_coherence(void)
+{
+	struct fake_smmu *a = fake_new(FAKE_MMIO(0)), *b = fake_new(FAKE_MMIO(1));
+	u64 pa = MEM_BASE + 6 * SZ_1M;
+
+	snprintf(where, sizeof(where), "stage 1, mixed coherence");
+	a->idr[0] &= ~IDR0_S2P;
+	b->idr[0] &= ~(IDR0_S2P | IDR0_COHACC);
+	CHECK(one_domain_on_two(a, b, 7, 3, 4), "set-up");
+	CHECK(map_page(7, IOVA, pa), "map");
+	CHECK(fake_dma(a, 3, IOVA) == pa, "DMA through the coherent SMMU");
+	CHECK(fake_dma(b, 4, IOVA) == pa, "DMA through the non-coherent SMMU");
+	CHECK(unmap_page(7, IOVA), "unmap");
+	CHECK(fake_dma(a, 3, IOVA) == FAKE_NO_DMA && fake_dma(b, 4, IOVA) == FAKE_NO_DMA,
+	      "DMA after unmap");
+	return !failures;
+}
+
 static int tap_n, tap_failed;
 
 static void run(bool (*fn)(void), const char *name)
@@ -461,6 +484,7 @@ int main(void)
 	run(failed_attach_then_reuse, "failed_attach_then_reuse");
 	run(noncoherent, "noncoherent_smmu");
 	run(stage1_only, "stage1_only_smmu");
+	run(stage1_mixed_coherence, "stage1_cd_reaches_a_noncoherent_smmu");
 	run(range_invalidation, "range_invalidation_reaches_every_page");
 	run(mmio_per_call, "register_accesses_per_map_and_unmap");
 	run(cmdq_races, "command_queue_shared_by_cpus");

@@ -121,6 +121,23 @@ static void smmu_sync_to_device(struct hyp_arm_smmu *smmu, void *va, size_t size
 	wmb();
 }
 
+/*
+ * Context descriptors serve every SMMU a domain's streams are on: clean
+ * them for any SMMU that does not snoop, not only the one attaching.
+ */
+static void smmu_sync_cd(u64 *cd, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < READ_ONCE(nr_smmus); i++) {
+		if (!smmus[i].coherent) {
+			kvm_flush_dcache_to_poc(cd, size);
+			break;
+		}
+	}
+	wmb();
+}
+
 static int smmu_poll(struct hyp_arm_smmu *smmu, u32 reg, u32 mask, u32 want)
 {
 	int i;
@@ -533,7 +550,7 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 	}
 	if (cd && !domain->nr_attached) {
 		domain_write_cd(domain, cd);
-		smmu_sync_to_device(smmu, cd, CTXDESC_CD_DWORDS * 8);
+		smmu_sync_cd(cd, CTXDESC_CD_DWORDS * 8);
 	}
 
 	domain_make_ste(domain, cd, new);
@@ -563,7 +580,7 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		} else if (cd && !domain->nr_attached) {
 			/* As at the last detach: no STE points at the CD. */
 			WRITE_ONCE(cd[0], 0);
-			smmu_sync_to_device(smmu, cd, sizeof(*cd));
+			smmu_sync_cd(cd, sizeof(*cd));
 		}
 	}
 unlock:
@@ -606,7 +623,7 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		 */
 		cd = domain_cd_lookup(domain);
 		WRITE_ONCE(cd[0], 0);
-		smmu_sync_to_device(smmu, cd, sizeof(*cd));
+		smmu_sync_cd(cd, sizeof(*cd));
 	}
 unlock:
 	hyp_spin_unlock(&smmu->lock);
