@@ -56,6 +56,30 @@ for v in $variants; do
 		die "in the $v run, $want does not own the SMMU"
 done
 
+# The same machine with every device in an identity domain
+# (iommu.passthrough=1): the stock driver lets DMA bypass the SMMU, the
+# pKVM driver puts the devices in the hypervisor's identity domain.
+id_rows="1:1,16:1,256:1,1:4"
+id_all=$id_rows
+for _ in $(seq 2 $runs); do id_all=$id_all,$id_rows; done
+for v in $variants; do
+	case $v in stock) out=bench-stock ;; *) out=nodebug ;; esac
+	log=$logs/bench-$v-identity.log
+	echo "bench: $v driver, identity domains (console: $log)"
+	rc=0
+	"$top/scripts/qemu.sh" -c max -m bench -t "$timeout_s" -l "$log" \
+		-k "$BUILD/out/$out/arch/arm64/boot/Image" \
+		-i "$BUILD/initramfs-test.cpio.gz" \
+		-a "iommu.passthrough=1 bench_args=$id_all bench_seconds=$seconds bench_io_runs=$runs" ||
+		rc=$?
+	"$top/scripts/judge.py" bench "$log" --rc "$rc" --timeout "$timeout_s" \
+		--label "bench-$v-identity" --expect-mode hVHE --expect-io \
+		--rows "$logs/bench-$v-identity.rows" ||
+		die "the $v benchmark run in identity domains failed (see above)"
+	grep -Eq "^bench: benchmark device .* type=identity[[:space:]]*$" "$log" ||
+		die "in the $v identity run, the benchmark device is not in an identity domain"
+done
+
 # What one map and one unmap cost on the pKVM kernel: hypercalls counted by
 # the driver, SMMU register accesses by QEMU's trace. A boot of its own, as
 # tracing slows QEMU down.
@@ -158,6 +182,50 @@ if [ -f "$logs/calls.rows" ]; then
 		     "unmap hypercalls", "MMIO" }
 	     { printf "%6s pg | %15s %9s | %15s %9s\n", $2, $3, $5, $4, $6 }' "$logs/calls.rows"
 	echo "(a map hypercall beyond one per map is a retry after a top-up of the memcache)"
+fi
+
+if [[ $variants == *pkvm* ]]; then
+	echo
+	echo "Identity domains (iommu.passthrough=1): stock bypass vs pKVM identity domain, median of $runs"
+	echo "(latency in us, as dma_map_benchmark reports it: in steps of 0.1 us)"
+	awk -v p="$logs/bench-pkvm-identity.rows" '
+	function median(v, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	function med(s,    n, v, i) { n = split(s, v, " "); for (i = 1; i <= n; i++) v[i] += 0; return n ? median(v, n) : "" }
+	function r(a, b) { return a > 0 && b != "" ? sprintf("%.2f", b / a) : "-" }
+	function load(file, m, u, io, first,    l, w, k) {
+		while ((getline l < file) > 0) {
+			split(l, w, " ")
+			if (w[1] == "null" || w[1] == "null_busy" || w[1] == "cas") continue
+			if (w[1] == "io") { io[w[2], 1] = io[w[2], 1] " " w[3]; io[w[2], 2] = io[w[2], 2] " " w[4]
+					    if (w[6] != "-") io[w[2], 3] = io[w[2], 3] " " w[6]; continue }
+			k = w[1] " pg " w[2] " thr"; if (first && !(k in m)) order[++nk] = k
+			m[k] = m[k] " " w[3]; u[k] = u[k] " " w[4]
+		}
+	}
+	BEGIN {
+		load(ARGV[1], sm, su, sio, 1); load(p, pm, pu, pio, 0); ARGV[1] = ""
+		printf "%-16s | %9s %9s | %9s %9s | %7s %7s\n", "", "stock map", "unmap", "pKVM map", "unmap", "/stock", "unmap"
+		for (i = 1; i <= nk; i++) {
+			k = order[i]
+			printf "%-16s | %9.1f %9.1f | %9.1f %9.1f | %7s %7s\n", k, med(sm[k]), med(su[k]),
+			       med(pm[k]), med(pu[k]), r(med(sm[k]), med(pm[k])), r(med(su[k]), med(pu[k]))
+		}
+		printf "%-30s | %10s | %10s | %7s | %s\n", "NVMe O_DIRECT reads", "stock", "pKVM", "/stock", "pKVM map hypercalls per read"
+		split("rand seq", kinds, " "); split("4KiB random, 4 threads (IOPS)|1MiB sequential (MB/s)", what, "|")
+		for (i = 1; i <= 2; i++) {
+			a = med(sio[kinds[i], i]); b = med(pio[kinds[i], i])
+			printf "%-30s | %10.1f | %10.1f | %7s | %s\n", what[i], a, b, r(a, b),
+			       ((kinds[i], 3) in pio) ? sprintf("%.2f", med(pio[kinds[i], 3])) : "-"
+		}
+	}' "$logs/bench-stock-identity.rows"
+	grep -o "identity_table_pages [0-9]* identity_reserve_pages [0-9]*" \
+		"$logs/bench-pkvm-identity.log" | tail -1 |
+		awk '{ printf "identity domain: %d table pages (%d KiB), %d pages in reserve for splits (%d KiB)\n",
+		       $2, $2 * 4, $4, $4 * 4 }'
 fi
 
 # The table as a plot: latency per row, stock, floor and pKVM side by side.

@@ -55,6 +55,10 @@ else
 	fail "patches/ is stale"
 fi
 
+section "EL2 size"
+# What the series runs at EL2, for the record: not a pass or a fail.
+echo "$("$top/scripts/el2-size.sh" | tail -1) (scripts/el2-size.sh lists them by file)"
+
 section "checkpatch --strict"
 for p in "$top"/patches/*.patch; do
 	name=${p##*/}

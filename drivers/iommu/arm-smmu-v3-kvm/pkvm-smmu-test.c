@@ -1401,8 +1401,9 @@ static u64 null_hypercalls(int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		/* A page size of 0 is refused before anything else. */
-		if (test_hvc(__pkvm_host_iommu_map_pages, 0, 0, 0, 0, 1, IOMMU_READ).ret != -EINVAL)
+		/* A page size of 0 is refused before anything else is looked up. */
+		if (test_hvc(__pkvm_host_iommu_map_pages, TEST_DOMAIN, 0, 0, 0, 1,
+			     IOMMU_READ).ret != -EINVAL)
 			return 0;
 	}
 	return (ktime_get_ns() - start) / n;

@@ -103,6 +103,8 @@ static struct hyp_arm_smmu smmus[KVM_ARM_SMMU_MAX];
 /* Only grows, before finalize. Protected by smmu_register_lock */
 static unsigned int nr_smmus;
 static u32 domain_oas;
+/* The output size as the STE's VTCR and the CD's IPS encode it, as IDR5.OAS does */
+static u64 domain_ps;
 /* Whether domains translate through stage 1: the SMMUs lack stage 2 */
 static bool smmu_stage1;
 
@@ -354,25 +356,6 @@ static u64 *smmu_alloc_ste(struct hyp_arm_smmu *smmu, u32 sid)
 	return smmu_ste(smmu, sid);
 }
 
-/* Output size field of the STE's VTCR, as in VTCR_EL2.PS. */
-static u64 smmu_ps(u32 oas)
-{
-	switch (oas) {
-	case 32:
-		return ARM_LPAE_TCR_PS_32_BIT;
-	case 36:
-		return ARM_LPAE_TCR_PS_36_BIT;
-	case 40:
-		return ARM_LPAE_TCR_PS_40_BIT;
-	case 42:
-		return ARM_LPAE_TCR_PS_42_BIT;
-	case 44:
-		return ARM_LPAE_TCR_PS_44_BIT;
-	default:
-		return ARM_LPAE_TCR_PS_48_BIT;
-	}
-}
-
 /* The VMID (stage 2) or ASID (stage 1) of a domain's TLB entries. */
 static u16 domain_tag(struct kvm_hyp_iommu_domain *domain)
 {
@@ -431,7 +414,7 @@ static void domain_write_cd(struct kvm_hyp_iommu_domain *domain, u64 *cd)
 		   FIELD_PREP(CTXDESC_CD_0_TCR_ORGN0, ARM_LPAE_TCR_RGN_WBWA) |
 		   FIELD_PREP(CTXDESC_CD_0_TCR_SH0, ARM_LPAE_TCR_SH_IS) |
 		   CTXDESC_CD_0_TCR_EPD1 |
-		   FIELD_PREP(CTXDESC_CD_0_TCR_IPS, smmu_ps(pgt->oas)) |
+		   FIELD_PREP(CTXDESC_CD_0_TCR_IPS, domain_ps) |
 		   /* Record faults and abort, never stall; non-shared ASIDs */
 		   CTXDESC_CD_0_R | CTXDESC_CD_0_A | CTXDESC_CD_0_ASET |
 		   FIELD_PREP(CTXDESC_CD_0_ASID, domain_tag(domain)));
@@ -462,7 +445,7 @@ static void domain_make_ste(struct kvm_hyp_iommu_domain *domain, u64 *cd, u64 *s
 	       FIELD_PREP(STRTAB_STE_2_VTCR_S2OR0, ARM_LPAE_TCR_RGN_WBWA) |
 	       FIELD_PREP(STRTAB_STE_2_VTCR_S2SH0, ARM_LPAE_TCR_SH_IS) |
 	       FIELD_PREP(STRTAB_STE_2_VTCR_S2TG, ARM_LPAE_TCR_TG0_4K) |
-	       FIELD_PREP(STRTAB_STE_2_VTCR_S2PS, smmu_ps(pgt->oas));
+	       FIELD_PREP(STRTAB_STE_2_VTCR_S2PS, domain_ps);
 	ste[0] = FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S2_TRANS);
 	ste[1] = FIELD_PREP(STRTAB_STE_1_SHCFG, STRTAB_STE_1_SHCFG_INCOMING);
 	ste[2] = FIELD_PREP(STRTAB_STE_2_VTCR, vtcr) |
@@ -850,6 +833,7 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 			return ret;
 		smmu_stage1 = stage1;
 		domain_oas = oas;
+		domain_ps = min_t(u32, FIELD_GET(IDR5_OAS, idr5), ARM_LPAE_TCR_PS_48_BIT);
 	}
 	return nr_smmus++;
 }

@@ -120,16 +120,7 @@ static bool iopte_change(struct kvm_io_pgtable *pgt, u64 *ptep, u64 old, u64 new
 
 static int pgsize_to_level(size_t pgsize)
 {
-	switch (pgsize) {
-	case SZ_4K:
-		return 3;
-	case SZ_2M:
-		return 2;
-	case SZ_1G:
-		return 1;
-	default:
-		return -EINVAL;
-	}
+	return pgsize == SZ_4K ? 3 : pgsize == SZ_2M ? 2 : pgsize == SZ_1G ? 1 : -EINVAL;
 }
 
 static u64 leaf_attr(struct kvm_io_pgtable *pgt, int prot)

@@ -136,7 +136,7 @@ static int account_dma(u64 phys, u64 size)
 }
 
 /* Only what account_dma() accounted comes back: a failure is a bug here. */
-static void release_dma(u64 phys, u64 size)
+static void release_dma(phys_addr_t phys, size_t size)
 {
 	WARN_ON(__pkvm_host_unshare_dma(phys, size));
 	atomic64_sub(size / SZ_4K, &iommu_dma_pages);
@@ -212,11 +212,6 @@ out_free_slot:
 	return ret;
 }
 
-static void unshare_destroyed_leaf(phys_addr_t phys, size_t size)
-{
-	release_dma(phys, size);
-}
-
 /**
  * kvm_iommu_free_domain() - Free a domain no stream is attached to.
  * @domain_id:	Its ID.
@@ -249,7 +244,7 @@ int kvm_iommu_free_domain(u64 domain_id)
 	if (domain_id == KVM_IOMMU_IDENTITY_DOMAIN)
 		kvm_iommu_idmap_release();
 	kvm_io_pgtable_destroy(&domain->pgt, domain_id == KVM_IOMMU_IDENTITY_DOMAIN ?
-			       NULL : unshare_destroyed_leaf);
+			       NULL : release_dma);
 	slot->domain = NULL;
 	kvm_iommu_free_page(domain);
 	atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 0);
