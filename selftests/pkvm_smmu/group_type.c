@@ -69,7 +69,7 @@ static int bind_nvme(const char *bdf, bool bind)
 }
 
 /* Unbind, set the group's type, bind again; 0 or -1. */
-static int set_type(struct __test_metadata *_metadata, FIXTURE_DATA(group) *self,
+static int set_type(struct __test_metadata *_metadata, struct _test_data_group *self,
 		    const char *type)
 {
 	char now[32];

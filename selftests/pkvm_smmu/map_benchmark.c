@@ -131,7 +131,7 @@ TEST_F(map_benchmark, four_threads)
 	TH_LOG("%ld map and %ld unmap hypercalls", maps, unmaps);
 	EXPECT_LT(0, mb.avg_map_100ns);
 	if (self->identity) {
-		EXPECT_EQ(0, maps + unmaps) TH_LOG("mappings of the identity domain made hypercalls");
+		EXPECT_EQ(0, maps + unmaps) TH_LOG("identity domain mappings made hypercalls");
 	} else {
 		EXPECT_LE(THREADS, maps) TH_LOG("the mappings did not go through the hypervisor");
 		EXPECT_LE(THREADS, unmaps);

@@ -35,7 +35,7 @@ identity)
 	# Only where asked for, and held by the hypervisor
 	grep -qw iommu.passthrough=1 /proc/cmdline &&
 		[ "$(awk '$1 == "identity_table_pages" { print $2 }' "$hyp_stats")" -gt 0 ] || {
-		echo "FAIL: $dev's IOMMU group ${group##*/} is identity, not asked for or not the hypervisor's"
+		echo "FAIL: $dev: identity group ${group##*/}, not asked for or not held"
 		exit 1
 	}
 	;;

@@ -354,7 +354,7 @@ static bool dma_in_identity(struct seq_file *m, struct edu_pages *pages)
 			/* Never free a page the hypervisor still holds. */
 			if (!reclaim_donated(pages->victim)) {
 				pages->victim = NULL;
-				ok = check(m, false, __LINE__, "the donated page did not come back");
+				ok = check(m, false, __LINE__, "the donated page is lost");
 			}
 		}
 	}

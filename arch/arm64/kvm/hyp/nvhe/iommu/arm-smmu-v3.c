@@ -137,6 +137,7 @@ static void smmu_sync_cd(u64 *cd, size_t size)
 			break;
 		}
 	}
+	/* Make the descriptor visible to the SMMUs before they are told about it. */
 	wmb();
 }
 
