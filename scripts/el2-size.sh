@@ -4,8 +4,10 @@
 # The size of what the series runs at EL2: code lines (not blank, not only
 # a comment) of the C files it adds under arch/arm64/kvm/hyp/, plus the C
 # lines its diffs add to the hypervisor's existing files (mem_protect.c,
-# hyp-main.c, ...). Prints the total and the part of each file; with
-# --max N, fails when the total is above N.
+# hyp-main.c, ...). Lines inside #ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST are
+# the test build's fault injection, which a user's kernel does not hold:
+# they are counted apart. Prints the part of each file and the totals; with
+# --max N, fails when the EL2 of a user's kernel is above N lines.
 #
 #   scripts/el2-size.sh [--max N]
 set -euo pipefail
@@ -18,9 +20,30 @@ cd "$top"
 python3 - "$max" <<'PY'
 import glob, re, sys
 
+TEST_ONLY = '#ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST'
+
 def code_lines(text):
+    """(lines of every build, lines of test builds only)"""
     text = re.sub(r'/\*.*?\*/', lambda m: '\n' * m.group(0).count('\n'), text, flags=re.S)
-    return sum(1 for l in text.split('\n') if l.strip() and not l.strip().startswith('//'))
+    n, test, depth = [0, 0], None, 0
+    for l in text.split('\n'):
+        l = l.strip()
+        if not l or l.startswith('//'):
+            continue
+        if test is None and l == TEST_ONLY:
+            test, depth = True, 0
+        elif test is not None and l.startswith('#if'):
+            depth += 1
+        elif test is not None and depth == 0 and l == '#else':
+            test = False
+        elif test is not None and l.startswith('#endif'):
+            if depth == 0:
+                test = None
+                n[1] += 1
+                continue
+            depth -= 1
+        n[1 if test else 0] += 1
+    return n
 
 parts = []
 for f in sorted(glob.glob('arch/arm64/kvm/hyp/**/*.[ch]', recursive=True)):
@@ -35,10 +58,11 @@ for d in sorted(glob.glob('series/*/*.diff')):
             added.setdefault(target, []).append(l[1:])
     for t, lines in added.items():
         parts.append((code_lines(''.join(lines)), '%s (+%s)' % (d, t)))
-total = sum(n for n, _ in parts)
+total = sum(n[0] for n, _ in parts)
+test = sum(n[1] for n, _ in parts)
 for n, f in parts:
-    print('%5d %s' % (n, f))
-print('%5d EL2 code lines in all' % total)
+    print('%5d %s%s' % (n[0], f, ' (and %d in test builds)' % n[1] if n[1] else ''))
+print('%5d EL2 code lines in all, and %d more in test builds' % (total, test))
 if sys.argv[1] and total > int(sys.argv[1]):
     print('el2-size: %d EL2 code lines, over the budget of %s' % (total, sys.argv[1]))
     sys.exit(1)

@@ -103,11 +103,22 @@ static phys_addr_t pool_virt_to_phys(void *va)
 	return (uintptr_t)va;
 }
 
+/* A coherent walker: only check that what is cleaned is the pool's. */
+static void pool_dcache_clean(void *va, size_t size)
+{
+	uintptr_t off = (unsigned char *)va - pool;
+
+	if ((unsigned char *)va < pool || off / SZ_4K >= POOL_PAGES ||
+	    off % SZ_4K + size > SZ_4K)
+		fatal("%s: cleaning what is not in a pool page", "io-pgtable");
+}
+
 static const struct kvm_io_pgtable_mm_ops pool_mm_ops = {
 	.zalloc_page = pool_zalloc_page,
 	.free_table = pool_free_table,
 	.phys_to_virt = pool_phys_to_virt,
 	.virt_to_phys = pool_virt_to_phys,
+	.dcache_clean = pool_dcache_clean,
 };
 
 /* ---- Reference model ---- */

@@ -34,7 +34,7 @@ struct kvm_io_pgtable_mm_ops {
 	void (*free_table)(void *va);
 	void *(*phys_to_virt)(phys_addr_t phys);
 	phys_addr_t (*virt_to_phys)(void *va);
-	/* Clean written entries to the PoC, for walkers that do not snoop. */
+	/* Clean written entries to the PoC if a walker does not snoop. */
 	void (*dcache_clean)(void *va, size_t size);
 };
 

@@ -18,6 +18,11 @@ struct kvm_hyp_iommu_domain {
 	hyp_spinlock_t lock;
 	struct kvm_io_pgtable pgt;
 	u32 nr_attached;
+	/*
+	 * The IOMMU driver's, zeroed at allocation: an SMMUv3 keeps a stage-1
+	 * domain's context descriptor here.
+	 */
+	u64 iommu_data[8] __aligned(64);
 };
 
 /*

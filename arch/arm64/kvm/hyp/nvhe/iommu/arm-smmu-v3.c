@@ -108,11 +108,6 @@ static u64 domain_ps;
 /* Whether domains translate through stage 1: the SMMUs lack stage 2 */
 static bool smmu_stage1;
 
-/* Stage 1: a context descriptor per domain ID, in pages of 64. */
-#define SMMU_CDS_PER_PAGE		(PAGE_SIZE / (CTXDESC_CD_DWORDS * 8))
-static u64 *smmu_cds[KVM_IOMMU_MAX_DOMAINS / SMMU_CDS_PER_PAGE];
-/* Protects the allocation of smmu_cds pages */
-static DEFINE_HYP_SPINLOCK(smmu_cd_lock);
 static DEFINE_HYP_SPINLOCK(smmu_register_lock);
 
 static void smmu_sync_to_device(struct hyp_arm_smmu *smmu, void *va, size_t size)
@@ -125,20 +120,21 @@ static void smmu_sync_to_device(struct hyp_arm_smmu *smmu, void *va, size_t size
 
 /*
  * Context descriptors serve every SMMU a domain's streams are on: clean
- * them for any SMMU that does not snoop, not only the one attaching.
+ * them as tables are cleaned, if any SMMU does not snoop, not only when the
+ * one attaching does not.
  */
 static void smmu_sync_cd(u64 *cd, size_t size)
 {
-	unsigned int i;
-
-	for (i = 0; i < READ_ONCE(nr_smmus); i++) {
-		if (!smmus[i].coherent) {
-			kvm_flush_dcache_to_poc(cd, size);
-			break;
-		}
-	}
+	kvm_iommu_mm_ops.dcache_clean(cd, size);
 	/* Make the descriptor visible to the SMMUs before they are told about it. */
 	wmb();
+}
+
+/* A stream's STE no longer points at its CD: make the CD invalid. */
+static void smmu_clear_cd(u64 *cd)
+{
+	WRITE_ONCE(cd[0], 0);
+	smmu_sync_cd(cd, sizeof(*cd));
 }
 
 static int smmu_poll(struct hyp_arm_smmu *smmu, u32 reg, u32 mask, u32 want)
@@ -153,10 +149,11 @@ static int smmu_poll(struct hyp_arm_smmu *smmu, u32 reg, u32 mask, u32 want)
 	return -ETIMEDOUT;
 }
 
-static int smmu_write_cr0(struct hyp_arm_smmu *smmu, u32 val)
+/* Write CR0 or IRQ_CTRL and wait until its acknowledgment register agrees. */
+static int smmu_write_ack(struct hyp_arm_smmu *smmu, u32 reg, u32 ack, u32 val)
 {
-	writel_relaxed(val, smmu->base + ARM_SMMU_CR0);
-	return smmu_poll(smmu, ARM_SMMU_CR0ACK, ~0U, val);
+	writel_relaxed(val, smmu->base + reg);
+	return smmu_poll(smmu, ack, ~0U, val);
 }
 
 /* Queue index with its wrap bit, as the PROD and CONS registers hold it. */
@@ -363,7 +360,8 @@ static u16 domain_tag(struct kvm_hyp_iommu_domain *domain)
 	return domain->id + 1;
 }
 
-static struct hyp_arm_smmu *smmu_get(u32 iommu_id, u32 sid)
+/* The registered SMMU @iommu_id, if @sid is one of its stream IDs. */
+static struct hyp_arm_smmu *smmu_get(u64 iommu_id, u32 sid)
 {
 	struct hyp_arm_smmu *smmu;
 
@@ -373,27 +371,14 @@ static struct hyp_arm_smmu *smmu_get(u32 iommu_id, u32 sid)
 	return sid < BIT(smmu->sid_bits) ? smmu : NULL;
 }
 
-/* The context descriptor of a stage-1 domain, or NULL before its first use. */
-static u64 *domain_cd_lookup(struct kvm_hyp_iommu_domain *domain)
-{
-	u64 *page = READ_ONCE(smmu_cds[domain->id / SMMU_CDS_PER_PAGE]);
-
-	return page ? page + (domain->id % SMMU_CDS_PER_PAGE) * CTXDESC_CD_DWORDS : NULL;
-}
-
 /*
- * The context descriptor of a stage-1 domain, in a page of 64 allocated on
- * first use and kept: its address identifies the domain in an STE.
+ * The context descriptor of a stage-1 domain, in the domain's own page: it
+ * goes with the domain, when no STE points at it and no SMMU caches it.
  */
 static u64 *domain_cd(struct kvm_hyp_iommu_domain *domain)
 {
-	u64 **page = &smmu_cds[domain->id / SMMU_CDS_PER_PAGE];
-
-	hyp_spin_lock(&smmu_cd_lock);
-	if (!*page && !kvm_iommu_reserve_pages(1))
-		*page = kvm_iommu_alloc_page();
-	hyp_spin_unlock(&smmu_cd_lock);
-	return domain_cd_lookup(domain);
+	BUILD_BUG_ON(sizeof(domain->iommu_data) < CTXDESC_CD_DWORDS * 8);
+	return domain->iommu_data;
 }
 
 /*
@@ -421,7 +406,7 @@ static void domain_write_cd(struct kvm_hyp_iommu_domain *domain, u64 *cd)
 		   FIELD_PREP(CTXDESC_CD_0_ASID, domain_tag(domain)));
 }
 
-/* The STE of a stream translating through @domain, without its valid bit. */
+/* The STE of a stream translating through @domain, without its valid bit; @ste zeroed. */
 static void domain_make_ste(struct kvm_hyp_iommu_domain *domain, u64 *cd, u64 *ste)
 {
 	struct kvm_io_pgtable *pgt = &domain->pgt;
@@ -436,8 +421,6 @@ static void domain_make_ste(struct kvm_hyp_iommu_domain *domain, u64 *cd, u64 *s
 			 FIELD_PREP(STRTAB_STE_1_S1CSH, ARM_SMMU_SH_ISH) |
 			 FIELD_PREP(STRTAB_STE_1_STRW, STRTAB_STE_1_STRW_NSEL1) |
 			 FIELD_PREP(STRTAB_STE_1_SHCFG, STRTAB_STE_1_SHCFG_INCOMING);
-		ste[2] = 0;
-		ste[3] = 0;
 		return;
 	}
 	vtcr = FIELD_PREP(STRTAB_STE_2_VTCR_S2T0SZ, 64 - pgt->ias) |
@@ -464,8 +447,8 @@ static bool ste_uses_domain(u64 *ste, struct kvm_hyp_iommu_domain *domain)
 		return false;
 	if (!smmu_stage1)
 		return FIELD_GET(STRTAB_STE_2_S2VMID, ste[2]) == domain_tag(domain);
-	cd = domain_cd_lookup(domain);
-	return cd && (ste[0] & STRTAB_STE_0_S1CTXPTR_MASK) == hyp_virt_to_phys(cd);
+	cd = domain_cd(domain);
+	return (ste[0] & STRTAB_STE_0_S1CTXPTR_MASK) == hyp_virt_to_phys(cd);
 }
 
 /* Invalidate what the SMMU cached of a stream's STE and context descriptor. */
@@ -495,21 +478,36 @@ static int smmu_tlbi_domain(struct hyp_arm_smmu *smmu, u16 tag)
 	return smmu_issue(smmu, &cmds);
 }
 
+/* Set the first word of an STE, which holds its valid bit, for the SMMU to see. */
+static void ste_write0(struct hyp_arm_smmu *smmu, u64 *ste, u64 val)
+{
+	WRITE_ONCE(ste[0], val);
+	smmu_sync_to_device(smmu, ste, sizeof(*ste));
+}
+
+/*
+ * Make a stream abort and drop the TLB entries of the domain it used.
+ * Return: 0, or the SMMU's error: then it may still use either.
+ */
+static int ste_abort(struct hyp_arm_smmu *smmu, u64 *ste, u32 sid,
+		     struct kvm_hyp_iommu_domain *domain)
+{
+	ste_write0(smmu, ste, 0);
+	return smmu_cfgi_stream(smmu, sid) ?: smmu_tlbi_domain(smmu, domain_tag(domain));
+}
+
 static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			   u32 sid)
 {
 	struct hyp_arm_smmu *smmu = smmu_get(iommu_id, sid);
 	u64 *ste, *cd = NULL;
-	u64 new[STRTAB_STE_DWORDS];
+	u64 new[STRTAB_STE_DWORDS] = {};
 	int ret;
 
 	if (!smmu)
 		return -EINVAL;
-	if (smmu_stage1) {
+	if (smmu_stage1)
 		cd = domain_cd(domain);
-		if (!cd)
-			return -ENOMEM;
-	}
 	/* An 8-bit VMID cannot tell domains beyond 254 apart. */
 	if (domain_tag(domain) >= BIT(smmu->tag_bits))
 		return -EINVAL;
@@ -543,8 +541,7 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 	ste[3] = new[3];
 	smmu_sync_to_device(smmu, ste, STRTAB_STE_DWORDS * 8);
 	/* The valid bit goes last, once the rest of the STE is visible. */
-	WRITE_ONCE(ste[0], new[0] | STRTAB_STE_0_V);
-	smmu_sync_to_device(smmu, ste, sizeof(*ste));
+	ste_write0(smmu, ste, new[0] | STRTAB_STE_0_V);
 	ret = smmu_cfgi_stream(smmu, sid);
 	if (ret) {
 		/*
@@ -554,17 +551,12 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		 * entry left; otherwise it counts as attached, so that the
 		 * domain cannot be freed under it.
 		 */
-		WRITE_ONCE(ste[0], 0);
-		smmu_sync_to_device(smmu, ste, sizeof(*ste));
-		if (smmu_cfgi_stream(smmu, sid) ?:
-		    smmu_tlbi_domain(smmu, domain_tag(domain))) {
-			WRITE_ONCE(ste[0], new[0] | STRTAB_STE_0_V);
-			smmu_sync_to_device(smmu, ste, sizeof(*ste));
+		if (ste_abort(smmu, ste, sid, domain)) {
+			ste_write0(smmu, ste, new[0] | STRTAB_STE_0_V);
 			ret = 0;
 		} else if (cd && !domain->nr_attached) {
 			/* As at the last detach: no STE points at the CD. */
-			WRITE_ONCE(cd[0], 0);
-			smmu_sync_cd(cd, sizeof(*cd));
+			smmu_clear_cd(cd);
 		}
 	}
 unlock:
@@ -576,7 +568,7 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			   u32 sid)
 {
 	struct hyp_arm_smmu *smmu = smmu_get(iommu_id, sid);
-	u64 *ste, *cd, old;
+	u64 *ste, old;
 	int ret;
 
 	if (!smmu)
@@ -588,26 +580,20 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		goto unlock;
 	}
 	old = ste[0];
-	WRITE_ONCE(ste[0], 0);
-	smmu_sync_to_device(smmu, ste, sizeof(*ste));
-	ret = smmu_cfgi_stream(smmu, sid);
-	/* Drop the domain's TLB entries: the stream may have been its last. */
-	ret = ret ?: smmu_tlbi_domain(smmu, domain_tag(domain));
+	/* The stream may have been the domain's last: drop its TLB entries. */
+	ret = ste_abort(smmu, ste, sid, domain);
 	if (ret) {
 		/*
 		 * The SMMU may still use the old STE or the domain's TLB
 		 * entries: the stream stays attached, for the host to retry.
 		 */
-		WRITE_ONCE(ste[0], old);
-		smmu_sync_to_device(smmu, ste, sizeof(*ste));
+		ste_write0(smmu, ste, old);
 	} else if (smmu_stage1 && domain->nr_attached == 1) {
 		/*
 		 * The domain's last stream: no STE points at its context
 		 * descriptor any more, which must not outlive its tables.
 		 */
-		cd = domain_cd_lookup(domain);
-		WRITE_ONCE(cd[0], 0);
-		smmu_sync_cd(cd, sizeof(*cd));
+		smmu_clear_cd(domain_cd(domain));
 	}
 unlock:
 	hyp_spin_unlock(&smmu->lock);
@@ -688,7 +674,7 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 	struct smmu_cmds cmds = {};
 	int ret;
 
-	ret = smmu_write_cr0(smmu, 0);
+	ret = smmu_write_ack(smmu, ARM_SMMU_CR0, ARM_SMMU_CR0ACK, 0);
 	if (ret)
 		return ret;
 	/* Until SMMUEN, and whenever it is cleared, all DMA aborts. */
@@ -717,20 +703,16 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 		       smmu->base + ARM_SMMU_CMDQ_BASE);
 	writel_relaxed(0, smmu->base + ARM_SMMU_CMDQ_PROD);
 	writel_relaxed(0, smmu->base + ARM_SMMU_CMDQ_CONS);
-	smmu->cmdq_prod = 0;
-	smmu->cmdq_cons = 0;
-	smmu->cmdq_published = 0;
 
 	writeq_relaxed((hyp_virt_to_phys(smmu->evtq) & Q_BASE_ADDR_MASK) | Q_BASE_RWA |
 		       FIELD_PREP(Q_BASE_LOG2SIZE, SMMU_EVTQ_LOG2),
 		       smmu->base + ARM_SMMU_EVTQ_BASE);
 	writel_relaxed(0, smmu->base + SMMU_PAGE1 + ARM_SMMU_EVTQ_PROD);
 	writel_relaxed(0, smmu->base + SMMU_PAGE1 + ARM_SMMU_EVTQ_CONS);
-	smmu->evtq_cons = 0;
 
 	/* Wired interrupts only: no MSI that the host could point anywhere. */
-	writel_relaxed(0, smmu->base + ARM_SMMU_IRQ_CTRL);
-	ret = smmu_poll(smmu, ARM_SMMU_IRQ_CTRLACK, ~0U, 0);
+	ret = smmu_write_ack(smmu, ARM_SMMU_IRQ_CTRL, ARM_SMMU_IRQ_CTRLACK, 0) ?:
+	      smmu_write_ack(smmu, ARM_SMMU_CR0, ARM_SMMU_CR0ACK, CR0_CMDQEN | CR0_EVTQEN);
 	if (ret)
 		return ret;
 	if (smmu->msi) {
@@ -738,25 +720,16 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 		writeq_relaxed(0, smmu->base + ARM_SMMU_GERROR_IRQ_CFG0);
 	}
 
-	ret = smmu_write_cr0(smmu, CR0_CMDQEN | CR0_EVTQEN);
-	if (ret)
-		return ret;
-
 	/* Forget any configuration and translation cached before. */
 	smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CFGI_ALL), 0);
 	smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL), 0);
 	/* An SMMU without EL2 regimes stops at TLBI_EL2_ALL as illegal. */
 	if (smmu->hyp)
 		smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_EL2_ALL), 0);
-	ret = smmu_issue(smmu, &cmds);
-	if (ret)
-		return ret;
-
-	ret = smmu_write_cr0(smmu, CR0_CMDQEN | CR0_EVTQEN | CR0_SMMUEN);
-	if (ret)
-		return ret;
-	writel_relaxed(IRQ_CTRL_EVTQ_IRQEN, smmu->base + ARM_SMMU_IRQ_CTRL);
-	return smmu_poll(smmu, ARM_SMMU_IRQ_CTRLACK, ~0U, IRQ_CTRL_EVTQ_IRQEN);
+	return smmu_issue(smmu, &cmds) ?:
+	       smmu_write_ack(smmu, ARM_SMMU_CR0, ARM_SMMU_CR0ACK,
+			      CR0_CMDQEN | CR0_EVTQEN | CR0_SMMUEN) ?:
+	       smmu_write_ack(smmu, ARM_SMMU_IRQ_CTRL, ARM_SMMU_IRQ_CTRLACK, IRQ_CTRL_EVTQ_IRQEN);
 }
 
 static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
@@ -772,6 +745,8 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 		return -E2BIG;
 	if (mmio_size < SZ_128K || !PAGE_ALIGNED(mmio | mmio_size))
 		return -EINVAL;
+	/* A slot a failed registration used is reused from scratch. */
+	memset(smmu, 0, sizeof(*smmu));
 
 	ret = __pkvm_host_donate_hyp_mmio(mmio, mmio_size);
 	if (ret)
@@ -794,10 +769,9 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	    (domain_oas && oas < domain_oas) ||
 	    (FIELD_GET(IDR0_TTF, idr0) & IDR0_TTF_AARCH64) != IDR0_TTF_AARCH64 ||
 	    FIELD_GET(IDR1_CMDQS, idr1) < SMMU_CMDQ_LOG2 ||
-	    FIELD_GET(IDR1_EVTQS, idr1) < SMMU_EVTQ_LOG2)
-		return -ENODEV;
-	/* Tables and queues must be ours to place, at addresses we give. */
-	if (idr1 & (IDR1_TABLES_PRESET | IDR1_QUEUES_PRESET | IDR1_REL))
+	    FIELD_GET(IDR1_EVTQS, idr1) < SMMU_EVTQ_LOG2 ||
+	    /* Tables and queues must be ours to place, at addresses we give. */
+	    (idr1 & (IDR1_TABLES_PRESET | IDR1_QUEUES_PRESET | IDR1_REL)))
 		return -ENODEV;
 	smmu->coherent = idr0 & IDR0_COHACC;
 	if (!smmu->coherent)
@@ -905,14 +879,13 @@ int kvm_arm_smmu_register_pmcg(u64 mmio, u64 size)
  */
 int kvm_arm_smmu_next_fault(u64 iommu_id, struct kvm_arm_smmu_fault *fault)
 {
-	struct hyp_arm_smmu *smmu;
+	struct hyp_arm_smmu *smmu = smmu_get(iommu_id, 0);
 	u32 prod, idx_mask = BIT(SMMU_EVTQ_LOG2 + 1) - 1;
 	u64 *ent;
 	int ret = 0;
 
-	if (iommu_id >= READ_ONCE(nr_smmus))
+	if (!smmu)
 		return -EINVAL;
-	smmu = &smmus[iommu_id];
 
 	hyp_spin_lock(&smmu->evtq_lock);
 	prod = readl_relaxed(smmu->base + SMMU_PAGE1 + ARM_SMMU_EVTQ_PROD);
@@ -937,6 +910,7 @@ int kvm_arm_smmu_next_fault(u64 iommu_id, struct kvm_arm_smmu_fault *fault)
 	return ret;
 }
 
+#ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST
 /**
  * kvm_arm_smmu_test_cmdq_error() - Make the next command batch of every SMMU
  * fail.
@@ -957,3 +931,4 @@ int kvm_arm_smmu_test_cmdq_error(void)
 	}
 	return 0;
 }
+#endif

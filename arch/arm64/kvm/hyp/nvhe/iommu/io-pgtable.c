@@ -113,8 +113,7 @@ static bool iopte_change(struct kvm_io_pgtable *pgt, u64 *ptep, u64 old, u64 new
 {
 	if (cmpxchg(ptep, old, new) != old)
 		return false;
-	if (pgt->mm_ops->dcache_clean)
-		pgt->mm_ops->dcache_clean(ptep, sizeof(*ptep));
+	pgt->mm_ops->dcache_clean(ptep, sizeof(*ptep));
 	return true;
 }
 
@@ -179,8 +178,7 @@ static u64 link_new_table(struct kvm_io_pgtable *pgt, u64 *ptep, void *mc)
 
 	if (!child)
 		return 0;
-	if (mm_ops->dcache_clean)
-		mm_ops->dcache_clean(child, SZ_4K);
+	mm_ops->dcache_clean(child, SZ_4K);
 	/* The walker must see the zeroed table before the entry linking it. */
 	wmb();
 	pte = mm_ops->virt_to_phys(child) | IOPTE_TYPE_TABLE;
@@ -231,17 +229,6 @@ static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 	return 0;
 }
 
-/* Grow the IOVA range the caller must invalidate to cover [start, end). */
-static void gather_range(struct kvm_io_pgtable_gather *gather, u64 start, u64 end)
-{
-	bool empty = gather->start == gather->end;
-
-	if (empty || start < gather->start)
-		gather->start = start;
-	if (empty || end > gather->end)
-		gather->end = end;
-}
-
 /* Whether @gather can take another leaf without growing past its limits. */
 static bool gather_has_room(struct kvm_io_pgtable_gather *gather, phys_addr_t phys,
 			    size_t size)
@@ -256,11 +243,16 @@ static bool gather_has_room(struct kvm_io_pgtable_gather *gather, phys_addr_t ph
 	       gather->leaves[n - 1].phys + gather->leaves[n - 1].size == phys;
 }
 
+/* Add a leaf, and grow the IOVA range the caller must invalidate to cover it. */
 static void gather_leaf(struct kvm_io_pgtable_gather *gather, u64 iova,
 			phys_addr_t phys, size_t size)
 {
 	unsigned int n = gather->nr_leaves;
 
+	if (!n || iova < gather->start)
+		gather->start = iova;
+	if (!n || iova + size > gather->end)
+		gather->end = iova + size;
 	if (n && gather->leaves[n - 1].phys + gather->leaves[n - 1].size == phys) {
 		gather->leaves[n - 1].size += size;
 	} else {
@@ -268,7 +260,6 @@ static void gather_leaf(struct kvm_io_pgtable_gather *gather, u64 iova,
 		gather->leaves[n].size = size;
 		gather->nr_leaves++;
 	}
-	gather_range(gather, iova, iova + size);
 	gather->unmapped += size;
 }
 
@@ -339,8 +330,7 @@ int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,
 	if (!pgt->pgd)
 		return -ENOMEM;
 	/* A recycled page may hold anything where the walker reads it. */
-	if (mm_ops->dcache_clean)
-		mm_ops->dcache_clean(pgt->pgd, SZ_4K);
+	mm_ops->dcache_clean(pgt->pgd, SZ_4K);
 	return 0;
 }
 
@@ -478,14 +468,12 @@ static u64 split_block(struct kvm_io_pgtable *pgt, u64 *ptep, u64 pte, u32 level
 		return 0;
 	for (i = 0; i < BIT(IOPT_BITS_PER_LEVEL); i++)
 		child[i] = (phys + i * level_size(level + 1)) | attr | leaf_type(level + 1);
-	if (mm_ops->dcache_clean)
-		mm_ops->dcache_clean(child, SZ_4K);
+	mm_ops->dcache_clean(child, SZ_4K);
 	/* The walker must see the whole table before the entry linking it. */
 	wmb();
 	pte = mm_ops->virt_to_phys(child) | IOPTE_TYPE_TABLE;
 	WRITE_ONCE(*ptep, pte);
-	if (mm_ops->dcache_clean)
-		mm_ops->dcache_clean(ptep, sizeof(*ptep));
+	mm_ops->dcache_clean(ptep, sizeof(*ptep));
 	return pte;
 }
 
@@ -516,8 +504,7 @@ static int punch_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		}
 		if (iopte_valid(pte)) {
 			WRITE_ONCE(*ptep, 0);
-			if (pgt->mm_ops->dcache_clean)
-				pgt->mm_ops->dcache_clean(ptep, sizeof(*ptep));
+			pgt->mm_ops->dcache_clean(ptep, sizeof(*ptep));
 			w->mapped += size;
 		}
 		w->addr = next;

@@ -186,22 +186,19 @@ int kvm_iommu_alloc_domain(u64 domain_id)
 		ret = -ENOMEM;
 		goto out_free_slot;
 	}
+	/* The page is zeroed: nothing attached. */
 	domain->id = domain_id;
-	domain->nr_attached = 0;
 	hyp_spin_lock_init(&domain->lock);
 	ret = kvm_io_pgtable_init(&domain->pgt, iommu_fmt, iommu_ias, iommu_oas,
 				  &kvm_iommu_mm_ops, NULL);
+	if (!ret && domain_id == KVM_IOMMU_IDENTITY_DOMAIN) {
+		ret = kvm_iommu_idmap_build(domain);
+		if (ret)
+			kvm_io_pgtable_destroy(&domain->pgt, NULL);
+	}
 	if (ret) {
 		kvm_iommu_free_page(domain);
 		goto out_free_slot;
-	}
-	if (domain_id == KVM_IOMMU_IDENTITY_DOMAIN) {
-		ret = kvm_iommu_idmap_build(domain);
-		if (ret) {
-			kvm_io_pgtable_destroy(&domain->pgt, NULL);
-			kvm_iommu_free_page(domain);
-			goto out_free_slot;
-		}
 	}
 	slot->domain = domain;
 	atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 1);
@@ -264,10 +261,7 @@ static int domain_stream_op(u64 iommu_id, u64 domain_id, u64 sid, bool attach)
 	if (!domain)
 		return domain_lookup_error(domain_id);
 	hyp_spin_lock(&domain->lock);
-	if (attach)
-		ret = iommu_ops->attach_dev(domain, iommu_id, sid);
-	else
-		ret = iommu_ops->detach_dev(domain, iommu_id, sid);
+	ret = (attach ? iommu_ops->attach_dev : iommu_ops->detach_dev)(domain, iommu_id, sid);
 	if (!ret)
 		domain->nr_attached += attach ? 1 : -1;
 	hyp_spin_unlock(&domain->lock);
@@ -540,10 +534,7 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 
 	do {
 		/* The leaves need no clearing: nr_leaves says which are set. */
-		gather->start = 0;
-		gather->end = 0;
-		gather->unmapped = 0;
-		gather->nr_leaves = 0;
+		memset(gather, 0, offsetof(struct kvm_io_pgtable_gather, leaves));
 		gather->max_bytes = KVM_IOMMU_CALL_BYTES - *unmapped;
 		ret = kvm_io_pgtable_unmap(&domain->pgt, iova + *unmapped,
 					   size - *unmapped, gather);

@@ -237,6 +237,7 @@ int kvm_iommu_pages_held(void)
 	return atomic_read(&iommu_pages_held);
 }
 
+#ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST
 /**
  * kvm_iommu_test_fail_alloc() - Make the @n-th page allocation from now fail.
  * @n:		1 for the next allocation; 0 cancels.
@@ -253,6 +254,7 @@ int kvm_iommu_test_fail_alloc(u64 n)
 	atomic_set(&iommu_fail_alloc_in, n);
 	return 0;
 }
+#endif
 
 /* From @mc when the table's owner gives one, else from this CPU's memcache */
 static void *iommu_zalloc_page(void *mc)
