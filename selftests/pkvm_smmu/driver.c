@@ -104,12 +104,6 @@ static void expect_hyp_agrees(struct __test_metadata *_metadata)
 	EXPECT_LE(hyp_stat("pages_in_use"), hyp_stat("pages_held"));
 }
 
-/* Map hypercalls made so far, of either kind */
-static long map_hypercalls(void)
-{
-	return driver_stat("hypercalls_map_pages") + driver_stat("hypercalls_map_runs");
-}
-
 /*
  * In a DMA domain each direct read is mapped and unmapped by hypercall; in
  * the identity domain (iommu.passthrough=1) none is, and the hypervisor

@@ -8,7 +8,6 @@
  * is put back as it was.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,8 +18,6 @@
 #include "../kselftest_harness.h"
 #include "pkvm_smmu.h"
 
-#define NVME_DRIVER	"/sys/bus/pci/drivers/nvme"
-#define DISK		"/dev/nvme0n1"
 #define SPAN		(256 * 1024)
 
 FIXTURE(group) {
@@ -29,24 +26,6 @@ FIXTURE(group) {
 	char type[32];
 	bool bound;
 };
-
-/* The NVMe function's PCI address, or false without one. */
-static bool find_nvme(char *bdf, size_t size)
-{
-	struct dirent *de;
-	DIR *d = opendir(NVME_DRIVER);
-	bool found = false;
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d)))
-		if (strchr(de->d_name, ':')) {
-			snprintf(bdf, size, "%s", de->d_name);
-			found = true;
-		}
-	closedir(d);
-	return found;
-}
 
 static int bind_nvme(const char *bdf, bool bind)
 {
@@ -58,7 +37,7 @@ static int bind_nvme(const char *bdf, bool bind)
 		return -1;
 	/* The namespace shows up a little after the bind. */
 	for (ms = 0; bind && ms < 10000; ms += 50) {
-		fd = open(DISK, O_RDONLY | O_DIRECT);
+		fd = open(NVME_DISK, O_RDONLY | O_DIRECT);
 		if (fd >= 0) {
 			close(fd);
 			return 0;
@@ -87,32 +66,13 @@ static int set_type(struct __test_metadata *_metadata, struct _test_data_group *
 	return read_line(self->type_path, now, sizeof(now)) && !strcmp(now, type) ? 0 : -1;
 }
 
-static long map_hypercalls(void)
-{
-	return driver_stat("hypercalls_map_pages") + driver_stat("hypercalls_map_runs");
-}
-
 /* Write a pattern with O_DIRECT, read it back and compare; the map hypercalls it made. */
 static long dma_roundtrip(struct __test_metadata *_metadata, unsigned char seed)
 {
-	unsigned char *w, *r;
 	long maps = map_hypercalls();
-	int fd, i;
 
-	if (posix_memalign((void **)&w, 4096, SPAN) || posix_memalign((void **)&r, 4096, SPAN))
-		return -1;
-	for (i = 0; i < SPAN; i++)
-		w[i] = seed + i * 7;
-	fd = open(DISK, O_RDWR | O_DIRECT);
-	EXPECT_LE(0, fd) TH_LOG("cannot open %s", DISK);
-	if (fd >= 0) {
-		EXPECT_EQ(SPAN, pwrite(fd, w, SPAN, 8 * SPAN));
-		EXPECT_EQ(SPAN, pread(fd, r, SPAN, 8 * SPAN));
-		EXPECT_EQ(0, memcmp(w, r, SPAN)) TH_LOG("the data did not read back");
-		close(fd);
-	}
-	free(w);
-	free(r);
+	EXPECT_EQ(0, nvme_roundtrip(seed, SPAN, 8 * SPAN))
+		TH_LOG("the data written to %s did not read back", NVME_DISK);
 	return map_hypercalls() - maps;
 }
 

@@ -9,15 +9,19 @@
 #ifndef PKVM_SMMU_H
 #define PKVM_SMMU_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define STATS		"/sys/kernel/debug/pkvm-smmu/stats"
 #define HYP_STATS	"/sys/kernel/debug/pkvm-smmu/hyp_stats"
+#define NVME_DRIVER	"/sys/bus/pci/drivers/nvme"
+#define NVME_DISK	"/dev/nvme0n1"
 
 /* Write @val to @path in one write. Returns 0, or -1. */
 static inline int write_file(const char *path, const char *val)
@@ -111,6 +115,59 @@ static inline bool pci_dev_identity(const char *bdf)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group/type", bdf);
 	return read_line(path, type, sizeof(type)) && !strcmp(type, "identity");
+}
+
+/* The map hypercalls the driver made so far. */
+static inline long map_hypercalls(void)
+{
+	return driver_stat("hypercalls_map_pages") + driver_stat("hypercalls_map_runs");
+}
+
+/* The NVMe function's PCI address, or false without one. */
+static inline bool find_nvme(char *bdf, size_t size)
+{
+	struct dirent *de;
+	DIR *d = opendir(NVME_DRIVER);
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		if (strchr(de->d_name, ':')) {
+			snprintf(bdf, size, "%s", de->d_name);
+			found = true;
+		}
+	closedir(d);
+	return found;
+}
+
+/*
+ * Write @span bytes of a pattern made from @seed to the NVMe disk at
+ * @offset with O_DIRECT, so that the device DMAs from and to the buffers,
+ * and read them back. Returns 0 when they read back intact, 1 when they
+ * differ, -1 on an error.
+ */
+static inline int nvme_roundtrip(unsigned char seed, size_t span, off_t offset)
+{
+	unsigned char *w = NULL, *r = NULL;
+	int fd, ret = -1;
+	size_t i;
+
+	if (posix_memalign((void **)&w, 4096, span) || posix_memalign((void **)&r, 4096, span))
+		goto out;
+	for (i = 0; i < span; i++)
+		w[i] = seed + i * 7;
+	fd = open(NVME_DISK, O_RDWR | O_DIRECT);
+	if (fd < 0)
+		goto out;
+	if (pwrite(fd, w, span, offset) == (ssize_t)span &&
+	    pread(fd, r, span, offset) == (ssize_t)span)
+		ret = memcmp(w, r, span) ? 1 : 0;
+	close(fd);
+out:
+	free(w);
+	free(r);
+	return ret;
 }
 
 /* Run @dir/@name; @out gets its report. Returns -1 when it cannot be read. */
