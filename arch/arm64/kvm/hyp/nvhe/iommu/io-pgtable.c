@@ -122,42 +122,24 @@ static int pgsize_to_level(size_t pgsize)
 	return pgsize == SZ_4K ? 3 : pgsize == SZ_2M ? 2 : pgsize == SZ_1G ? 1 : -EINVAL;
 }
 
+/* The attributes of a leaf for @prot, without its address and type bits. */
 static u64 leaf_attr(struct kvm_io_pgtable *pgt, int prot)
 {
 	u64 attr = IOPTE_AF | IOPTE_SH_IS;
-	u64 idx;
 
-	if (pgt->fmt == KVM_IO_PGTABLE_S2) {
-		if (prot & IOMMU_READ)
-			attr |= IOPTE_S2_READ;
-		if (prot & IOMMU_WRITE)
-			attr |= IOPTE_S2_WRITE;
-		if (prot & IOMMU_MMIO)
-			attr |= IOPTE_S2_MEMATTR_DEV;
-		else if (prot & IOMMU_CACHE)
-			attr |= IOPTE_S2_MEMATTR_WB;
-		else
-			attr |= IOPTE_S2_MEMATTR_NC;
-		if (prot & IOMMU_NOEXEC)
-			attr |= IOPTE_S2_XN;
-		return attr;
-	}
-
-	attr |= IOPTE_S1_NG;
-	if (!(prot & IOMMU_PRIV))
-		attr |= IOPTE_S1_AP_UNPRIV;
-	if (!(prot & IOMMU_WRITE))
-		attr |= IOPTE_S1_AP_RDONLY;
-	if (prot & IOMMU_MMIO)
-		idx = KVM_IO_PGTABLE_MAIR_IDX_DEVICE;
-	else if (prot & IOMMU_CACHE)
-		idx = KVM_IO_PGTABLE_MAIR_IDX_NORMAL;
-	else
-		idx = KVM_IO_PGTABLE_MAIR_IDX_NC;
-	attr |= idx << IOPTE_S1_ATTRIDX_SHIFT;
-	if (prot & IOMMU_NOEXEC)
-		attr |= IOPTE_S1_PXN | IOPTE_S1_UXN;
-	return attr;
+	if (pgt->fmt == KVM_IO_PGTABLE_S2)
+		return attr | (prot & IOMMU_READ ? IOPTE_S2_READ : 0) |
+		       (prot & IOMMU_WRITE ? IOPTE_S2_WRITE : 0) |
+		       (prot & IOMMU_NOEXEC ? IOPTE_S2_XN : 0) |
+		       (prot & IOMMU_MMIO ? IOPTE_S2_MEMATTR_DEV :
+			prot & IOMMU_CACHE ? IOPTE_S2_MEMATTR_WB : IOPTE_S2_MEMATTR_NC);
+	return attr | IOPTE_S1_NG |
+	       (prot & IOMMU_PRIV ? 0 : IOPTE_S1_AP_UNPRIV) |
+	       (prot & IOMMU_WRITE ? 0 : IOPTE_S1_AP_RDONLY) |
+	       (prot & IOMMU_NOEXEC ? IOPTE_S1_PXN | IOPTE_S1_UXN : 0) |
+	       (u64)(prot & IOMMU_MMIO ? KVM_IO_PGTABLE_MAIR_IDX_DEVICE :
+		     prot & IOMMU_CACHE ? KVM_IO_PGTABLE_MAIR_IDX_NORMAL :
+		     KVM_IO_PGTABLE_MAIR_IDX_NC) << IOPTE_S1_ATTRIDX_SHIFT;
 }
 
 static u64 leaf_type(u32 level)
