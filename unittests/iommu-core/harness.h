@@ -175,10 +175,27 @@ static bool range_is_mmio(uint64_t pa, uint64_t size)
 	return true;
 }
 
+/*
+ * The MMIO the hypervisor took from the host: the model's two SMMUs, or in
+ * the SMMUv3 suite, which starts with none, the registers of each fake SMMU
+ * it registers (__pkvm_host_donate_hyp_mmio()). Protected by host_mmu.lock
+ */
+#define HYP_MMIO_MAX	8
+static struct {
+	uint64_t base, size;
+} hyp_mmio[HYP_MMIO_MAX] = {
+	{ SMMU_MMIO, SMMU_MMIO_SIZE }, { SMMU2_MMIO, SMMU2_MMIO_SIZE },
+};
+static unsigned int hyp_mmio_nr = 2;
+
 static bool mmio_range_host_owned(uint64_t pa, uint64_t size)
 {
-	return (pa + size <= SMMU_MMIO || pa >= SMMU_MMIO + SMMU_MMIO_SIZE) &&
-	       (pa + size <= SMMU2_MMIO || pa >= SMMU2_MMIO + SMMU2_MMIO_SIZE);
+	unsigned int i;
+
+	for (i = 0; i < hyp_mmio_nr; i++)
+		if (pa < hyp_mmio[i].base + hyp_mmio[i].size && hyp_mmio[i].base < pa + size)
+			return false;
+	return true;
 }
 
 static unsigned int mem_page(uint64_t pa)

@@ -532,9 +532,28 @@ void writeq_relaxed(u64 val, volatile void __iomem *addr)
 
 /* ---- What registration takes from the host ---- */
 
+/*
+ * As mem_protect.c's: MMIO the host owns leaves the identity domain, then
+ * becomes the hypervisor's, under host_mmu.lock.
+ */
 int __pkvm_host_donate_hyp_mmio(u64 phys, u64 size)
 {
-	return 0;
+	int ret;
+
+	hyp_spin_lock(&host_mmu.lock);
+	if (!mmio_range_host_owned(phys, size))
+		ret = -EPERM;
+	else if (hyp_mmio_nr == HYP_MMIO_MAX)
+		ret = -ENOSPC;
+	else
+		ret = kvm_iommu_idmap_remove(phys, size);
+	if (!ret) {
+		hyp_mmio[hyp_mmio_nr].base = phys;
+		hyp_mmio[hyp_mmio_nr].size = size;
+		hyp_mmio_nr++;
+	}
+	hyp_spin_unlock(&host_mmu.lock);
+	return ret;
 }
 
 int __pkvm_create_private_mapping(phys_addr_t phys, size_t size, unsigned long prot,
@@ -585,6 +604,8 @@ static int fake_register(struct fake_smmu *s)
 
 static void fake_init(void)
 {
+	/* The host owns every SMMU's registers until it registers the SMMU. */
+	hyp_mmio_nr = 0;
 	device_caches = fake_tlb_reaches;
 	device_tables_reach = fake_tables_reach;
 }

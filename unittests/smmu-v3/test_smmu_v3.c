@@ -474,6 +474,35 @@ static bool identity_domain(void)
 	return !failures;
 }
 
+/*
+ * An SMMU that registers once a device is in the identity domain, as on a
+ * machine whose second SMMU probes after a device of the first attached:
+ * its registers leave the table and the first SMMU's TLB, which held them,
+ * while the host's MMIO around them stays reachable.
+ */
+static bool identity_then_second_smmu(void)
+{
+	struct fake_smmu *a = fake_new(FAKE_MMIO(0)), *b = fake_new(FAKE_MMIO(1));
+	int tries = 0, ret;
+
+	snprintf(where, sizeof(where), "identity domain, then a second SMMU");
+	CHECK(fake_register(a) == 0, "register the first SMMU");
+	while ((ret = kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -ENOMEM && tries++ < 4)
+		host_donate(kvm_iommu_pages_needed());
+	CHECK(!ret && !kvm_iommu_attach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, 3), "alloc and attach");
+	CHECK(fake_dma(a, 3, FAKE_MMIO(1) + SZ_64K) == FAKE_MMIO(1) + SZ_64K,
+	      "DMA to the second SMMU's registers while the host owns them");
+	CHECK(fake_register(b) == 1, "register the second SMMU");
+	CHECK(fake_dma(a, 3, FAKE_MMIO(1)) == FAKE_NO_DMA &&
+	      fake_dma(a, 3, FAKE_MMIO(1) + SZ_64K) == FAKE_NO_DMA,
+	      "DMA to the second SMMU's registers once it is registered");
+	CHECK(fake_dma(a, 3, FAKE_MMIO(1) + SZ_128K) == FAKE_MMIO(1) + SZ_128K &&
+	      fake_dma(a, 3, HOST_MMIO) == HOST_MMIO, "DMA to the host's MMIO around them");
+	CHECK(!kvm_iommu_detach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, 3) &&
+	      !kvm_iommu_free_domain(KVM_IOMMU_IDENTITY_DOMAIN), "free");
+	return !failures;
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -489,6 +518,7 @@ int main(void)
 	run(mmio_per_call, "register_accesses_per_map_and_unmap");
 	run(cmdq_races, "command_queue_shared_by_cpus");
 	run(identity_domain, "identity_domain_reaches_only_the_host");
+	run(identity_then_second_smmu, "identity_domain_loses_a_later_smmu");
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }

@@ -314,8 +314,10 @@ static bool dma_read_blocked(struct seq_file *m, struct edu_pages *pages, u64 ad
  * (f) The identity domain, behind the host driver's back: the stream
  * reaches host pages at their own address, but not the hypervisor's
  * memory, not a page donated to the hypervisor while the stream is
- * attached, and not the SMMU's registers. Each of those is a DMA read,
- * which must fault; the case lists them before its "ok".
+ * attached (read once before, so that a TLB entry the donation did not
+ * invalidate would let the read through), and not the SMMU's registers.
+ * Each of those is a DMA read, which must fault; the case lists them
+ * before its "ok".
  */
 static bool dma_in_identity(struct seq_file *m, struct edu_pages *pages)
 {
@@ -345,8 +347,15 @@ static bool dma_in_identity(struct seq_file *m, struct edu_pages *pages)
 	ok = ok && dma_read_blocked(m, pages, hyp_mem_base) &&
 	     dma_read_blocked(m, pages, res.start);
 	if (ok) {
+		/* Read once while the host owns it, so that the SMMU's TLB holds it. */
 		memset(page_address(pages->victim), 0x5a, PAGE_SIZE);
-		ok = check(m, !donate_page(pages->victim).ret, __LINE__, "cannot donate a page");
+		memset(page_address(pages->dst), 0, PAGE_SIZE);
+		ok = check(m, !edu_dma(page_to_phys(pages->victim), false) &&
+			   !edu_dma(page_to_phys(pages->dst), true), __LINE__,
+			   "the DMA timed out") &&
+		     check(m, page_filled(pages->dst, 0x5a), __LINE__,
+			   "DMA from a host page did not arrive") &&
+		     check(m, !donate_page(pages->victim).ret, __LINE__, "cannot donate a page");
 		if (ok) {
 			ok = dma_read_blocked(m, pages, page_to_phys(pages->victim)) &&
 			     check(m, !memchr(page_address(pages->dst), 0x5a, PAGE_SIZE),

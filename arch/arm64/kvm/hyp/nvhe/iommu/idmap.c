@@ -13,8 +13,9 @@
  *    when the host owns it again;
  *  - leaves are as large as ownership allows. A block that loses a page
  *    is split into a table with a page of the reserve, which holds one for
- *    every 2MiB and 1GiB of memory, so no ownership change waits for
- *    memory; tables go only with the domain.
+ *    every 2MiB and 1GiB of memory and enough for the MMIO the hypervisor
+ *    may take, so no ownership change waits for memory; tables go only
+ *    with the domain.
  *
  * Nothing here is specific to EL2, so that the same source builds in a
  * userspace test harness.
@@ -31,6 +32,12 @@
 
 #define IDMAP_MEM_PROT		(IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | IOMMU_NOEXEC)
 #define IDMAP_MMIO_PROT		(IOMMU_READ | IOMMU_WRITE | IOMMU_MMIO | IOMMU_NOEXEC)
+/*
+ * Splits for MMIO the hypervisor takes once the table exists (an SMMU that
+ * registers after a device attached): two blocks at each end of a region,
+ * for the eight regions it holds at most (HYP_MMIO_MAX in mem_protect.c).
+ */
+#define IDMAP_MMIO_SPLITS	(8 * 4)
 
 /* The identity domain, once built. Protected by host_mmu.lock */
 static struct kvm_hyp_iommu_domain *idmap;
@@ -108,7 +115,7 @@ int kvm_iommu_idmap_build(struct kvm_hyp_iommu_domain *domain)
 	hyp_spin_lock(&host_mmu.lock);
 	/* Later, each 2MiB block and 1GiB span of memory splits once at most. */
 	mem = host_memory_bytes(0, BIT_ULL(domain->pgt.oas));
-	n = idmap_fill_all(&domain->pgt, false) + mem / SZ_2M + mem / SZ_1G;
+	n = idmap_fill_all(&domain->pgt, false) + mem / SZ_2M + mem / SZ_1G + IDMAP_MMIO_SPLITS;
 	ret = kvm_iommu_take_pages(&idmap_reserve, n);
 	/*
 	 * The domain and root pages of this attempt go to the reclaim list
