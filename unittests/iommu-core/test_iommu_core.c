@@ -689,6 +689,16 @@ static bool identity_domain_follows_ownership(void)
 	CHECK(kvm_iommu_donate_pages((block + SZ_2M) / SZ_4K, 1) == -ENOMEM,
 	      "donation that needs a split, without memory");
 	CHECK(idmap_level(block + SZ_2M) == 2 && check_idmap(), "after the failed split");
+	/*
+	 * Memory above what the SMMUs address was never in the table: its
+	 * transitions go on, and one straddling the top takes what is below.
+	 */
+	hyp_spin_lock(&host_mmu.lock);
+	n = kvm_iommu_idmap_remove(1ULL << IAS, SZ_4K) ||
+	    kvm_iommu_idmap_remove((1ULL << IAS) - SZ_4K, SZ_2M);
+	hyp_spin_unlock(&host_mmu.lock);
+	CHECK(!n && idmap_level((1ULL << IAS) - SZ_4K) == -1 &&
+	      idmap_level((1ULL << IAS) - 2 * SZ_4K) == 3, "a range above the input size");
 
 	CHECK(!kvm_iommu_detach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, 5) &&
 	      !free_domain(KVM_IOMMU_IDENTITY_DOMAIN), "free");

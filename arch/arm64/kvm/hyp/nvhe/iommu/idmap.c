@@ -159,15 +159,24 @@ void kvm_iommu_idmap_release(void)
  * changes their owner: when this returns 0, no IOMMU reaches them through
  * the identity domain.
  *
+ * What lies beyond the domain's input size (memory above what the SMMUs
+ * can address) was never in it.
+ *
  * Return: 0, or the error of a split (-ENOMEM) or of the IOMMU flush; then
  * the caller fails the transition and maps the range back.
  */
 int kvm_iommu_idmap_remove(u64 addr, u64 size)
 {
+	u64 top;
 	long ret;
 
 	if (!idmap)
 		return 0;
+	top = BIT_ULL(idmap->pgt.ias);
+	if (addr >= top)
+		return 0;
+	if (size > top - addr)
+		size = top - addr;
 	ret = kvm_io_pgtable_punch(&idmap->pgt, addr, size, &idmap_reserve);
 	if (ret > 0)
 		ret = kvm_iommu_flush(idmap, addr, size);
