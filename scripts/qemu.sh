@@ -6,12 +6,15 @@
 # virtio-net, a spare pci-testdev for dma_map_benchmark, and QEMU's edu
 # device, whose DMA engine writes wherever the device-side tests tell it;
 # its DMA mask is widened to 40 bits to reach all of RAM), and in the
-# device tree an SMMU PMCG, which QEMU does not model.
+# device tree an SMMU PMCG, which QEMU does not model, and a memory region
+# that ends at a no-map carve-out, its last page reserved.
 #
 #   scripts/qemu.sh -c CPU -m MODE -k IMAGE -i INITRD [-s STAGES] [-t SECONDS] [-l LOG]
 #                 [-a "ENV=VAL ..."]
 #
-# CPU is "max" (pKVM in hVHE mode) or "cortex-a72" (classic nVHE). STAGES
+# CPU is "max" (pKVM in hVHE mode), "cortex-a72" (classic nVHE) or
+# "cortex-a53" (nVHE, with a physical address range smaller than the
+# SMMU's, as on most phones). STAGES
 # are the SMMU's translation stages: "nested" (both, the default) or "1"
 # (stage 1 only, as QEMU's virt machines before 9.2 had it). MODE is
 # what the guest init does (check, run, bench, shell). Without a terminal the
@@ -40,7 +43,8 @@ done
 case $cpu in
 max) cpuopt="max,pauth-impdef=on" ;;	# cheaper pointer auth under TCG
 cortex-a72) cpuopt=cortex-a72 ;;
-*) die "unknown CPU variant '$cpu' (max or cortex-a72)" ;;
+cortex-a53) cpuopt=cortex-a53 ;;	# a 40-bit physical address range, below the SMMU's 44
+*) die "unknown CPU variant '$cpu' (max, cortex-a72 or cortex-a53)" ;;
 esac
 
 case $stages in
@@ -72,7 +76,9 @@ qemu=(qemu-system-aarch64
 
 # QEMU's SMMUv3 has no performance monitor counter group: describe one in
 # the machine's own device tree, at free MMIO, so that the hypervisor has
-# one to take and the tests one to check.
+# one to take and the tests one to check. A no-map carve-out in RAM splits
+# it into memory regions, the page below it reserved so that the kernel
+# never uses it: the tests donate from there across the region's end.
 "${qemu[@]}" -machine dumpdtb="$disks/virt.dtb" > "$disks/dumpdtb.log" 2>&1 ||
 	die "QEMU could not write its device tree: $(tail -1 "$disks/dumpdtb.log")"
 dtc -q -I dtb -O dts "$disks/virt.dtb" | sed '$d' > "$disks/virt.dts"
@@ -81,10 +87,22 @@ cat >> "$disks/virt.dts" <<DTS
 		compatible = "arm,smmu-v3-pmcg";
 		reg = <0x00 0x90c0000 0x00 0x1000>;
 	};
+	reserved-memory {
+		#address-cells = <0x02>;
+		#size-cells = <0x02>;
+		ranges;
+		region-edge@9ffff000 {
+			reg = <0x00 0x9ffff000 0x00 0x1000>;
+		};
+		carve-out@a0000000 {
+			reg = <0x00 0xa0000000 0x00 0x200000>;
+			no-map;
+		};
+	};
 };
 DTS
 dtc -q -I dts -O dtb -o "$disks/pmcg.dtb" "$disks/virt.dts" ||
-	die "dtc could not build the device tree with a PMCG"
+	die "dtc could not build the device tree with a PMCG and a carve-out"
 qemu+=(-dtb "$disks/pmcg.dtb")
 
 if [ "$mode" = shell ] && [ -t 0 ]; then

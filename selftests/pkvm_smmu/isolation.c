@@ -211,6 +211,10 @@ FIXTURE_VARIANT_ADD(hostile, donate_hyp_memory) {
 	.name = "donate_hyp_memory",
 };
 
+FIXTURE_VARIANT_ADD(hostile, donate_past_region_end) {
+	.name = "donate_past_region_end",
+};
+
 FIXTURE_VARIANT_ADD(hostile, donate_pages_all_or_nothing) {
 	.name = "donate_pages_all_or_nothing",
 };

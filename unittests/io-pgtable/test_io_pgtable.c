@@ -675,7 +675,8 @@ static void destroy(struct kvm_io_pgtable *pgt,
 		    void (*leaf)(phys_addr_t phys, size_t size))
 {
 	destroying = true;
-	kvm_io_pgtable_destroy(pgt, leaf);
+	while (kvm_io_pgtable_destroy(pgt, leaf, SZ_1G) == -EAGAIN)
+		;
 	destroying = false;
 	nr_model_tables = 0;
 }
@@ -738,19 +739,25 @@ static void count_destroyed_leaf(phys_addr_t phys, size_t size)
 	destroyed_unknown++;
 }
 
-/* Destroying tables that still map leaves reports each leaf exactly once. */
+/*
+ * Destroying tables that still map leaves reports each leaf exactly once,
+ * a bounded number of bytes per call.
+ */
 static bool destroy_with_leaves(struct kvm_io_pgtable *pgt, const struct config *c)
 {
-	uint64_t want = 0;
-	int n;
+	uint64_t want = 0, before;
+	int n, ret;
 
 	snprintf(where, sizeof(where), "destroy");
 	for (n = 0; n < 200; n++) {
 		size_t pgsize = pgsizes[rnd() % 3];
 		uint64_t iova, phys;
 
-		/* Distinct output pages, so that leaves are told apart by phys. */
-		if (pgsize == SZ_1G && ((uint64_t)n << 30) >= (1ULL << c->oas))
+		/*
+		 * Distinct output pages, so that leaves are told apart by phys,
+		 * also the smaller ones a 1GiB map over a table is made of.
+		 */
+		if (pgsize == SZ_1G && (!n || ((uint64_t)n << 30) >= (1ULL << c->oas)))
 			pgsize = SZ_2M;
 		phys = pgsize == SZ_1G ? (uint64_t)n << 30 : (uint64_t)n << 21;
 		iova = (rnd() % ((1ULL << c->ias) / pgsize)) * pgsize;
@@ -761,11 +768,30 @@ static bool destroy_with_leaves(struct kvm_io_pgtable *pgt, const struct config 
 		want += model[n].size;
 	destroyed_bytes = 0;
 	destroyed_unknown = 0;
-	destroy(pgt, count_destroyed_leaf);
-	CHECK(!destroyed_unknown && !nr_model && destroyed_bytes == want,
-	      "destroy reported %llu of %llu bytes, %d unknown leaves",
+	/*
+	 * One call releases 2MiB at most, or a single larger leaf; the
+	 * leaves it leaves are still translated, and the last call frees.
+	 */
+	destroying = true;
+	do {
+		before = destroyed_bytes;
+		n = nr_model;
+		ret = kvm_io_pgtable_destroy(pgt, count_destroyed_leaf, SZ_2M);
+		CHECK(destroyed_bytes - before <= SZ_2M || n - nr_model == 1,
+		      "one call released %llu bytes in %d leaves",
+		      (unsigned long long)(destroyed_bytes - before), n - nr_model);
+		CHECK(ret == 0 || (ret == -EAGAIN && destroyed_bytes > before),
+		      "destroy returned %d after %llu bytes", ret,
+		      (unsigned long long)(destroyed_bytes - before));
+		if (ret && !check_all(pgt))
+			return false;
+	} while (ret);
+	destroying = false;
+	nr_model_tables = 0;
+	CHECK(!destroyed_unknown && !nr_model && destroyed_bytes == want && pages_in_use == 0,
+	      "destroy reported %llu of %llu bytes, %d unknown leaves, %d pages left",
 	      (unsigned long long)destroyed_bytes, (unsigned long long)want,
-	      destroyed_unknown);
+	      destroyed_unknown, pages_in_use);
 	return true;
 }
 

@@ -339,8 +339,19 @@ u64 host_memory_bytes(u64 start, u64 end)
 	return bytes;
 }
 
+/*
+ * Ranges host_mmio_owned() checked, to bound the identity domain's work;
+ * more than mmio_checks_max, when set, is fatal.
+ */
+static unsigned long long mmio_checks, mmio_checks_max;
+
+/* As the stage-2 walker, which refuses what lies past the CPU's range. */
 bool host_mmio_owned(u64 start, u64 end)
 {
+	if (++mmio_checks > mmio_checks_max && mmio_checks_max)
+		VIOLATION("more than %llu ownership checks in a call", mmio_checks_max);
+	if (end > BIT_ULL(host_mmu.pgt.ia_bits))
+		return false;
 	return mmio_range_host_owned(start, end - start);
 }
 
@@ -357,6 +368,8 @@ static int model_share_dma(u64 phys, u64 size)
 
 /* Bytes passed to __pkvm_host_share_dma() and __pkvm_host_unshare_dma() */
 static uint64_t accounted_bytes;	/* __atomic accesses */
+/* Calls of __pkvm_host_unshare_dma() */
+static uint64_t unshare_calls;		/* __atomic accesses */
 
 /*
  * As mem_protect.c's __pkvm_host_share_dma(): a range of MMIO only
@@ -431,6 +444,7 @@ int __pkvm_host_unshare_dma(u64 phys, u64 size)
 	int ret;
 
 	__atomic_fetch_add(&accounted_bytes, size, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&unshare_calls, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&model_lock);
 	ret = model_unshare_dma(phys, size);
 	pthread_mutex_unlock(&model_lock);
@@ -1037,6 +1051,8 @@ static int idmap_want(uint64_t pa, uint64_t size)
 {
 	uint64_t p;
 
+	if (pa + size > BIT_ULL(host_mmu.pgt.ia_bits))
+		return 0;
 	if (range_is_mmio(pa, size))
 		return mmio_range_host_owned(pa, size) ? IDMAP_MMIO_PROT : 0;
 	for (p = pa; p < pa + size; p += SZ_4K)
@@ -1513,17 +1529,43 @@ static int alloc_domain(uint64_t dom)
 	return 0;
 }
 
-static int free_domain(uint64_t dom)
+/*
+ * One free_domain call, which releases 2MiB of counts at most, or a
+ * single leaf, and when it asks to be called again has released some.
+ */
+static int free_domain_once(uint64_t dom)
 {
+	uint64_t bytes, leaves;
 	int ret;
 
 	in_call = IN_FREE;
 	in_domain = dom;
+	bytes = __atomic_load_n(&accounted_bytes, __ATOMIC_RELAXED);
+	leaves = __atomic_load_n(&unshare_calls, __ATOMIC_RELAXED);
 	ret = kvm_iommu_free_domain(dom);
+	bytes = __atomic_load_n(&accounted_bytes, __ATOMIC_RELAXED) - bytes;
+	leaves = __atomic_load_n(&unshare_calls, __ATOMIC_RELAXED) - leaves;
 	in_call = IN_NONE;
+	if (bytes > SZ_2M && leaves > 1)
+		VIOLATION("one free of domain %llu released %llu bytes in %llu leaves",
+			  (unsigned long long)dom, (unsigned long long)bytes,
+			  (unsigned long long)leaves);
+	if (ret == -EAGAIN && !leaves)
+		VIOLATION("a free of domain %llu asks to be called again, but released nothing",
+			  (unsigned long long)dom);
 	if (!ret)
 		live_domains[dom] = NULL;
 	drop_consumed();
+	return ret;
+}
+
+/* Free a domain as the host driver does: again while mappings remain. */
+static int free_domain(uint64_t dom)
+{
+	int ret;
+
+	while ((ret = free_domain_once(dom)) == -EAGAIN)
+		;
 	return ret;
 }
 
@@ -1870,6 +1912,7 @@ static void harness_init(enum kvm_io_pgtable_fmt fmt, bool fake_iommu)
 	int i;
 
 	mem_init();
+	host_mmu.pgt.ia_bits = OAS;
 	for (i = 0; i < (int)MEM_PAGES; i++)
 		set_owner(i, HOST);
 	trace_calls = getenv("HARNESS_TRACE");

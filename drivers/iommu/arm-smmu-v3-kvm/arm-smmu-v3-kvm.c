@@ -221,8 +221,11 @@ static void kvm_smmu_domain_free(struct iommu_domain *domain)
 	struct arm_smccc_res res;
 	int ret;
 
-	kvm_smmu_hvc(KVM_SMMU_HC_FREE, __pkvm_host_iommu_free_domain, &res, kdomain->id);
-	ret = hvc_ret(res.a1);
+	/* Each call removes a bounded part of the mappings left. */
+	do {
+		kvm_smmu_hvc(KVM_SMMU_HC_FREE, __pkvm_host_iommu_free_domain, &res, kdomain->id);
+		ret = hvc_ret(res.a1);
+	} while (ret == -EAGAIN);
 	if (WARN(ret, "pkvm-smmu: cannot free domain %u: %d\n", kdomain->id, ret))
 		return;
 	stat_add(KVM_SMMU_MAPPED_PAGES, -(atomic64_read(&kdomain->mapped) >> PAGE_SHIFT));

@@ -18,6 +18,7 @@
 #include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/kvm_host.h>
+#include <linux/memblock.h>
 #include <linux/of.h>
 #include <linux/of_address.h>
 #include <linux/random.h>
@@ -612,6 +613,29 @@ static bool donate_hyp_memory(struct seq_file *m, struct page *page)
 		       -EPERM, __LINE__))
 		return false;
 	return true;
+}
+
+/*
+ * A donation that starts on the last page of a memory region and runs into
+ * the next is refused whole: the host stage-2 walk visits an unpopulated
+ * entry once, so only the region's end tells. The bench's device tree ends
+ * a region at a no-map carve-out and reserves the page below it, which
+ * nobody uses.
+ */
+static bool donate_past_region_end(struct seq_file *m, struct page *page)
+{
+	struct memblock_region *reg;
+	phys_addr_t end;
+
+	for_each_mem_region(reg) {
+		end = reg->base + reg->size;
+		if (reg + 1 < memblock.memory.regions + memblock.memory.cnt &&
+		    reg[1].base == end && memblock_is_nomap(&reg[1]) &&
+		    memblock_is_reserved(end - PAGE_SIZE))
+			return check_ret(m, test_hvc(__pkvm_host_iommu_donate_pages,
+						     PHYS_PFN(end) - 1, 2), -EPERM, __LINE__);
+	}
+	return check(m, false, __LINE__, "no memory region ends at a no-map carve-out");
 }
 
 /*
@@ -1321,6 +1345,7 @@ static const struct {
 	CASE(map_page_donated_to_hyp),
 	CASE(donate_page_twice),
 	CASE(donate_hyp_memory),
+	CASE(donate_past_region_end),
 	CASE(donate_pages_all_or_nothing),
 	CASE(donate_dma_mapped_page),
 	CASE(reclaim_pages_in_use),

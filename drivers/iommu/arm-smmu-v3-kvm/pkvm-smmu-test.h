@@ -101,9 +101,15 @@ static inline struct hvc detach(u32 iommu, u32 id, u32 sid)
 	return test_hvc(__pkvm_host_iommu_detach_dev, iommu, id, sid);
 }
 
+/* As the driver frees: again while mappings remain (-EAGAIN). */
 static inline struct hvc free_domain(u32 id)
 {
-	return test_hvc(__pkvm_host_iommu_free_domain, id);
+	struct hvc r;
+
+	do {
+		r = test_hvc(__pkvm_host_iommu_free_domain, id);
+	} while (r.ret == -EAGAIN);
+	return r;
 }
 
 static inline struct hvc inject_cmdq_error(void)

@@ -9,8 +9,14 @@
 #include <linux/types.h>
 #include <nvhe/spinlock.h>
 
-/* The lock of the host's stage-2: the model holds it as mem_protect.c does. */
+/*
+ * The host's stage-2: its lock, which the model holds as mem_protect.c
+ * does, and the CPU's physical address range it covers.
+ */
 struct host_mmu {
+	struct {
+		u32 ia_bits;
+	} pgt;
 	hyp_spinlock_t lock;
 };
 extern struct host_mmu host_mmu;

@@ -174,13 +174,16 @@ bool host_dma_unmapped(u64 addr, u64 size)
  * Return: HOST_DMA_REACH_MEM when all the range is memory the host owns,
  * HOST_DMA_REACH_MMIO when it is all MMIO the host owns, HOST_DMA_REACH_NONE
  * when the host owns none of it (for MMIO, a single page),
- * HOST_DMA_REACH_MIXED otherwise.
+ * HOST_DMA_REACH_MIXED otherwise. What lies beyond the CPU's physical
+ * address range, which the host stage-2 cannot map, nobody owns.
  */
 int host_dma_reach(u64 start, u64 end)
 {
 	u64 mem = host_memory_bytes(start, end), cur;
 	int reach = HOST_DMA_REACH_MIXED, page;
 
+	if (start >= BIT_ULL(host_mmu.pgt.ia_bits))
+		return HOST_DMA_REACH_NONE;
 	if (!mem && host_mmio_owned(start, end))
 		return HOST_DMA_REACH_MMIO;
 	if (!mem)

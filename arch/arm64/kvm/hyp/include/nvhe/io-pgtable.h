@@ -76,8 +76,8 @@ struct kvm_io_pgtable_gather {
 int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,
 			u32 ias, u32 oas, const struct kvm_io_pgtable_mm_ops *mm_ops,
 			void *mc);
-void kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt,
-			    void (*leaf)(phys_addr_t phys, size_t size));
+int kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt,
+			   void (*leaf)(phys_addr_t phys, size_t size), size_t max_bytes);
 int kvm_io_pgtable_map(struct kvm_io_pgtable *pgt, u64 iova, phys_addr_t paddr,
 		       size_t pgsize, size_t pgcount, int prot, void *mc,
 		       size_t *mapped);

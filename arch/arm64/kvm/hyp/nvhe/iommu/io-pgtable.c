@@ -316,8 +316,37 @@ int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,
 	return 0;
 }
 
-static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
-		      void (*leaf)(phys_addr_t phys, size_t size))
+/*
+ * Clear the leaves below @table and pass each to @leaf, until one more
+ * would take *@released past @max_bytes; the first is always taken.
+ * Return: false when it stopped with leaves left.
+ */
+static bool release_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
+			 void (*leaf)(phys_addr_t phys, size_t size),
+			 size_t *released, size_t max_bytes)
+{
+	u32 idx, nr = table_entries(pgt, level);
+	u64 size = level_size(level);
+
+	for (idx = 0; idx < nr; idx++) {
+		u64 pte = READ_ONCE(table[idx]);
+
+		if (iopte_is_table(pte, level)) {
+			if (!release_walk(pgt, iopte_table(pgt, pte), level + 1, leaf,
+					  released, max_bytes))
+				return false;
+		} else if (iopte_valid(pte)) {
+			if (*released && *released + size > max_bytes)
+				return false;
+			WRITE_ONCE(table[idx], 0);
+			leaf(pte & IOPTE_ADDR_MASK, size);
+			*released += size;
+		}
+	}
+	return true;
+}
+
+static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level)
 {
 	u32 idx, nr = table_entries(pgt, level);
 
@@ -325,9 +354,7 @@ static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		u64 pte = READ_ONCE(table[idx]);
 
 		if (iopte_is_table(pte, level))
-			free_walk(pgt, iopte_table(pgt, pte), level + 1, leaf);
-		else if (iopte_valid(pte) && leaf)
-			leaf(pte & IOPTE_ADDR_MASK, level_size(level));
+			free_walk(pgt, iopte_table(pgt, pte), level + 1);
 	}
 	pgt->mm_ops->free_table(table);
 }
@@ -338,12 +365,25 @@ static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
  *		uses: the caller has invalidated the TLBs of every stream
  *		that used them.
  * @leaf:	Called for each leaf still mapped, or NULL.
+ * @max_bytes:	With @leaf, the bytes of leaves one call may pass to it;
+ *		the first leaf is always passed, however large.
+ *
+ * Leaves are passed to @leaf as they are cleared. When more remain than
+ * @max_bytes allows, the tables stay as they are, for another call.
+ *
+ * Return: 0 when the tables are freed, -EAGAIN when leaves remain.
  */
-void kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt,
-			    void (*leaf)(phys_addr_t phys, size_t size))
+int kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt,
+			   void (*leaf)(phys_addr_t phys, size_t size), size_t max_bytes)
 {
-	free_walk(pgt, pgt->pgd, pgt->start_level, leaf);
+	size_t released = 0;
+
+	if (leaf && !release_walk(pgt, pgt->pgd, pgt->start_level, leaf, &released,
+				  max_bytes))
+		return -EAGAIN;
+	free_walk(pgt, pgt->pgd, pgt->start_level);
 	pgt->pgd = NULL;
+	return 0;
 }
 
 /**

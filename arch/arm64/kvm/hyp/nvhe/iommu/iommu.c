@@ -194,7 +194,7 @@ int kvm_iommu_alloc_domain(u64 domain_id)
 	if (!ret && domain_id == KVM_IOMMU_IDENTITY_DOMAIN) {
 		ret = kvm_iommu_idmap_build(domain);
 		if (ret)
-			kvm_io_pgtable_destroy(&domain->pgt, NULL);
+			kvm_io_pgtable_destroy(&domain->pgt, NULL, 0);
 	}
 	if (ret) {
 		kvm_iommu_free_page(domain);
@@ -214,16 +214,19 @@ out_free_slot:
  * @domain_id:	Its ID.
  *
  * Mappings left in the domain are removed and their pages' accounting
- * dropped: no stream can use them since the last detach.
+ * dropped: no stream can use them since the last detach. One call drops
+ * KVM_IOMMU_CALL_BYTES of them, or one leaf when it is larger; the domain
+ * is freed by the call that finds none left.
  *
  * Return: 0; -EINVAL for an ID out of range; -ENOENT when no domain has
- * this ID; -EBUSY while streams are attached or another hypercall uses it.
+ * this ID; -EBUSY while streams are attached or another hypercall uses it;
+ * -EAGAIN when mappings remain: the domain is still there, to free again.
  */
 int kvm_iommu_free_domain(u64 domain_id)
 {
 	struct kvm_iommu_domain_slot *slot = domain_slot(domain_id);
 	struct kvm_hyp_iommu_domain *domain;
-	int refs;
+	int refs, ret;
 
 	if (!iommu_registered())
 		return -ENODEV;
@@ -234,14 +237,17 @@ int kvm_iommu_free_domain(u64 domain_id)
 		return refs == 0 ? -ENOENT : -EBUSY;
 
 	domain = slot->domain;
-	if (domain->nr_attached) {
-		atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 1);
-		return -EBUSY;
-	}
-	if (domain_id == KVM_IOMMU_IDENTITY_DOMAIN)
+	ret = domain->nr_attached ? -EBUSY : 0;
+	if (!ret && domain_id == KVM_IOMMU_IDENTITY_DOMAIN) {
 		kvm_iommu_idmap_release();
-	kvm_io_pgtable_destroy(&domain->pgt, domain_id == KVM_IOMMU_IDENTITY_DOMAIN ?
-			       NULL : release_dma);
+		kvm_io_pgtable_destroy(&domain->pgt, NULL, 0);
+	} else if (!ret) {
+		ret = kvm_io_pgtable_destroy(&domain->pgt, release_dma, KVM_IOMMU_CALL_BYTES);
+	}
+	if (ret) {
+		atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 1);
+		return ret;
+	}
 	slot->domain = NULL;
 	kvm_iommu_free_page(domain);
 	atomic_cmpxchg(&slot->refs, SLOT_CHANGING, 0);
