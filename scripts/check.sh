@@ -148,25 +148,29 @@ for cpu in max cortex-a72 cortex-a53; do
 		read -r ok bad < "$logs/results-$tag" || { ok=0; bad=1; }
 		passed=$((passed + ok)) failed=$((failed + bad))
 	done
-	# Boots of their own, expected to die: the host reads the SMMU, in the
-	# test kernel and in one without debug options.
+	# Boots of their own, expected to die: the host reads the SMMU, from
+	# the kernel and from user space (/dev/mem), in the test kernel and in
+	# one without debug options.
 	kernels="test nodebug"
 	[ "$cpu" = cortex-a53 ] && kernels=
 	for kernel in $kernels; do
-		log=$logs/smmu-read-$cpu-$kernel.log
-		image=$BUILD/out/$kernel/arch/arm64/boot/Image
-		rc=0
-		if [ ! -f "$image" ]; then
-			fail "SMMU read, -cpu $cpu, $kernel kernel: not run, it did not build"
-			continue
-		fi
-		"$top/scripts/qemu.sh" -c "$cpu" -m smmu_read -t 300 -l "$log" -k "$image" \
-			-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
-		if "$top/scripts/judge.py" hyp-panic "$log" --rc "$rc" --label "$cpu, $kernel kernel"; then
-			passed=$((passed + 1))
-		else
-			failed=$((failed + 1))
-		fi
+		for mode in smmu_read smmu_read_user; do
+			log=$logs/$mode-$cpu-$kernel.log
+			image=$BUILD/out/$kernel/arch/arm64/boot/Image
+			rc=0
+			if [ ! -f "$image" ]; then
+				fail "$mode, -cpu $cpu, $kernel kernel: not run, it did not build"
+				continue
+			fi
+			"$top/scripts/qemu.sh" -c "$cpu" -m "$mode" -t 300 -l "$log" -k "$image" \
+				-i "$BUILD/initramfs-test.cpio.gz" || rc=$?
+			if "$top/scripts/judge.py" hyp-panic "$log" --rc "$rc" \
+				--label "$cpu, $kernel kernel"; then
+				passed=$((passed + 1))
+			else
+				failed=$((failed + 1))
+			fi
+		done
 	done
 done
 

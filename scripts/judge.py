@@ -355,13 +355,16 @@ def cmd_calls(a, lines, v):
 
 
 def cmd_hyp_panic(a, lines, v):
-    """The host touched hypervisor-owned MMIO: the only right outcome is a
-    hypervisor panic at the host's stage-2 fault, before any data is read."""
+    """The host touched hypervisor-owned MMIO, from the kernel or from user
+    space through /dev/mem: the only right outcome is a hypervisor panic at
+    the host's stage-2 fault, before any data is read, on the console."""
     start = next((i for i, l in enumerate(lines)
-                  if "pkvm-smmu-test: reading the SMMU" in l), None)
+                  if "pkvm-smmu-test: reading the SMMU" in l or
+                  "user space reads the SMMU registers" in l), None)
     if start is None:
         v.problem("the guest never tried to read the SMMU registers", None)
         return
+    who = "user space's" if "user space" in lines[start] else "the host's"
     leak = next((i for i, l in enumerate(lines) if "is NOT protected" in l or
                  "read the SMMU registers and lived" in l), None)
     if leak is not None:
@@ -378,8 +381,8 @@ def cmd_hyp_panic(a, lines, v):
         v.problem("the hypervisor panicked, but not at the host's stage-2 fault",
                   hyp)
     else:
-        print("ok   [%s] the host's read of the SMMU registers ended in a "
-              "hypervisor panic: %s" % (v.label, lines[hyp].strip()))
+        print("ok   [%s] %s read of the SMMU registers ended in a "
+              "hypervisor panic: %s" % (v.label, who, lines[hyp].strip()))
 
 
 def main():

@@ -174,6 +174,18 @@ class JudgeTest(unittest.TestCase):
         self.assertFails(text, "the host read the SMMU registers",
                          mode="hyp-panic", expect=None)
 
+    def test_smmu_read_from_user_space_ends_in_hyp_panic(self):
+        rc, out, _ = self.judge(fixture("smmu-read-user-max-hyp-panic.log"),
+                                mode="hyp-panic", expect=None)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("user space's read", out)
+        self.assertIn("mem_protect.c", out)
+
+    def test_smmu_read_from_user_space_silent_fails(self):
+        # Before the host's panic handler took current back: nothing printed.
+        self.assertFails(fixture("smmu-read-user-max-silent.log"),
+                         "no hypervisor panic", mode="hyp-panic", rc=124, expect=None)
+
     def test_smmu_read_never_attempted_fails(self):
         self.assertFails(fixture("check-max-pass.log"),
                          "never tried to read", mode="hyp-panic", expect=None)

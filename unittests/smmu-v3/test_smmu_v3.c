@@ -410,6 +410,60 @@ static bool stage1_mixed_coherence(void)
 	return !failures;
 }
 
+/*
+ * The first SMMU that does not snoop must register before any table
+ * exists, for it would walk what was written without cleaning: after a
+ * coherent SMMU's domain it is refused, and nothing of it is taken. The
+ * other order, and the same order without a domain, take both; tables
+ * written then reach memory for the SMMU that does not snoop.
+ */
+static bool coherence_order(bool coherent_first, bool domain_between)
+{
+	struct fake_smmu *first = fake_new(FAKE_MMIO(0)), *second = fake_new(FAKE_MMIO(1));
+	u64 pa = MEM_BASE + 7 * SZ_1M;
+	int ret;
+
+	snprintf(where, sizeof(where), "%s SMMU first%s",
+		 coherent_first ? "coherent" : "non-coherent",
+		 domain_between ? ", a domain before the second" : "");
+	(coherent_first ? second : first)->idr[0] &= ~IDR0_COHACC;
+	CHECK(fake_register(first) == 0, "register the first SMMU");
+	if (domain_between)
+		CHECK(!kvm_iommu_alloc_domain(5) && !kvm_iommu_attach_dev(0, 5, 3) &&
+		      map_page(5, IOVA, pa), "a domain on the first SMMU");
+	ret = fake_register(second);
+	if (coherent_first && domain_between) {
+		CHECK(ret == -EBUSY, "the second SMMU registered: %d", ret);
+		CHECK(!(second->cr0 & CR0_SMMUEN) && !second->strtab_base,
+		      "the refused SMMU was touched");
+		CHECK(fake_dma(first, 3, IOVA) == pa, "DMA through the first SMMU");
+		return true;
+	}
+	CHECK(ret == 1, "register the second SMMU: %d", ret);
+	if (!domain_between)
+		CHECK(!kvm_iommu_alloc_domain(5) && !kvm_iommu_attach_dev(0, 5, 3) &&
+		      map_page(5, IOVA, pa), "a domain on the first SMMU");
+	CHECK(!kvm_iommu_attach_dev(1, 5, 4), "attach to the second SMMU");
+	CHECK(fake_dma(first, 3, IOVA) == pa && fake_dma(second, 4, IOVA) == pa,
+	      "DMA through both SMMUs");
+	return true;
+}
+
+static bool coherent_then_noncoherent_with_a_domain(void)
+{
+	return coherence_order(true, true);
+}
+
+static bool coherent_then_noncoherent(void)
+{
+	return coherence_order(true, false);
+}
+
+static bool noncoherent_then_coherent_with_a_domain(void)
+{
+	return coherence_order(false, true);
+}
+
 static int tap_n, tap_failed;
 
 static void run(bool (*fn)(void), const char *name)
@@ -514,6 +568,9 @@ int main(void)
 	run(noncoherent, "noncoherent_smmu");
 	run(stage1_only, "stage1_only_smmu");
 	run(stage1_mixed_coherence, "stage1_cd_reaches_a_noncoherent_smmu");
+	run(coherent_then_noncoherent_with_a_domain, "noncoherent_smmu_after_a_table_refused");
+	run(coherent_then_noncoherent, "noncoherent_smmu_second_before_any_table");
+	run(noncoherent_then_coherent_with_a_domain, "coherent_smmu_after_a_noncoherent_one");
 	run(range_invalidation, "range_invalidation_reaches_every_page");
 	run(mmio_per_call, "register_accesses_per_map_and_unmap");
 	run(cmdq_races, "command_queue_shared_by_cpus");

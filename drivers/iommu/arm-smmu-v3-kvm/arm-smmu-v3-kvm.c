@@ -40,6 +40,7 @@ struct kvm_smmu {
 	u32 id;			/* at the hypervisor */
 	u32 sid_bits;
 	u32 stage;		/* of the translation: 2 if the SMMU has it */
+	phys_addr_t base;	/* of its registers */
 };
 
 struct kvm_smmu_domain {
@@ -736,18 +737,16 @@ static int kvm_smmu_take_pmcgs(void)
 	return err;
 }
 
-static int kvm_smmu_probe(struct platform_device *pdev)
+/* Hand an SMMU to the hypervisor, before pKVM finalizes. */
+static int kvm_smmu_take(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
 	unsigned long nr_pages, ret;
 	struct kvm_smmu *smmu;
 	struct resource *mmio;
 	void *mem;
-	int err, irq;
+	int err;
 
-	/* Without protected mode, the stock arm-smmu-v3 driver takes it. */
-	if (!is_protected_kvm_enabled() || !is_kvm_arm_initialised())
-		return -ENODEV;
 	if (static_branch_likely(&kvm_protected_mode_initialized)) {
 		dev_err(dev, "pkvm-smmu: probed after pKVM finalized: not isolated\n");
 		return -EPERM;
@@ -792,22 +791,32 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 	smmu->id = ret;
 	smmu->np = dev->of_node;
 	smmu->dev = dev;
-
-	err = iommu_device_sysfs_add(&smmu->iommu, dev, NULL, "smmu3.%pa",
-				     &mmio->start);
-	if (err)
-		return err;
+	smmu->base = mmio->start;
 	kvm_smmus[nr_kvm_smmus++] = smmu;
-	err = iommu_device_register(&smmu->iommu, &kvm_smmu_ops, dev);
+	return 0;
+}
+
+/* Make an SMMU the hypervisor owns an IOMMU of the kernel: devices attach from here on. */
+static void kvm_smmu_add_iommu(struct kvm_smmu *smmu)
+{
+	struct device *dev = smmu->dev;
+	int err, irq;
+
+	err = iommu_device_sysfs_add(&smmu->iommu, dev, NULL, "smmu3.%pa", &smmu->base);
+	if (!err) {
+		err = iommu_device_register(&smmu->iommu, &kvm_smmu_ops, dev);
+		if (err)
+			iommu_device_sysfs_remove(&smmu->iommu);
+	}
 	if (err) {
-		nr_kvm_smmus--;
-		iommu_device_sysfs_remove(&smmu->iommu);
-		return err;
+		dev_err(dev, "pkvm-smmu: owned by the hypervisor, but no IOMMU: %d; its devices cannot DMA\n",
+			err);
+		return;
 	}
 	dev_info(dev, "pkvm-smmu: owned by the hypervisor as IOMMU %u, %u-bit stream IDs, stage-%u translation\n",
 		 smmu->id, smmu->sid_bits, smmu->stage);
 
-	irq = platform_get_irq_byname_optional(pdev, "eventq");
+	irq = platform_get_irq_byname_optional(to_platform_device(dev), "eventq");
 	if (irq > 0)
 		err = devm_request_threaded_irq(dev, irq, NULL, kvm_smmu_evtq_thread,
 						IRQF_ONESHOT, "pkvm-smmu-evtq", smmu);
@@ -815,7 +824,40 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 		dev_warn(dev, "pkvm-smmu: no event interrupt: device faults are not reported\n");
 	else
 		kvm_smmu_evtq_thread(irq, smmu);
-	return 0;
+}
+
+/* The SMMUs of the device tree this driver may probe. */
+static unsigned int kvm_smmu_nr_described(void)
+{
+	struct device_node *np;
+	unsigned int n = 0;
+
+	for_each_compatible_node(np, NULL, "arm,smmu-v3")
+		n += of_device_is_available(np);
+	return n;
+}
+
+/*
+ * Every SMMU goes to the hypervisor before any becomes an IOMMU of the
+ * kernel: no domain, and so no table, exists until all are registered,
+ * as the first SMMU that does not snoop the CPU's caches needs (the
+ * hypervisor refuses it once tables were written without cleaning).
+ */
+static int kvm_smmu_probe(struct platform_device *pdev)
+{
+	static unsigned int nr_probed;
+	unsigned int i;
+	int err;
+
+	/* Without protected mode, the stock arm-smmu-v3 driver takes it. */
+	if (!is_protected_kvm_enabled() || !is_kvm_arm_initialised())
+		return -ENODEV;
+	err = kvm_smmu_take(pdev);
+	if (++nr_probed == kvm_smmu_nr_described()) {
+		for (i = 0; i < nr_kvm_smmus; i++)
+			kvm_smmu_add_iommu(kvm_smmus[i]);
+	}
+	return err;
 }
 
 static const struct of_device_id kvm_smmu_of_match[] = {

@@ -92,7 +92,7 @@ long kvm_iommu_reclaim_page(void);
 int kvm_iommu_pages_in_use(void);
 int kvm_iommu_pages_held(void);
 int kvm_iommu_test_fail_alloc(u64 n);
-void kvm_iommu_set_noncoherent(void);
+int kvm_iommu_set_noncoherent(void);
 struct kvm_hyp_memcache;
 int kvm_iommu_take_pages(struct kvm_hyp_memcache *mc, size_t nr);
 void kvm_iommu_give_pages(struct kvm_hyp_memcache *mc);

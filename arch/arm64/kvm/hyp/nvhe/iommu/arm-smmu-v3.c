@@ -774,8 +774,8 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	    (idr1 & (IDR1_TABLES_PRESET | IDR1_QUEUES_PRESET | IDR1_REL)))
 		return -ENODEV;
 	smmu->coherent = idr0 & IDR0_COHACC;
-	if (!smmu->coherent)
-		kvm_iommu_set_noncoherent();
+	if (!smmu->coherent && kvm_iommu_set_noncoherent())
+		return -EBUSY;
 	smmu->msi = idr0 & IDR0_MSI;
 	smmu->hyp = idr0 & IDR0_HYP;
 	smmu->tag_bits = stage1 || (idr0 & IDR0_VMID16) ? 16 : 8;
@@ -829,9 +829,10 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
  *
  * Return: the IOMMU ID, or -E2BIG when too many SMMUs are registered,
  * -ENODEV for an SMMU without what is needed (2-level stream table, AArch64
- * tables with 4KiB pages, stage 2 or stage 1 with 16-bit ASIDs), -EINVAL
- * for too little memory, the error of the ownership transitions, or
- * -ETIMEDOUT when the SMMU does not respond.
+ * tables with 4KiB pages, stage 2 or stage 1 with 16-bit ASIDs), -EBUSY
+ * for the first SMMU that does not snoop once tables exist (they were
+ * written without cleaning), -EINVAL for too little memory, the error of
+ * the ownership transitions, or -ETIMEDOUT when the SMMU does not respond.
  */
 int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 {

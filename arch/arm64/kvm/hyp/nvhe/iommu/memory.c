@@ -10,6 +10,7 @@
 #include <linux/limits.h>
 #include <linux/string.h>
 
+#include <asm/barrier.h>
 #include <asm/kvm_mmu.h>
 
 #include <nvhe/mem_protect.h>
@@ -43,11 +44,19 @@ static bool iommu_noncoherent;
  *
  * For an IOMMU whose table walks do not snoop the CPU caches: zeroed
  * tables and every entry written must reach memory before the IOMMU is
- * told about them. Called at registration, before any domain exists.
+ * told about them. What was written uncleaned before stays so: the first
+ * such IOMMU must register before any domain or table exists.
+ *
+ * Return: 0, or -EBUSY when pages were allocated without cleaning.
  */
-void kvm_iommu_set_noncoherent(void)
+int kvm_iommu_set_noncoherent(void)
 {
+	if (READ_ONCE(iommu_noncoherent))
+		return 0;
 	WRITE_ONCE(iommu_noncoherent, true);
+	/* Either an allocation sees the flag, or its count is seen here. */
+	smp_mb();
+	return atomic_read(&iommu_pages_in_use) ? -EBUSY : 0;
 }
 
 /**
@@ -93,7 +102,8 @@ static void *alloc_from(struct kvm_hyp_memcache *mc)
 		return NULL;
 	memset(va, 0, PAGE_SIZE);
 	hyp_set_page_refcounted(hyp_virt_to_page(va));
-	atomic_inc(&iommu_pages_in_use);
+	/* Fully ordered: counted before any clean of the page reads iommu_noncoherent. */
+	atomic_inc_return(&iommu_pages_in_use);
 	return va;
 }
 
