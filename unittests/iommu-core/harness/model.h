@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The model of memory and of its ownership: the memory window, who owns each
+ * page, the MMIO the hypervisor took, the record of the mappings the core
+ * reported, and mem_protect.c's transitions as the model expects them,
+ * checked against the real host_dma.c.
+ *
+ * Part of harness.h, which includes the parts in order.
+ */
+#ifndef IOMMU_CORE_HARNESS_MODEL_H_
+#define IOMMU_CORE_HARNESS_MODEL_H_
+
+/* ---- Memory and the model of its ownership ---- */
+
+enum owner { HOST, HYP, GUEST };
+
+static unsigned char *const mem = (unsigned char *)(uintptr_t)MEM_BASE;
+static enum owner mem_owner[MEM_PAGES];
+/* The pages counted by the real host_dma.c, so that checks can skip the others */
+static unsigned long long mem_dma_total;	/* __atomic accesses */
+static struct hyp_page vmemmap[MEM_PAGES];
+
+/* The count of IOMMU mappings host_dma.c keeps for page @p of the window */
+#define mem_dma_count(p)	host_dma_count(&vmemmap[p])
+
+/* Changes of owner so far, for the checks of the identity domain */
+static unsigned long long owner_changes;
+
+/* Change the owner, as mem_protect.c mirrors it in the vmemmap. */
+static void set_owner(unsigned int p, enum owner owner)
+{
+	owner_changes += mem_owner[p] != owner;
+	mem_owner[p] = owner;
+	host_dma_note_owned(&vmemmap[p], owner == HOST);
+}
+static bool in_memcache[MEM_PAGES];
+
+static int mem_region(uint64_t pa)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_MEM_REGIONS; i++)
+		if (pa >= mem_regions[i].base && pa - mem_regions[i].base < mem_regions[i].size)
+			return i;
+	return -1;
+}
+
+static bool is_mem(uint64_t pa)
+{
+	return mem_region(pa) >= 0;
+}
+
+/* Whether [pa, pa + size) overlaps no memory region. */
+static bool range_is_mmio(uint64_t pa, uint64_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_MEM_REGIONS; i++)
+		if (pa < mem_regions[i].base + mem_regions[i].size &&
+		    mem_regions[i].base < pa + size)
+			return false;
+	return true;
+}
+
+/*
+ * The MMIO the hypervisor took from the host: the model's two SMMUs, or in
+ * the SMMUv3 suite, which starts with none, the registers of each fake SMMU
+ * it registers (__pkvm_host_donate_hyp_mmio()). Protected by host_mmu.lock
+ */
+#define HYP_MMIO_MAX	8
+static struct {
+	uint64_t base, size;
+} hyp_mmio[HYP_MMIO_MAX] = {
+	{ SMMU_MMIO, SMMU_MMIO_SIZE }, { SMMU2_MMIO, SMMU2_MMIO_SIZE },
+};
+static unsigned int hyp_mmio_nr = 2;
+
+static bool mmio_range_host_owned(uint64_t pa, uint64_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < hyp_mmio_nr; i++)
+		if (pa < hyp_mmio[i].base + hyp_mmio[i].size && hyp_mmio[i].base < pa + size)
+			return false;
+	return true;
+}
+
+static unsigned int mem_page(uint64_t pa)
+{
+	return (pa - MEM_BASE) / SZ_4K;
+}
+
+static long window_page(const void *va)
+{
+	uintptr_t pa = (uintptr_t)va;
+
+	if (pa < MEM_BASE || pa >= MEM_END)
+		return -1;
+	return (pa - MEM_BASE) / SZ_4K;
+}
+
+static bool bytes_are(const unsigned char *p, size_t n, unsigned char c)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+/* ---- The test's record of the mappings the core reported ---- */
+
+struct mapping {
+	u32 domain;
+	uint64_t iova, phys, size;
+	int prot;
+	bool stuck;		/* gone from the tables, but its flush failed */
+	uint64_t consumed;	/* pages whose count was dropped, from phys up */
+};
+
+static struct mapping maps[MAX_MAPPINGS];
+static int nr_maps;
+
+/*
+ * What the hypercall in progress is; the model checks unshares against it.
+ * IN_RACE: several threads call at once and only the counts are checked.
+ */
+static enum { IN_NONE, IN_MAP, IN_UNMAP, IN_FREE, IN_RACE } in_call;
+
+/* Serializes the model, as host_mmu.lock does the host stage-2. */
+static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
+static u32 in_domain;
+
+static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa);
+static bool cpu_reaches(u32 domain, uint64_t iova, uint64_t pa);
+static bool tlb_holds_leaf(u32 domain, uint64_t iova, uint64_t size, uint64_t pa);
+static bool walk_cache_holds(long page);
+/* A device-side cache that may still translate into [pa, pa + len) (fake SMMUs) */
+static bool (*device_caches)(uint64_t pa, uint64_t len);
+/* Whether a device walking the stream table in memory reaches @pa at @iova (fake SMMUs) */
+static bool (*device_tables_reach)(u32 domain, uint64_t iova, uint64_t pa);
+
+/*
+ * Account for the count drop of the pages from @pa on, against the
+ * mappings of the domain being unmapped or freed, in IOVA order. Returns
+ * how many bytes were matched by one mapping that no device can reach any
+ * more, neither through the tables in memory nor through a TLB.
+ */
+static uint64_t take_unshare(uint64_t pa, uint64_t len)
+{
+	const char *reachable = NULL;
+	int i;
+
+	for (i = 0; i < nr_maps; i++) {
+		struct mapping *m = &maps[i];
+		uint64_t n, iova;
+
+		if (m->domain != in_domain || m->stuck || pa != m->phys + m->consumed * SZ_4K ||
+		    m->consumed * SZ_4K >= m->size)
+			continue;
+		n = m->size - m->consumed * SZ_4K;
+		if (n > len)
+			n = len;
+		iova = m->iova + m->consumed * SZ_4K;
+		/* Another mapping of the same page may be the one that went. */
+		if (in_call == IN_UNMAP && cpu_reaches(in_domain, iova, pa)) {
+			reachable = "through the tables";
+			continue;
+		}
+		if (device_reaches(in_domain, iova, pa) ||
+		    (device_tables_reach && device_tables_reach(in_domain, iova, pa))) {
+			reachable = "through the tables in memory";
+			continue;
+		}
+		if (tlb_holds_leaf(in_domain, m->iova, m->size, m->phys) ||
+		    (device_caches && device_caches(pa, n))) {
+			reachable = "through a TLB entry";
+			continue;
+		}
+		m->consumed += n / SZ_4K;
+		return n;
+	}
+	if (reachable)
+		VIOLATION("count of %#llx dropped while the IOMMU still reaches it %s",
+			  (unsigned long long)pa, reachable);
+	return 0;
+}
+
+/* As mem_protect.c: host_dma_unshare() on the range's part in each region */
+static int unshare_by_region(uint64_t phys, uint64_t size)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < NR_MEM_REGIONS && !ret; i++) {
+		uint64_t from = phys > mem_regions[i].base ? phys : mem_regions[i].base;
+		uint64_t end = mem_regions[i].base + mem_regions[i].size;
+		uint64_t to = phys + size < end ? phys + size : end;
+
+		if (from < to)
+			ret = host_dma_unshare(from, to - from);
+	}
+	return ret;
+}
+
+bool addr_is_memory(phys_addr_t phys)
+{
+	return is_mem(phys);
+}
+
+struct host_mmu host_mmu;
+
+u64 host_memory_bytes(u64 start, u64 end)
+{
+	uint64_t bytes = 0, from, to;
+	unsigned int i;
+
+	for (i = 0; i < NR_MEM_REGIONS; i++) {
+		from = start > mem_regions[i].base ? start : mem_regions[i].base;
+		to = mem_regions[i].base + mem_regions[i].size;
+		to = end < to ? end : to;
+		if (from < to)
+			bytes += to - from;
+	}
+	return bytes;
+}
+
+/*
+ * Ranges host_mmio_owned() checked, to bound the identity domain's work;
+ * more than mmio_checks_max, when set, is fatal.
+ */
+static unsigned long long mmio_checks, mmio_checks_max;
+
+/* As the stage-2 walker, which refuses what lies past the CPU's range. */
+bool host_mmio_owned(u64 start, u64 end)
+{
+	if (++mmio_checks > mmio_checks_max && mmio_checks_max)
+		VIOLATION("more than %llu ownership checks in a call", mmio_checks_max);
+	if (end > BIT_ULL(host_mmu.pgt.ia_bits))
+		return false;
+	return mmio_range_host_owned(start, end - start);
+}
+
+/* What the model expects of __pkvm_host_share_dma() for host memory. */
+static int model_share_dma(u64 phys, u64 size)
+{
+	uint64_t pa;
+
+	for (pa = phys; pa < phys + size; pa += SZ_4K)
+		if (mem_owner[mem_page(pa)] != HOST)
+			return -EPERM;
+	return 0;
+}
+
+/* Bytes passed to __pkvm_host_share_dma() and __pkvm_host_unshare_dma() */
+static uint64_t accounted_bytes;	/* __atomic accesses */
+/* Calls of __pkvm_host_unshare_dma() */
+static uint64_t unshare_calls;		/* __atomic accesses */
+
+/*
+ * As mem_protect.c's __pkvm_host_share_dma(): a range of MMIO only
+ * (host-owned), or of memory within one region, which the real host_dma.c
+ * counts without a lock. Outside races the model predicts its result.
+ */
+int __pkvm_host_share_dma(u64 phys, u64 size)
+{
+	int ret, want = 0;
+
+	__atomic_fetch_add(&accounted_bytes, size, __ATOMIC_RELAXED);
+	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
+		return -EINVAL;
+	if (range_is_mmio(phys, size))
+		return mmio_range_host_owned(phys, size) ? 0 : -EPERM;
+	if (!is_mem(phys) || mem_region(phys) != mem_region(phys + size - 1))
+		return -EINVAL;
+	if (in_call != IN_RACE)
+		want = model_share_dma(phys, size);
+	ret = host_dma_share(phys, size);
+	if (in_call != IN_RACE && ret != want)
+		VIOLATION("share of %#llx+%#llx returned %d, the model says %d",
+			  (unsigned long long)phys, (unsigned long long)size, ret, want);
+	if (!ret)
+		__atomic_fetch_add(&mem_dma_total, size / SZ_4K, __ATOMIC_RELAXED);
+	return ret;
+}
+
+/*
+ * As __pkvm_host_unshare_dma(): any range made of earlier shares, memory
+ * of several regions and MMIO alike; only memory pages are counted.
+ */
+static int model_unshare_dma(u64 phys, u64 size)
+{
+	bool mmio = range_is_mmio(phys, size);
+	uint64_t pa, n;
+
+	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
+		return -EINVAL;
+	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K) {
+		if (is_mem(pa) && !mem_dma_count(mem_page(pa)))
+			VIOLATION("unshare of %#llx, which has no DMA mapping",
+				  (unsigned long long)pa);
+	}
+	/* Races on pages of their own: no TLB may hold one whose count drops. */
+	if (in_call == IN_RACE && device_caches && device_caches(phys, size))
+		VIOLATION("count of %#llx dropped while a TLB holds it", (unsigned long long)phys);
+	/* Only the tail of a failed map was never visible. */
+	for (pa = phys; in_call != IN_MAP && in_call != IN_RACE && pa < phys + size; pa += n) {
+		n = take_unshare(pa, phys + size - pa);
+		if (!n)
+			VIOLATION("count of %#llx dropped, but no unmapped mapping has it",
+				  (unsigned long long)pa);
+	}
+	if (mmio)
+		return 0;
+	for (pa = phys, n = 0; pa < phys + size; pa += SZ_4K)
+		n += is_mem(pa);
+	if (unshare_by_region(phys, size))
+		VIOLATION("host_dma_unshare() of %#llx+%#llx failed", (unsigned long long)phys,
+			  (unsigned long long)size);
+	__atomic_fetch_sub(&mem_dma_total, n, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * As mem_protect.c's __pkvm_host_unshare_dma(), with the model's checks
+ * that the IOMMU can no longer reach what it releases.
+ */
+int __pkvm_host_unshare_dma(u64 phys, u64 size)
+{
+	int ret;
+
+	__atomic_fetch_add(&accounted_bytes, size, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&unshare_calls, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&model_lock);
+	ret = model_unshare_dma(phys, size);
+	pthread_mutex_unlock(&model_lock);
+	return ret;
+}
+
+/* Whether the record has a mapping of memory page @pa whose count stands. */
+static bool model_page_mapped(uint64_t pa)
+{
+	int i;
+
+	for (i = 0; i < nr_maps; i++)
+		if (pa >= maps[i].phys + maps[i].consumed * SZ_4K &&
+		    pa < maps[i].phys + maps[i].size)
+			return true;
+	return false;
+}
+
+/* A claim undone, as host_note_ownership() does when the identity domain fails. */
+static void model_unclaim(uint64_t pa, uint64_t nr_pages)
+{
+	uint64_t i;
+
+	for (i = 0; i < nr_pages; i++)
+		host_dma_note_owned(&vmemmap[mem_page(pa) + i], true);
+	kvm_iommu_idmap_add(pa, nr_pages * SZ_4K);
+}
+
+static void idmap_check_gone(uint64_t pa, uint64_t nr_pages);
+
+/*
+ * As __pkvm_host_donate_hyp(), under host_mmu.lock:
+ * host memory, claimed by the real host_dma.c, which must refuse a page
+ * with DMA mappings. Outside races the model's record of mappings says
+ * which are.
+ */
+int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
+{
+	uint64_t pa = pfn * SZ_4K, i;
+	bool mapped = false;
+	int ret = 0;
+
+	if (!nr_pages || pfn > (MEM_END >> 12) || nr_pages > MEM_PAGES ||
+	    !is_mem(pa) || mem_region(pa) != mem_region(pa + nr_pages * SZ_4K - 1))
+		return -EPERM;
+	hyp_spin_lock(&host_mmu.lock);
+	for (i = 0; i < nr_pages && !ret; i++) {
+		if (mem_owner[mem_page(pa) + i] != HOST)
+			ret = -EPERM;
+		if (in_call != IN_RACE)
+			mapped |= model_page_mapped(pa + i * SZ_4K);
+	}
+	if (!ret) {
+		ret = host_dma_claim(pa, nr_pages * SZ_4K);
+		if (in_call != IN_RACE && (ret == -EBUSY) != mapped)
+			VIOLATION("claim of %#llx returned %d, the model has %s mapping",
+				  (unsigned long long)pa, ret, mapped ? "a" : "no");
+	}
+	/* As host_claim_initiator(): out of the identity domain, or not claimed */
+	if (!ret) {
+		ret = kvm_iommu_idmap_remove(pa, nr_pages * SZ_4K);
+		if (ret)
+			model_unclaim(pa, nr_pages);
+	}
+	if (!ret)
+		idmap_check_gone(pa, nr_pages);
+	/* mem_protect.c's backstop, exact once claimed */
+	if (!ret && !host_dma_unmapped(pa, nr_pages * SZ_4K))
+		VIOLATION("claimed %#llx, which is counted", (unsigned long long)pa);
+	for (i = 0; i < nr_pages && !ret; i++)
+		set_owner(mem_page(pa) + i, HYP);
+	hyp_spin_unlock(&host_mmu.lock);
+	return ret;
+}
+
+/* As __pkvm_hyp_donate_host(), for pages the host gets back from the IOMMU code. */
+int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages)
+{
+	uint64_t pa = pfn * SZ_4K, i;
+	long p;
+
+	for (i = 0; i < nr_pages; i++) {
+		p = window_page((void *)(uintptr_t)(pa + i * SZ_4K));
+		if (p < 0 || mem_owner[p] != HYP)
+			VIOLATION("%#llx given to the host, but the hypervisor does not own it",
+				  (unsigned long long)(pa + i * SZ_4K));
+		if (in_memcache[p] || vmemmap[p].refcount)
+			VIOLATION("%#llx given to the host while still in use",
+				  (unsigned long long)(pa + i * SZ_4K));
+		if (!bytes_are(mem + p * SZ_4K, SZ_4K, 0))
+			VIOLATION("%#llx given to the host with the hypervisor's data in it",
+				  (unsigned long long)(pa + i * SZ_4K));
+	}
+	hyp_spin_lock(&host_mmu.lock);
+	for (i = 0; i < nr_pages; i++)
+		set_owner(mem_page(pa) + i, HOST);
+	/* As host_note_ownership(): in the identity domain again */
+	kvm_iommu_idmap_add(pa, nr_pages * SZ_4K);
+	hyp_spin_unlock(&host_mmu.lock);
+	return 0;
+}
+
+#endif /* IOMMU_CORE_HARNESS_MODEL_H_ */

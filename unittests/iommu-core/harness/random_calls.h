@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Random calls against the model, the teardown that must give all memory
+ * back, and the harness's set-up.
+ *
+ * Part of harness.h, which includes the parts in order.
+ */
+#ifndef IOMMU_CORE_HARNESS_RANDOM_CALLS_H_
+#define IOMMU_CORE_HARNESS_RANDOM_CALLS_H_
+
+/* ---- Random calls ---- */
+
+#define RW		(IOMMU_READ | IOMMU_WRITE)
+/* The largest donation the host makes for one -ENOMEM: the host driver's batch. */
+#define MAX_DONATION	64
+
+static unsigned long long hypercalls;
+static bool flush_failed;
+/* HARNESS_TRACE=1 in the environment: print every random call, to debug a failure. */
+static bool trace_calls;
+
+/*
+ * The error the core must give for arguments out of range, computed
+ * without overflow; 0 when the arguments are in range, and then the core
+ * must not answer -ERANGE.
+ */
+static int want_arg_error(bool is_map, uint64_t dom, uint64_t iova, uint64_t pa,
+			  uint64_t pgsize, uint64_t pgcount, uint64_t prot)
+{
+	unsigned __int128 size = (unsigned __int128)pgsize * pgcount;
+	const uint64_t valid = IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE | IOMMU_NOEXEC |
+			       IOMMU_MMIO | IOMMU_PRIV;
+
+	if (dom == KVM_IOMMU_IDENTITY_DOMAIN)
+		return -EPERM;
+	if ((pgsize != SZ_4K && pgsize != SZ_2M && pgsize != SZ_1G) || !pgcount ||
+	    iova % pgsize)
+		return -EINVAL;
+	if (iova + size > (unsigned __int128)1 << IAS)
+		return -ERANGE;
+	if (is_map) {
+		if (pa % pgsize || (prot & ~valid) || !(prot & RW))
+			return -EINVAL;
+		if (pa + size > (unsigned __int128)1 << OAS)
+			return -ERANGE;
+	}
+	return dom >= KVM_IOMMU_MAX_DOMAINS ? -EINVAL : 0;
+}
+
+/* Arguments at the edges: of the input range, of 2^64, unaligned. */
+static void corner(uint64_t (*next)(void), uint64_t *iova, uint64_t *pa, uint64_t *pgsize,
+		   uint64_t *pgcount)
+{
+	const uint64_t top = 1ULL << IAS;
+
+	switch (next() % 12) {
+	case 0:		/* the last pages below 2^ias, and past it */
+		*iova = top - (next() % 4) * *pgsize;
+		break;
+	case 1:		/* the last pages below 2^64 */
+		*iova = -(1 + next() % 4) * *pgsize;
+		break;
+	case 2:
+		*iova += 1 + next() % (*pgsize - 1);
+		break;
+	case 3:		/* exactly up to 2^ias, one short, one over */
+		*pgcount = (top - *iova % top) / *pgsize + next() % 3 - 1;
+		*iova %= top;
+		break;
+	case 4:		/* sizes that wrap 2^64 */
+		*pgcount = next() % 2 ? ~0ULL - next() % 4 : (~0ULL / *pgsize) + 1 + next() % 4;
+		break;
+	case 5:
+		*pa += 1 + next() % (SZ_4K - 1);
+		break;
+	case 6:		/* at the top of the output range and past it */
+		*pa = (1ULL << OAS) - (next() % 4) * *pgsize;
+		break;
+	case 7:
+		*pa = -(1 + next() % 4) * *pgsize;
+		break;
+	case 8:		/* the whole input range from 0 */
+		*iova = 0;
+		*pgcount = top / *pgsize - next() % 2;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * One random hypercall with plausible and hostile arguments, on a random
+ * simulated CPU whose memcache holds what the host donated to it: like the
+ * host, donate what an -ENOMEM asks for and retry once. That retry must
+ * not run out of memory again. Arguments come from @next, a PRNG or a
+ * fuzzer's input.
+ */
+static void random_call(uint64_t (*next)(void))
+{
+	static const uint64_t pgsizes[] = { SZ_4K, SZ_4K, SZ_4K, SZ_2M, SZ_1G, SZ_8K };
+	int cpu = next() % NR_CPUS;
+	u32 dom = next() % 6 == 0 ? next() % 2000 : next() % 8;
+	uint64_t pgsize = pgsizes[next() % 6];
+	uint64_t pgcount = 1 + next() % 8;
+	uint64_t iova = (next() % 64) * SZ_2M + (pgsize == SZ_4K ? (next() % 512) * SZ_4K : 0);
+	uint32_t iommu = next() % 3, sid = next() % (NR_SIDS + 1);
+	int prot = next() % 16 ? (int)(1 + next() % 63) : (int)(next() << 16);
+	/* Keep the live set bounded: past 1024 mappings, only unmap. */
+	int kind = nr_maps > 1024 ? 11 : next() % 19;
+	uint64_t pa, nr = 0, i, n, runs[KVM_IOMMU_MAX_RUNS + 1], want_ret = 0;
+	size_t progress = 0;
+	size_t done;
+	int ret, tries;
+
+	if (pgsize == SZ_1G) {
+		pa = HOST_MMIO_1G + (next() % 4) * SZ_1G;
+		iova = (next() % 8) * SZ_1G;
+		pgcount = 1;
+	} else if (next() % 10 == 0) {
+		pa = next() % 2 ? HOST_MMIO : SMMU_MMIO;
+		pgsize = SZ_4K;
+	} else {
+		pa = MEM_BASE + ((next() % (MEM_PAGES * SZ_4K / pgsize - pgcount)) * pgsize);
+	}
+	if (kind > 10 && kind < 16 && nr_maps && next() % 2) {
+		struct mapping *m = &maps[next() % nr_maps];
+
+		dom = m->domain;
+		iova = m->iova;
+		pgsize = m->size;
+	}
+	if (pgsize != SZ_8K && next() % 8 == 0)
+		corner(next, &iova, &pa, &pgsize, &pgcount);
+	/* The last stream of each IOMMU stays for alloc_domain(). */
+	if (iommu == SPARE_IOMMU && sid == SPARE_SID)
+		sid = 0;
+	harness_cpu = cpu;
+	flush_fails = kind >= 11 && kind < 16 && next() % 64 == 0;
+	flush_failed |= flush_fails;
+
+	/* A map of runs reserves run by run: a retry that got further may ask again. */
+	for (tries = 0; tries < 2 || progress ||
+	     (!kind && dom == KVM_IOMMU_IDENTITY_DOMAIN && tries < 4); tries++) {
+		progress = 0;
+		hypercalls++;
+		switch (kind) {
+		case 0:
+			ret = alloc_domain(dom);
+			break;
+		case 1:
+			ret = free_domain(dom);
+			break;
+		case 2:
+		case 3:
+			ret = kvm_iommu_attach_dev(iommu, dom, sid);
+			break;
+		case 4:
+			ret = kvm_iommu_detach_dev(iommu, dom, sid);
+			break;
+		case 5 ... 10:
+			if (pgsize == SZ_4K && (tries ? nr != ~0ULL : next() % 4 == 0)) {
+				/*
+				 * Scattered runs of pages, as a scatterlist makes
+				 * them, well inside the input size.
+				 */
+				if (!tries) {
+					iova &= SZ_1G - 1;
+					nr = next() % (KVM_IOMMU_MAX_RUNS + 2);
+					for (i = 0; i < nr; i++)
+						runs[i] = KVM_IOMMU_RUN(MEM_BASE + (next() % (MEM_PAGES - 8)) *
+									SZ_4K, 1 + next() % 8);
+				}
+				ret = map_runs(dom, iova, prot, runs, nr, &done);
+				progress = ret == -ENOMEM ? done : 0;
+				if (nr > KVM_IOMMU_MAX_RUNS && ret != -EINVAL &&
+				    dom != KVM_IOMMU_IDENTITY_DOMAIN)
+					VIOLATION("a map of %llu runs returned %d",
+						  (unsigned long long)nr, ret);
+				/* After -ENOMEM, the retry goes on from what was mapped. */
+				iova += done;
+				for (; done && nr; done -= n) {
+					n = KVM_IOMMU_RUN_PAGES(runs[0]) * SZ_4K;
+					if (n > done) {
+						runs[0] = KVM_IOMMU_RUN(KVM_IOMMU_RUN_PHYS(runs[0]) + done,
+									(n - done) / SZ_4K);
+						break;
+					}
+					memmove(runs, runs + 1, --nr * sizeof(runs[0]));
+				}
+				break;
+			}
+			nr = ~0ULL;	/* not the runs: a retry maps as the first try did */
+			want_ret = want_arg_error(true, dom, iova, pa, pgsize, pgcount, prot);
+			ret = map(dom, iova, pa, pgsize, pgcount, prot, &done);
+			iova += done;
+			pa += done;
+			pgcount -= done / pgsize;
+			break;
+		case 11 ... 15:
+			want_ret = want_arg_error(false, dom, iova, 0, pgsize, pgcount, 0);
+			ret = unmap(dom, iova, pgsize, pgcount, &done);
+			break;
+		case 16:	/* a hostile donation: any pages, the counts are checked */
+			nr = next() % (KVM_IOMMU_DONATE_MAX + 2);
+			ret = kvm_iommu_donate_pages((pa + (next() % 4) * SZ_4K) / SZ_4K, nr);
+			pages_donated += ret ? 0 : nr;
+			if ((!nr || nr > KVM_IOMMU_DONATE_MAX) && ret != -EINVAL)
+				VIOLATION("a donation of %llu pages returned %d",
+					  (unsigned long long)nr, ret);
+			break;
+		case 17:
+			host_reclaim(cpu);
+			ret = 0;
+			break;
+		default:
+			ret = kvm_iommu_reclaim_page();
+			pages_reclaimed += ret >= 0;
+			ret = ret >= 0 ? 0 : ret;
+			break;
+		}
+		if (trace_calls)
+			fprintf(stderr, "# cpu %d call %d dom %u iova %#llx pa %#llx pgsize %#llx "
+				"pgcount %#llx prot %#x iommu %u sid %u%s: %d\n", cpu, kind, dom,
+				(unsigned long long)iova, (unsigned long long)pa,
+				(unsigned long long)pgsize, (unsigned long long)pgcount, prot,
+				iommu, sid, flush_fails ? " (flush fails)" : "", ret);
+		if (want_ret && ret != (int)want_ret)
+			VIOLATION("call %d: returned %d for arguments out of range, want %d",
+				  kind, ret, (int)want_ret);
+		if (!want_ret && ret == -ERANGE)
+			VIOLATION("call %d: -ERANGE for arguments in range", kind);
+		if (ret != -ENOMEM)
+			break;
+		/* The identity domain counts again: the donation itself changes owners. */
+		if (tries && !progress && (kind || dom != KVM_IOMMU_IDENTITY_DOMAIN || tries > 3))
+			VIOLATION("call %d: -ENOMEM again after the donation it asked for", kind);
+		{
+			unsigned long need = kvm_iommu_pages_needed();
+
+			if (!need || (need > MAX_DONATION && (kind || dom != KVM_IOMMU_IDENTITY_DOMAIN)))
+				VIOLATION("call %d: -ENOMEM asking for %lu pages", kind, need);
+			host_donate(need);
+		}
+	}
+	flush_fails = false;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Host pages, with some owned by the hypervisor and some by guests. */
+static void set_owners(void)
+{
+	int i;
+
+	for (i = 0; i < (int)MEM_PAGES; i++) {
+		if (mem_owner[i] == HYP && (vmemmap[i].refcount || in_memcache[i]))
+			continue;
+		set_owner(i, (i % 97 == 3) ? HYP : (i % 89 == 5) ? GUEST : HOST);
+	}
+}
+
+/* Random hypercalls, with the invariants checked after each. */
+static bool random_calls(int calls)
+{
+	int n;
+
+	unsigned long long checked = ~0ULL;
+
+	set_owners();
+	for (n = 0; n < calls; n++) {
+		snprintf(where, sizeof(where), "call %d", n);
+		random_call(rnd);
+		if (!check_state() || (n % 256 == 0 && (!check_device_tables() || !check_memory())))
+			return false;
+		if (owner_changes != checked || n % 64 == 0) {
+			checked = owner_changes;
+			if (!check_idmap())
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * After a failed flush, the pages that unmap unmapped stay counted, for
+ * good. Once every domain is gone, no device can reach them: drop them
+ * from the record, after checking that nothing else is left.
+ */
+static bool release_leaks(void)
+{
+	int i;
+
+	for (i = 0; i < nr_maps; i++) {
+		struct mapping *m = &maps[i];
+		uint64_t pa;
+
+		CHECK(m->stuck, "a mapping survived its domain");
+		dma_pages_leaked += m->size / SZ_4K;
+		/* Stand in for an IOMMU known to have dropped the entry. */
+		if (!range_is_mmio(m->phys, m->size)) {
+			for (pa = m->phys; pa < m->phys + m->size; pa += SZ_4K)
+				mem_dma_total -= is_mem(pa);
+			CHECK(!unshare_by_region(m->phys, m->size), "release of a leak");
+		}
+	}
+	nr_maps = 0;
+	return true;
+}
+
+/* Detach everything and free every domain: all memory comes back. */
+static bool teardown(void)
+{
+	int i, s;
+
+	snprintf(where, sizeof(where), "teardown");
+	for (i = 0; i < NR_IOMMUS; i++)
+		for (s = 0; s < NR_SIDS; s++)
+			if (attached[i][s])
+				CHECK(!kvm_iommu_detach_dev(i, attached[i][s] - 1, s), "detach");
+	for (i = 0; i < KVM_IOMMU_MAX_DOMAINS; i++) {
+		int ret = free_domain(i);
+
+		CHECK(ret == 0 || ret == -ENOENT, "free_domain(%d) returned %d", i, ret);
+	}
+	if (!check_state())
+		return false;
+	/* Only mappings whose flush failed keep their pages counted. */
+	for (i = 0; i < nr_maps; i++)
+		CHECK(maps[i].stuck, "a mapping survived its domain");
+	if (flush_failed && !release_leaks())
+		return false;
+	flush_failed = false;
+	CHECK(kvm_iommu_pages_in_use() == 0, "%d pages still allocated",
+	      kvm_iommu_pages_in_use());
+	for (i = 0; i < NR_CPUS; i++)
+		host_reclaim(i);
+	return check_memory();
+}
+
+/* Common set-up of a test program: memory, owners, the IOMMU core on the fake IOMMU. */
+static void harness_init(enum kvm_io_pgtable_fmt fmt, bool fake_iommu)
+{
+	int i;
+
+	mem_init();
+	host_mmu.pgt.ia_bits = OAS;
+	for (i = 0; i < (int)MEM_PAGES; i++)
+		set_owner(i, HOST);
+	trace_calls = getenv("HARNESS_TRACE");
+	harness_fmt = fmt;
+	if (!fake_iommu)
+		return;
+	/* An IOMMU that does not snoop: every table write must be cleaned. */
+	kvm_iommu_set_noncoherent();
+	if (kvm_iommu_init(&fake_ops, fmt, IAS, OAS))
+		abort();
+}
+
+#endif /* IOMMU_CORE_HARNESS_RANDOM_CALLS_H_ */

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The vmemmap of the memory window and the memcache lists of memory.c,
+ * with the checks made as pages are allocated, freed and reclaimed.
+ *
+ * Part of harness.h, which includes the parts in order.
+ */
+#ifndef IOMMU_CORE_HARNESS_VMEMMAP_H_
+#define IOMMU_CORE_HARNESS_VMEMMAP_H_
+
+/* ---- The vmemmap and the memcache lists of memory.c ---- */
+
+struct hyp_page *hyp_virt_to_page(void *va)
+{
+	long p = window_page(va);
+
+	if (p < 0) {
+		fprintf(stderr, "hyp_virt_to_page(%p): no memory there\n", va);
+		abort();
+	}
+	return &vmemmap[p];
+}
+
+void harness_page_allocated(struct hyp_page *p)
+{
+	long i = p - vmemmap;
+
+	if (mem_owner[i] != HYP)
+		VIOLATION("allocated %#llx, which the hypervisor does not own",
+			  (unsigned long long)(MEM_BASE + i * SZ_4K));
+	if (!bytes_are(mem + i * SZ_4K, SZ_4K, 0))
+		VIOLATION("allocated %#llx without zeroing it",
+			  (unsigned long long)(MEM_BASE + i * SZ_4K));
+}
+
+void harness_memcache_push(void *va)
+{
+	long p = window_page(va);
+
+	if (p < 0 || (uintptr_t)va % SZ_4K)
+		VIOLATION("%p entered a memcache: not a page of memory", va);
+	if (mem_owner[p] != HYP)
+		VIOLATION("%p entered a memcache, but the hypervisor does not own it", va);
+	if (in_memcache[p])
+		VIOLATION("%p entered a memcache twice: freed twice", va);
+	if (vmemmap[p].refcount)
+		VIOLATION("%p freed with %u references left", va, vmemmap[p].refcount);
+	if (walk_cache_holds(p))
+		VIOLATION("table %p freed while the IOMMU's walk cache holds it", va);
+	/* Whatever was in it is garbage from now on. */
+	memset(va, POISON, SZ_4K);
+	in_memcache[p] = true;
+}
+
+void harness_memcache_pop(void *va)
+{
+	long p = window_page(va);
+
+	if (p < 0 || !in_memcache[p])
+		VIOLATION("%p taken from a memcache, but it was not in one", va);
+	in_memcache[p] = false;
+}
+
+#endif /* IOMMU_CORE_HARNESS_VMEMMAP_H_ */
