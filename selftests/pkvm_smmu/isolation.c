@@ -67,6 +67,10 @@ FIXTURE_VARIANT_ADD(hostile, free_domain_twice) {
 	.name = "free_domain_twice",
 };
 
+FIXTURE_VARIANT_ADD(hostile, free_domain_in_steps) {
+	.name = "free_domain_in_steps",
+};
+
 FIXTURE_VARIANT_ADD(hostile, map_freed_domain) {
 	.name = "map_freed_domain",
 };

@@ -122,6 +122,38 @@ static bool free_domain_twice(struct seq_file *m, struct page *page)
 	return true;
 }
 
+/*
+ * Mappings left in a domain are released as an unmap would: 2MiB of pages
+ * per free_domain call, which answers -EAGAIN while some remain, the
+ * domain still there; the call that finds none left frees it.
+ */
+static bool free_domain_in_steps(struct seq_file *m, struct page *page)
+{
+	struct page *block = alloc_pages(GFP_KERNEL, get_order(SZ_2M));
+	phys_addr_t pa;
+	bool ok;
+
+	if (!check(m, block, __LINE__, "no memory"))
+		return false;
+	pa = page_to_phys(block);
+	/* The same 2MiB twice: 1024 counts of 512 pages */
+	ok = check_ret(m, hvc_ret(alloc_domain(OTHER_DOMAIN)), 0, __LINE__) &&
+	     check_ret(m, map(OTHER_DOMAIN, TEST_IOVA, pa, SZ_4K, 512, RW), 0, __LINE__) &&
+	     check_ret(m, map(OTHER_DOMAIN, TEST_IOVA + SZ_2M, pa, SZ_4K, 512, RW), 0,
+		       __LINE__) &&
+	     check_ret(m, test_hvc(__pkvm_host_iommu_free_domain, OTHER_DOMAIN), -EAGAIN,
+		       __LINE__) &&
+	     check(m, !test_hvc(__pkvm_host_iommu_iova_to_phys, OTHER_DOMAIN, TEST_IOVA).ret,
+		   __LINE__, "the first 2MiB still mapped after the first call") &&
+	     check(m, (phys_addr_t)test_hvc(__pkvm_host_iommu_iova_to_phys, OTHER_DOMAIN,
+					    TEST_IOVA + SZ_4M - SZ_4K).ret == pa + SZ_2M - SZ_4K,
+		   __LINE__, "the mappings left are gone after one call") &&
+	     check_ret(m, test_hvc(__pkvm_host_iommu_free_domain, OTHER_DOMAIN), 0, __LINE__) &&
+	     check_ret(m, free_domain(OTHER_DOMAIN), -ENOENT, __LINE__);
+	__free_pages(block, get_order(SZ_2M));
+	return ok;
+}
+
 static bool map_freed_domain(struct seq_file *m, struct page *page)
 {
 	if (!check_ret(m, hvc_ret(alloc_domain(OTHER_DOMAIN)), 0, __LINE__))
@@ -1309,6 +1341,7 @@ static const struct {
 	CASE(free_domain_out_of_range),
 	CASE(free_domain_never_allocated),
 	CASE(free_domain_twice),
+	CASE(free_domain_in_steps),
 	CASE(map_freed_domain),
 	CASE(map_domain_out_of_range),
 	CASE(map_domain_never_allocated),
