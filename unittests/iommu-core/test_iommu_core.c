@@ -330,9 +330,19 @@ static bool work_per_call_is_bounded(void)
 		      "map 2MiB of pages");
 	CHECK(!map(6, SZ_1G, HOST_MMIO_1G, SZ_1G, 1, RW, &n) &&
 	      !map(6, 2ULL * SZ_1G, HOST_MMIO_1G + SZ_1G, SZ_1G, 1, RW, &n), "map 2GiB of MMIO");
-	for (i = 0; (ret = free_domain_once(6)) == -EAGAIN; i++)
+	/*
+	 * Between the calls the domain is live and may be attached again:
+	 * a device walking its tables in memory sees no leaf that was
+	 * released.
+	 */
+	for (i = 0; (ret = free_domain_once(6)) == -EAGAIN; i++) {
 		CHECK(live_domains[6] && check_state(), "after free call %llu",
 		      (unsigned long long)i);
+		CHECK(!kvm_iommu_attach_dev(0, 6, 7) && check_device_tables() &&
+		      device_translate(6, (i + 1) * SZ_2M - SZ_4K) == NO_TRANSLATION &&
+		      !kvm_iommu_detach_dev(0, 6, 7), "attached after free call %llu",
+		      (unsigned long long)i);
+	}
 	CHECK(!ret && i == 4 && nr_maps == 0 && check_state(),
 	      "free: %d after %llu calls", ret, (unsigned long long)i);
 	return true;

@@ -338,7 +338,9 @@ static bool release_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		} else if (iopte_valid(pte)) {
 			if (*released && *released + size > max_bytes)
 				return false;
-			WRITE_ONCE(table[idx], 0);
+			/* Cleaned too: the domain may be attached again before the next call. */
+			if (!iopte_change(pgt, &table[idx], pte, 0))
+				return false;
 			leaf(pte & IOPTE_ADDR_MASK, size);
 			*released += size;
 		}
