@@ -123,6 +123,8 @@ for cpu in max cortex-a72 cortex-a53; do
 		continue
 	fi
 	case $cpu in max) expect=hVHE ;; *) expect=nVHE ;; esac
+	pa_bits=
+	[ "$cpu" = cortex-a53 ] && pa_bits=40
 	timeout_s=${CHECK_TIMEOUT:-900}
 	# The SMMU with both stages (the driver uses stage 2), then with
 	# stage 1 only; then devices in identity domains (iommu.passthrough=1),
@@ -144,7 +146,8 @@ for cpu in max cortex-a72 cortex-a53; do
 			-i "$BUILD/initramfs-test.cpio.gz" -a "$args" || rc=$?
 		"$top/scripts/judge.py" check "$log" --rc "$rc" --timeout "$timeout_s" \
 			--label "$cpu, $what" --expect-mode "$expect" \
-			--expect-stage "$stage" --results "$logs/results-$tag"
+			--expect-stage "$stage" ${pa_bits:+--expect-pa-bits "$pa_bits"} \
+			--results "$logs/results-$tag"
 		read -r ok bad < "$logs/results-$tag" || { ok=0; bad=1; }
 		passed=$((passed + ok)) failed=$((failed + bad))
 	done

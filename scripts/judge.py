@@ -102,6 +102,17 @@ def check_stage(lines, v, stage):
             v.problem("an SMMU does not use %s" % want, i)
 
 
+def check_pa_bits(lines, v, bits):
+    """KVM's IPA limit, the CPU's physical address range that the host
+    stage-2 covers, is the one the boot is meant to try."""
+    if not bits:
+        return
+    got = [l for l in lines if "IPA Size Limit:" in l]
+    if not got or ("IPA Size Limit: %s bits" % bits) not in got[0]:
+        v.problem("the CPU's physical address range is not %s bits: %s" %
+                  (bits, got[0].strip() if got else "KVM printed none"), None)
+
+
 def parse_tap(lines, v, depth_of_tests):
     """Collect results. depth_of_tests is the nesting level whose plan
     must be present; deeper (subtest) results are named after their suite."""
@@ -180,6 +191,7 @@ def report(v, lines):
 def cmd_check(a, lines, v):
     check_mode(lines, v, a.expect_mode)
     check_stage(lines, v, getattr(a, "expect_stage", None))
+    check_pa_bits(lines, v, a.expect_pa_bits)
     top, sub = parse_tap(lines, v, 0)
     record(v, top, sub, kselftest_name)
     for n in v.passed:
@@ -394,6 +406,7 @@ def main():
     ap.add_argument("--label", default="guest")
     ap.add_argument("--expect-mode", choices=["hVHE", "nVHE"])
     ap.add_argument("--expect-stage", choices=["1", "2"])
+    ap.add_argument("--expect-pa-bits", help="check: the CPU's physical address bits")
     ap.add_argument("--results")
     ap.add_argument("--rows")
     ap.add_argument("--trace", help="calls: QEMU's trace of the SMMU and the console")

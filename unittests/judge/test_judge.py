@@ -145,6 +145,14 @@ class JudgeTest(unittest.TestCase):
         out = self.assertFails(text, "skipped: pkvm_smmu:dma_roundtrip")
         self.assertIn("no vd disk", out)
 
+    def test_pa_bits_checked(self):
+        text = fixture("check-max-pass.log")
+        self.assertIn("IPA Size Limit: 52 bits", text)
+        rc, out, _ = self.judge(text, extra=("--expect-pa-bits", "52"))
+        self.assertEqual(rc, 0, out)
+        self.assertFails(text, "physical address range is not 40 bits",
+                         extra=("--expect-pa-bits", "40"))
+
     # The boot that must die: the host reads the SMMU's registers.
 
     def test_smmu_read_ends_in_hyp_panic(self):
