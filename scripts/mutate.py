@@ -3,10 +3,12 @@
 """make mutate: are the userspace suites as strict as the code they guard?
 
 Each mutation of unittests/mutations.txt is one realistic bug in the
-hypervisor's IOMMU code. It is applied alone to a scratch copy of the
-sources, and the suites that build that file run against it, fastest
-first: the IOMMU core suite, io-pgtable, SMMUv3, the fuzzer's corpus, a
-short fuzz run, and for races the ThreadSanitizer build. The first that
+hypervisor's IOMMU code or its ownership transitions. It is applied alone
+to a scratch copy of the sources (for a base file the series edits, to
+the file as the series leaves it), and the suites that build that file
+run against it, fastest first: the IOMMU core suite, io-pgtable, SMMUv3,
+the fuzzer's corpus, a short fuzz run, for races the ThreadSanitizer
+build, and the host stage-2 suite. The first that
 fails catches the mutation. Prints one line per mutation and ends with
 "N caught, M missed"; fails when any was missed.
 
@@ -38,7 +40,13 @@ SUITES = [
     ("fuzz-replay", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("fuzz", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("tsan-races", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
+    ("host-stage2", {"mem_protect.c", "ffa.c", "host_dma.c"}),
 ]
+# Base files the series edits: the suites build them as the series leaves
+# them (scripts/series.sh show), so a mutation of one is written where the
+# suite generates them.
+SERIES_SHOW = os.path.join(TOP, "scripts", "series.sh") + " show"
+mutant = None  # (path in the tree, text) of a mutated base file
 
 
 class BuildError(Exception):
@@ -89,6 +97,17 @@ def copy_tree():
         shutil.copytree(os.path.join(TOP, d), os.path.join(TREE, d))
 
 
+def source(path):
+    """A file of the tree, or a base file as the series leaves it."""
+    if os.path.exists(os.path.join(TREE, path)):
+        return open(os.path.join(TREE, path)).read()
+    p = subprocess.run(SERIES_SHOW.split() + [path], cwd=TOP, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    if p.returncode:
+        die("%s is neither in the tree nor a base file: %s" % (path, p.stderr.strip()[-200:]))
+    return p.stdout
+
+
 def run(cmd, cwd, timeout=TIMEOUT):
     try:
         p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE,
@@ -125,6 +144,25 @@ def suite(name, tag):
         if rc:
             raise BuildError(out)
         rc, out = run(make + env, ut)
+        return rc != 0, out
+    if name == "host-stage2":
+        make = ["make", "-s", "-C", os.path.join(ut, name), "OUT=" + os.path.join(out_dir, name),
+                "SERIES_TOP=" + TOP]
+        src = None
+        if mutant:
+            src = os.path.join(out_dir, name, "src", mutant[0])
+            rc, out = run(make + env + [src], ut)
+            if rc:
+                raise BuildError(out)
+            open(src, "w").write(mutant[1])
+        try:
+            rc, out = run(make + env + ["build"], ut)
+            if rc:
+                raise BuildError(out)
+            rc, out = run(make + env, ut)
+        finally:
+            if src:
+                os.remove(src)
         return rc != 0, out
     fuzz = os.path.join(out_dir, "iommu-core", "fuzz_hypercalls")
     if name.startswith("fuzz"):
@@ -176,25 +214,30 @@ def main():
 
     # The whole list must match the code: each text to find occurs exactly once.
     for m in every:
-        src = open(os.path.join(TREE, m["file"])).read()
+        src = source(m["file"])
         n = src.count(m["find"])
         if n != 1:
             die("mutation %s: its text occurs %d times in %s; update unittests/mutations.txt"
                 % (m["name"], n, m["file"]))
 
     t0 = time.time()
-    for name, _ in SUITES[:4]:
+    for name in ("iommu-core", "io-pgtable", "smmu-v3", "fuzz-replay", "host-stage2"):
         failed, out = suite(name, "baseline")
         if failed:
             print(out[-3000:])
             die("the %s suite fails without any mutation: fix that first" % name)
     print("baseline: the suites pass on the sources as they are (%ds)" % (time.time() - t0))
 
+    global mutant
     caught = missed = 0
     for m in muts:
         path = os.path.join(TREE, m["file"])
-        orig = open(path).read()
-        open(path, "w").write(orig.replace(m["find"], m["replace"], 1))
+        orig = source(m["file"])
+        text = orig.replace(m["find"], m["replace"], 1)
+        if os.path.exists(path):
+            open(path, "w").write(text)
+        else:
+            mutant = (m["file"], text)
         t = time.time()
         try:
             by, what = try_suites(os.path.basename(m["file"]), "mutant",
@@ -203,7 +246,10 @@ def main():
             die("mutation %s does not compile, so it tests nothing: %s"
                 % (m["name"], detail(str(e))))
         finally:
-            open(path, "w").write(orig)
+            if mutant:
+                mutant = None
+            else:
+                open(path, "w").write(orig)
         secs = time.time() - t
         if by:
             caught += 1

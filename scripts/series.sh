@@ -5,6 +5,7 @@
 #
 #   scripts/series.sh generate DIR   write cover letter + patches into DIR
 #   scripts/series.sh check          fail when patches/ differs from a fresh generation
+#   scripts/series.sh show PATH      print a base file as the whole series leaves it
 #
 # Each series/NNNN-*/ directory is one patch: "message" holds the subject and
 # the body, "files" the new files it adds (repository paths; selftests/ lands in
@@ -80,7 +81,29 @@ generate() {
 	cd - >/dev/null
 }
 
+# A base file as the series leaves it, for the unit tests that build the
+# series' edits of base files: the base's blob, then every edit of it.
+show() {
+	local path=$1 index=$BUILD/series-show.$$.index f
+
+	"$top/scripts/base.sh" >&2
+	cd "$LINUX"
+	export GIT_INDEX_FILE=$index
+	git read-tree "$BASE_TAG"
+	git cat-file -e ":$path" 2>/dev/null || { rm -f "$index"; die "$path is not in the base"; }
+	for f in "$top"/series/[0-9][0-9][0-9][0-9]-*/*.diff; do
+		git apply --cached --include="$path" "$f" ||
+			{ rm -f "$index"; die "${f#"$top"/} does not apply"; }
+	done
+	git show ":$path"
+	rm -f "$index"
+}
+
 case "${1:-}" in
+show)
+	[ -n "${2:-}" ] || die "usage: $0 show PATH"
+	show "$2"
+	;;
 generate)
 	[ -n "${2:-}" ] || die "usage: $0 generate DIR"
 	tmp=$(mktemp -d)
@@ -102,5 +125,5 @@ check)
 	fi
 	echo "series: patches/ matches the sources"
 	;;
-*) die "usage: $0 generate DIR | check" ;;
+*) die "usage: $0 generate DIR | check | show PATH" ;;
 esac

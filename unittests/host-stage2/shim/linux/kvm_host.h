@@ -20,6 +20,15 @@
 #include <linux/err.h>
 #include <linux/align.h>
 #include <linux/bitfield.h>
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/overflow.h>
+#include <linux/sizes.h>
+#include <string.h>
+
+/* The kernel's, which takes operands of any types, unlike tools/include's */
+#undef check_add_overflow
+#define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
 
 #define CONFIG_ARM64_4K_PAGES	1
 #define CONFIG_ARM64_PA_BITS	48
@@ -30,17 +39,6 @@
 #define PAGE_ALIGNED(x)		IS_ALIGNED((x), PAGE_SIZE)
 #define PTRS_PER_PTE		(1 << (PAGE_SHIFT - 3))
 
-#undef WARN_ON
-#undef WARN_ON_ONCE
-#define WARN_ON(cond) ({						\
-	bool __c = !!(cond);						\
-	if (__c) {							\
-		fprintf(stderr, "WARN_ON(%s) at %s:%d\n", #cond, __FILE__, __LINE__); \
-		abort();						\
-	}								\
-	__c;								\
-})
-#define WARN_ON_ONCE(cond)	WARN_ON(cond)
 
 #define dsb(opt)		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define isb()			do { } while (0)
@@ -90,11 +88,118 @@ struct kvm_mmu_memory_cache {
 };
 
 struct kvm_pgtable;
-struct kvm_s2_mmu {
-	u64 vtcr;
-	struct kvm_pgtable *pgt;
-	struct kvm_mmu_memory_cache split_page_cache;
+struct kvm_arch;
+#define atomic64_set(v, i)	((v)->counter = (i))
+
+struct kvm_vmid {
+	atomic64_t id;
 };
+
+struct kvm_s2_mmu {
+	struct kvm_vmid vmid;
+	phys_addr_t pgd_phys;
+	struct kvm_pgtable *pgt;
+	u64 vtcr;
+	struct kvm_mmu_memory_cache split_page_cache;
+	struct kvm_arch *arch;
+};
+
+/* What the hypervisor keeps of a VM and a vCPU in mem_protect.c. */
+struct kvm_arch {
+	struct kvm_s2_mmu mmu;
+	u64 vtcr;
+};
+
+struct kvm {
+	struct kvm_arch arch;
+};
+
+struct kvm_vcpu_fault_info {
+	u64 esr_el2;
+	u64 far_el2;
+	u64 hpfar_el2;
+	u64 disr_el1;
+};
+
+struct kvm_vcpu {
+	struct kvm *kvm;
+};
+
+struct user_pt_regs {
+	u64 regs[31];
+};
+
+struct kvm_cpu_context {
+	struct user_pt_regs regs;
+};
+
+typedef unsigned int pkvm_handle_t;
+
+struct kvm_nvhe_init_params {
+	unsigned long hcr_el2;
+	unsigned long vttbr;
+	unsigned long vtcr;
+};
+extern struct kvm_nvhe_init_params kvm_init_params[];
+
+#define HCR_VM			BIT(0)
+#define HPFAR_MASK		GENMASK_ULL(43, 4)
+#define NR_PAGE_ORDERS		11
+#define MAX_PAGE_ORDER		(NR_PAGE_ORDERS - 1)
+#define USHRT_MAX		((unsigned short)~0U)
+#ifndef ULONG_MAX
+#define ULONG_MAX		(~0UL)
+#endif
+
+static inline int get_order(unsigned long size)
+{
+	return size <= PAGE_SIZE ? 0 : 64 - __builtin_clzl((size - 1) >> PAGE_SHIFT);
+}
+
+/* A list of free pages, linked through their first word (asm/kvm_host.h) */
+struct kvm_hyp_memcache {
+	phys_addr_t head;
+	unsigned long nr_pages;
+};
+
+static inline void push_hyp_memcache(struct kvm_hyp_memcache *mc, phys_addr_t *p,
+				     phys_addr_t (*to_pa)(void *virt))
+{
+	*p = mc->head;
+	mc->head = to_pa(p);
+	mc->nr_pages++;
+}
+
+static inline void *pop_hyp_memcache(struct kvm_hyp_memcache *mc,
+				     void *(*to_va)(phys_addr_t phys))
+{
+	phys_addr_t *p = to_va(mc->head);
+
+	if (!mc->nr_pages)
+		return NULL;
+	mc->head = *p;
+	mc->nr_pages--;
+	return p;
+}
+
+/* Guests are not part of these tests: their cache maintenance is none. */
+#define vcpu_is_protected(vcpu)			false
+#define __clean_dcache_guest_page(va, size)	do { } while (0)
+#define __invalidate_icache_guest_page(va, size)	do { } while (0)
+
+/* Per-CPU data: each thread of a test says which CPU it is. */
+#define HARNESS_NR_CPUS		4
+extern __thread int harness_cpu;
+#define DEFINE_PER_CPU(type, name)	__typeof__(type) name[HARNESS_NR_CPUS]
+#define this_cpu_ptr(ptr)		(&(*(ptr))[harness_cpu])
+
+/* The CPU's ID registers: only what prepare_host_vtcr() reads. */
+extern u64 id_aa64mmfr0_el1_sys_val, id_aa64mmfr1_el1_sys_val;
+
+/* Static keys the hypervisor tests: on, as after finalize. */
+#define static_branch_likely(key)	(*(key))
+#define static_branch_unlikely(key)	(*(key))
+extern bool kvm_protected_mode_initialized;
 
 /* TLB maintenance: the harness has no CPU TLB. */
 #define TLBI_TTL_UNKNOWN	0
