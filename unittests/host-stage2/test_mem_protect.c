@@ -17,13 +17,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <linux/arm-smccc.h>
 #include <linux/arm_ffa.h>
+#include <linux/iommu.h>
 #include <nvhe/ffa.h>
 #include <nvhe/gfp.h>
 #include <nvhe/host_dma.h>
+#include <nvhe/iommu.h>
 #include <nvhe/mem_protect.h>
 #include <nvhe/mm.h>
 
@@ -142,7 +146,7 @@ static struct {
 	void *tx, *rx;		/* The hypervisor's mailboxes */
 	bool refuse_xfer;	/* Refuse FFA_MEM_SHARE/LEND */
 	bool refuse_frag;	/* Refuse FFA_MEM_FRAG_TX */
-	unsigned char desc[8 * PAGE_SIZE];	/* The last descriptor shared */
+	unsigned char desc[8 * PAGE_SIZE] __aligned(8);	/* The last one shared */
 	u32 len, got;
 	int calls[128];		/* By function number */
 } spmd;
@@ -313,6 +317,8 @@ static bool all_host_owned_pages(u64 pa, u64 nr_pages)
 }
 
 static int failures, test_nr;
+/* The CPU's physical address range */
+static u32 pa_bits;
 
 #define CHECK(cond, ...) do {						\
 	if (!(cond)) {							\
@@ -327,7 +333,7 @@ static void run(const char *name, bool (*fn)(void))
 {
 	bool ok = fn();
 
-	printf("%sok %d - mem-protect.%s\n", ok ? "" : "not ", ++test_nr, name);
+	printf("%sok %d - mem-protect.pa%u.%s\n", ok ? "" : "not ", ++test_nr, pa_bits, name);
 	failures += !ok;
 }
 
@@ -683,9 +689,584 @@ static bool ffa_unshare_nth_range_fails(void)
 	return true;
 }
 
-int main(void)
+/* ---- Random calls over the real stage-2 code, the model as oracle ---- */
+
+/*
+ * What the host did, page by page, in memory: the model the results of
+ * the real code are compared with. A page is the host's unless the test
+ * gave it away; its DMA count is the number of leaves of the test's
+ * mappings that reach it.
+ */
+enum model_state { M_HOST, M_HYP, M_SHARED_HYP, M_SHARED_FFA, M_SUPPLY, M_FIXED };
+
+#define MODEL_PAGES	((MEM0_SIZE + MEM1_SIZE) / PAGE_SIZE)
+#define NR_DOMAINS	4	/* 0 is the identity domain */
+#define NR_SIDS		4
+#define IOVA_SLOTS	256
+#define IOMMU_OAS	44
+
+static enum model_state model[MODEL_PAGES];
+static u32 model_dma[MODEL_PAGES];
+static u64 slot_pa[NR_DOMAINS][IOVA_SLOTS];	/* 0: free */
+static bool dom_alive[NR_DOMAINS];
+static int sid_dom[NR_SIDS] = { -1, -1, -1, -1 };
+static struct kvm_hyp_iommu_domain *stream[NR_SIDS];
+static u64 rng_state, nr_calls, nr_refused;
+/* What the calls achieved, so that a run that did nothing shows. */
+static u64 nr_mapped, nr_donated, nr_shared, nr_ffa_shared, nr_idmaps;
+
+static u64 rnd(void)
 {
-	boot(ID_AA64MMFR0_EL1_PARANGE_40);
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static long model_index(u64 pa)
+{
+	if (pa >= MEM0 && pa < MEM0 + MEM0_SIZE)
+		return (pa - MEM0) / PAGE_SIZE;
+	if (pa >= MEM1 && pa < MEM1 + MEM1_SIZE)
+		return (pa - MEM1) / PAGE_SIZE + MEM0_SIZE / PAGE_SIZE;
+	return -1;
+}
+
+static u64 model_pa(long i)
+{
+	return i < (long)(MEM0_SIZE / PAGE_SIZE) ? MEM0 + i * PAGE_SIZE :
+	       MEM1 + (i - MEM0_SIZE / PAGE_SIZE) * PAGE_SIZE;
+}
+
+#define VIOLATION(...) do {						\
+	fprintf(stderr, "# violation after %llu calls (seed %llu): ",	\
+		(unsigned long long)nr_calls, (unsigned long long)seed);	\
+	fprintf(stderr, __VA_ARGS__);					\
+	fputc('\n', stderr);						\
+	abort();							\
+} while (0)
+
+static u64 seed;
+
+/* The fake IOMMU: streams walk their domain's tables; no TLB. */
+static int fake_attach(struct kvm_hyp_iommu_domain *domain, u32 iommu_id, u32 sid)
+{
+	if (iommu_id || sid >= NR_SIDS)
+		return -ENODEV;
+	if (stream[sid])
+		return -EBUSY;
+	stream[sid] = domain;
+	return 0;
+}
+
+static int fake_detach(struct kvm_hyp_iommu_domain *domain, u32 iommu_id, u32 sid)
+{
+	if (iommu_id || sid >= NR_SIDS || stream[sid] != domain)
+		return -ENOENT;
+	stream[sid] = NULL;
+	return 0;
+}
+
+static int fake_flush(struct kvm_hyp_iommu_domain *domain, u64 iova, size_t size)
+{
+	return 0;
+}
+
+static const struct kvm_iommu_ops fake_iommu = {
+	.attach_dev = fake_attach,
+	.detach_dev = fake_detach,
+	.flush_range = fake_flush,
+};
+
+/* Whether the host may give a range away: its own memory, no DMA, one region. */
+static bool model_can_take(u64 pa, u64 n)
+{
+	long i = model_index(pa), j = model_index(pa + (n - 1) * PAGE_SIZE);
+	u64 k;
+
+	if (i < 0 || j < 0 || j - i != (long)n - 1 || model_pa(j) != pa + (n - 1) * PAGE_SIZE)
+		return false;
+	for (k = 0; k < n; k++)
+		if (model[i + k] != M_HOST || model_dma[i + k])
+			return false;
+	return true;
+}
+
+static void model_set(u64 pa, u64 n, enum model_state st)
+{
+	while (n--) {
+		model[model_index(pa)] = st;
+		pa += PAGE_SIZE;
+	}
+}
+
+/* A random page: mostly memory, sometimes the carve-out, MMIO or past the PA range. */
+static u64 random_page(void)
+{
+	switch (rnd() % 16) {
+	case 0:
+		return CARVE_OUT + (rnd() % (SZ_2M / PAGE_SIZE)) * PAGE_SIZE;
+	case 1:
+		return MMIO_BASE + (rnd() % 64) * PAGE_SIZE;
+	case 2:
+		return BIT_ULL(pa_bits) - PAGE_SIZE * (rnd() % 2);
+	default:
+		return model_pa(HYP_AREA_SIZE / PAGE_SIZE +
+				rnd() % (MODEL_PAGES - HYP_AREA_SIZE / PAGE_SIZE));
+	}
+}
+
+/* The host gives the IOMMU memory supply @n pages of its own. */
+static void supply_pages(u64 n)
+{
+	u64 pa, tries = 0;
+
+	while (n && tries++ < 64) {
+		pa = random_page();
+		if (!model_can_take(pa, 1))
+			continue;
+		if (kvm_iommu_donate_pages(pa >> PAGE_SHIFT, 1))
+			VIOLATION("supply donation of 0x%llx refused", (unsigned long long)pa);
+		model_set(pa, 1, M_SUPPLY);
+		n--;
+	}
+}
+
+static void reclaim_supply(void)
+{
+	long pfn;
+
+	while ((pfn = kvm_iommu_reclaim_page()) >= 0) {
+		long i = model_index((u64)pfn << PAGE_SHIFT);
+
+		if (i < 0 || model[i] != M_SUPPLY)
+			VIOLATION("reclaim gave back 0x%lx, not a supply page", pfn << PAGE_SHIFT);
+		model[i] = M_HOST;
+	}
+}
+
+/* The hypervisor's MMIO (an SMMU's registers): taken from the host for good. */
+#define HYP_MMIO	(MMIO_BASE + SZ_1M)
+#define HYP_MMIO_SIZE	(32 * PAGE_SIZE)
+
+/* Whether the host may map one page for DMA, by the model. */
+static bool model_dma_allowed(u64 pa)
+{
+	long i = model_index(pa);
+
+	if (i >= 0)
+		return model[i] == M_HOST;
+	return pa < BIT_ULL(min_t(u32, pa_bits, IOMMU_OAS)) &&
+	       !(pa >= HYP_MMIO && pa < HYP_MMIO + HYP_MMIO_SIZE);
+}
+
+static void call_map(void)
+{
+	int d = 1 + rnd() % (NR_DOMAINS - 1), slot = rnd() % IOVA_SLOTS, tries;
+	u64 pa = random_page(), n = 1 + rnd() % 3, k, iova = (u64)slot * PAGE_SIZE;
+	bool all = true, mixed = false;
+	size_t mapped = 0;
+	int ret = 0;
+
+	if (rnd() % 8 == 0)
+		pa = HYP_MMIO + (rnd() % (HYP_MMIO_SIZE / PAGE_SIZE + 1)) * PAGE_SIZE - PAGE_SIZE;
+	if (slot + n > IOVA_SLOTS)
+		n = IOVA_SLOTS - slot;
+	for (k = 0; k < n; k++)
+		if (slot_pa[d][slot + k])
+			return;
+	for (tries = 0; tries < 4; tries++) {
+		ret = kvm_iommu_map_pages(d, iova, pa, PAGE_SIZE, n, IOMMU_READ | IOMMU_WRITE,
+					  &mapped);
+		if (ret != -ENOMEM)
+			break;
+		supply_pages(kvm_iommu_pages_needed());
+	}
+	if (ret == -ENOMEM)
+		return;
+	/* By the model as the last try found it: a supply may take a page. */
+	for (k = 0; k < n; k++) {
+		all &= model_dma_allowed(pa + k * PAGE_SIZE);
+		/* Memory and MMIO, or two regions, in one call */
+		mixed |= model_index(pa + k * PAGE_SIZE) != (model_index(pa) < 0 ? -1 :
+							    model_index(pa) + (long)k);
+	}
+	if (mapped % PAGE_SIZE || mapped > n * PAGE_SIZE || (!ret && mapped != n * PAGE_SIZE))
+		VIOLATION("map of %llu pages mapped %zu bytes: %d", (unsigned long long)n, mapped, ret);
+	if ((!ret && !all) || (ret && all && !mixed && dom_alive[d])) {
+		for (k = 0; k < n; k++) {
+			long i = model_index(pa + k * PAGE_SIZE);
+			kvm_pte_t pte = 0;
+
+			kvm_pgtable_get_leaf(&host_mmu.pgt, pa + k * PAGE_SIZE, &pte, NULL);
+			fprintf(stderr, "# 0x%llx: model %d dma %u, word 0x%x, host pte 0x%llx\n",
+				(unsigned long long)(pa + k * PAGE_SIZE), i >= 0 ? (int)model[i] : -1,
+				i >= 0 ? model_dma[i] : 0,
+				i >= 0 ? hyp_phys_to_page(pa + k * PAGE_SIZE)->host_dma.counter : 0,
+				(unsigned long long)pte);
+		}
+		VIOLATION("map of %llu pages at 0x%llx in domain %d: %d, the model says %s",
+			  (unsigned long long)n, (unsigned long long)pa, d, ret,
+			  all ? "yes" : "no");
+	}
+	nr_refused += !!ret;
+	for (k = 0; k < mapped / PAGE_SIZE; k++) {
+		long i = model_index(pa + k * PAGE_SIZE);
+
+		if (!model_dma_allowed(pa + k * PAGE_SIZE))
+			VIOLATION("0x%llx mapped, which the host may not map",
+				  (unsigned long long)(pa + k * PAGE_SIZE));
+		slot_pa[d][slot + k] = pa + k * PAGE_SIZE;
+		nr_mapped++;
+		if (i >= 0)
+			model_dma[i]++;
+	}
+}
+
+static void unmap_slot(int d, int slot)
+{
+	size_t unmapped;
+	long i = model_index(slot_pa[d][slot]);
+	int ret = kvm_iommu_unmap_pages(d, (u64)slot * PAGE_SIZE, PAGE_SIZE, 1, &unmapped);
+
+	if (ret || unmapped != PAGE_SIZE)
+		VIOLATION("unmap of a mapped page in domain %d: %d", d, ret);
+	if (i >= 0)
+		model_dma[i]--;
+	slot_pa[d][slot] = 0;
+}
+
+static void call_unmap(void)
+{
+	int d = 1 + rnd() % (NR_DOMAINS - 1), slot = rnd() % IOVA_SLOTS;
+
+	if (slot_pa[d][slot])
+		unmap_slot(d, slot);
+}
+
+/* A donation to the hypervisor, or the return of one. */
+static void call_donate(void)
+{
+	u64 pa = random_page(), n = 1 + rnd() % 3;
+	bool expect = model_can_take(pa, n);
+	int ret;
+
+	if (rnd() % 2) {
+		long i = model_index(pa);
+
+		if (i < 0 || model[i] != M_HYP)
+			return;
+		ret = __pkvm_hyp_donate_host(pa >> PAGE_SHIFT, 1);
+		if (ret)
+			VIOLATION("return of a donated page: %d", ret);
+		model[i] = M_HOST;
+		return;
+	}
+	ret = __pkvm_host_donate_hyp(pa >> PAGE_SHIFT, n);
+	if (ret == -ENOMEM && dom_alive[0])
+		return;	/* Taking it out of the identity domain needs memory */
+	if (expect != !ret)
+		VIOLATION("donation of %llu pages at 0x%llx: %d, the model says %s",
+			  (unsigned long long)n, (unsigned long long)pa, ret, expect ? "yes" : "no");
+	nr_refused += !!ret;
+	if (!ret) {
+		model_set(pa, n, M_HYP);
+		nr_donated++;
+	}
+}
+
+static void call_share_hyp(void)
+{
+	u64 pa = random_page();
+	long i = model_index(pa);
+	int ret;
+
+	if (i >= 0 && model[i] == M_SHARED_HYP) {
+		ret = __pkvm_host_unshare_hyp(pa >> PAGE_SHIFT);
+		if (ret)
+			VIOLATION("unshare of a shared page: %d", ret);
+		model[i] = M_HOST;
+		return;
+	}
+	ret = __pkvm_host_share_hyp(pa >> PAGE_SHIFT);
+	if (ret == -ENOMEM && dom_alive[0])
+		return;
+	if (model_can_take(pa, 1) != !ret)
+		VIOLATION("share of 0x%llx with the hypervisor: %d", (unsigned long long)pa, ret);
+	nr_refused += !!ret;
+	if (!ret) {
+		model[i] = M_SHARED_HYP;
+		nr_shared++;
+	}
+}
+
+static void call_ffa(void)
+{
+	u64 pa[2] = { random_page(), random_page() };
+	u32 pages[2] = { 1, 1 }, len;
+	bool expect;
+	u64 ret;
+
+	if (spmd.len) {
+		struct ffa_composite_mem_region *c = (void *)spmd.desc +
+			sizeof(struct ffa_mem_region) + sizeof(struct ffa_mem_region_attributes);
+		u32 i;
+
+		ret = ffa_call(FFA_MEM_RECLAIM, 1, 0, 0, 0);
+		if (ret != FFA_SUCCESS)
+			VIOLATION("reclaim: %lld", (long long)ret);
+		for (i = 0; i < c->addr_range_cnt; i++)
+			model_set(c->constituents[i].address, c->constituents[i].pg_cnt, M_HOST);
+		return;
+	}
+	expect = model_can_take(pa[0], 1) && model_can_take(pa[1], 1) && pa[0] != pa[1];
+	len = host_write_desc(pa, pages, 2);
+	ret = ffa_call(FFA_FN64_MEM_SHARE, len, len, 0, 0);
+	if ((s64)ret == -ENOMEM && dom_alive[0])
+		return;
+	if (expect != (ret == FFA_SUCCESS))
+		VIOLATION("FF-A share of 0x%llx and 0x%llx: %lld", (unsigned long long)pa[0],
+			  (unsigned long long)pa[1], (long long)ret);
+	if (ret == FFA_SUCCESS) {
+		model_set(pa[0], 1, M_SHARED_FFA);
+		model_set(pa[1], 1, M_SHARED_FFA);
+		nr_ffa_shared++;
+	} else {
+		spmd.len = 0;
+		nr_refused++;
+	}
+}
+
+static void call_identity(void)
+{
+	int ret, tries;
+
+	if (!dom_alive[0]) {
+		for (tries = 0; tries < 64; tries++) {
+			ret = kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN);
+			if (ret != -ENOMEM)
+				break;
+			supply_pages(min_t(u64, kvm_iommu_pages_needed(), 16));
+		}
+		/* Its tables are a few pages per region, whatever the PA ranges. */
+		if (ret)
+			VIOLATION("identity domain: %d after %d supplies of memory", ret, tries);
+		dom_alive[0] = !ret;
+		nr_idmaps += !ret;
+		return;
+	}
+	if (rnd() % 4)
+		return;
+	for (tries = 0; tries < NR_SIDS; tries++)
+		if (sid_dom[tries] == 0)
+			return;
+	while ((ret = kvm_iommu_free_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -EAGAIN)
+		;
+	if (ret)
+		VIOLATION("free of the identity domain: %d", ret);
+	dom_alive[0] = false;
+}
+
+static void call_domain(void)
+{
+	int d = 1 + rnd() % (NR_DOMAINS - 1), sid = rnd() % NR_SIDS, slot, ret;
+
+	if (sid_dom[sid] >= 0) {
+		ret = kvm_iommu_detach_dev(0, sid_dom[sid], sid);
+		if (ret)
+			VIOLATION("detach: %d", ret);
+		sid_dom[sid] = -1;
+		return;
+	}
+	if (rnd() % 2 && (dom_alive[d] || dom_alive[0])) {
+		d = dom_alive[0] && rnd() % 2 ? 0 : d;
+		if (!dom_alive[d])
+			return;
+		ret = kvm_iommu_attach_dev(0, d, sid);
+		if (ret == -ENOMEM)
+			return;
+		if (ret)
+			VIOLATION("attach to domain %d: %d", d, ret);
+		sid_dom[sid] = d;
+		return;
+	}
+	if (!dom_alive[d]) {
+		ret = kvm_iommu_alloc_domain(d);
+		if (ret == -ENOMEM) {
+			supply_pages(kvm_iommu_pages_needed());
+			return;
+		}
+		if (ret)
+			VIOLATION("alloc of domain %d: %d", d, ret);
+		dom_alive[d] = true;
+		return;
+	}
+	for (sid = 0; sid < NR_SIDS; sid++)
+		if (sid_dom[sid] == d)
+			return;
+	for (slot = 0; slot < IOVA_SLOTS; slot++)
+		if (slot_pa[d][slot])
+			unmap_slot(d, slot);
+	while ((ret = kvm_iommu_free_domain(d)) == -EAGAIN)
+		;
+	if (ret)
+		VIOLATION("free of domain %d: %d", d, ret);
+	dom_alive[d] = false;
+}
+
+/*
+ * Every page a device can reach is the host's in the model, and its DMA
+ * count is the model's; the identity domain maps nothing the host does
+ * not own, nothing of the hypervisor's MMIO, nothing past the CPU's PA
+ * range.
+ */
+static void check_all(void)
+{
+	u64 pa;
+	long i;
+	int d, slot;
+
+	for (d = 1; d < NR_DOMAINS; d++) {
+		for (slot = 0; slot < IOVA_SLOTS && dom_alive[d]; slot++) {
+			pa = kvm_iommu_iova_to_phys(d, (u64)slot * PAGE_SIZE);
+			if (pa != slot_pa[d][slot])
+				VIOLATION("domain %d maps slot %d to 0x%llx, the model 0x%llx",
+					  d, slot, (unsigned long long)pa,
+					  (unsigned long long)slot_pa[d][slot]);
+			i = model_index(pa);
+			if (pa && i >= 0 && model[i] != M_HOST)
+				VIOLATION("domain %d reaches 0x%llx, which the host gave away",
+					  d, (unsigned long long)pa);
+		}
+	}
+	for (i = 0; i < (long)MODEL_PAGES; i++) {
+		pa = model_pa(i);
+		if (host_dma_count(hyp_phys_to_page(pa)) != model_dma[i])
+			VIOLATION("0x%llx counts %u mappings, the model %u", (unsigned long long)pa,
+				  host_dma_count(hyp_phys_to_page(pa)), model_dma[i]);
+		if (dom_alive[0] && model[i] != M_HOST &&
+		    kvm_iommu_iova_to_phys(KVM_IOMMU_IDENTITY_DOMAIN, pa))
+			VIOLATION("the identity domain reaches 0x%llx, which the host gave away",
+				  (unsigned long long)pa);
+	}
+	if (!dom_alive[0])
+		return;
+	for (pa = HYP_MMIO; pa < HYP_MMIO + HYP_MMIO_SIZE; pa += PAGE_SIZE)
+		if (kvm_iommu_iova_to_phys(KVM_IOMMU_IDENTITY_DOMAIN, pa))
+			VIOLATION("the identity domain reaches the hypervisor's MMIO");
+	for (pa = BIT_ULL(pa_bits); pa < BIT_ULL(44); pa += SZ_1G * 64ULL)
+		if (kvm_iommu_iova_to_phys(KVM_IOMMU_IDENTITY_DOMAIN, pa))
+			VIOLATION("the identity domain reaches 0x%llx, past the CPU's range",
+				  (unsigned long long)pa);
+}
+
+/*
+ * 512 calls take milliseconds: seconds mean a call that does not end, or
+ * one that holds host_mmu.lock for as long, which at EL2 stalls every CPU.
+ */
+#define WATCHDOG_SECONDS	10
+
+static void watchdog(int sig)
+{
+	static const char msg[] = "# violation: 512 calls took more than 10 s\n";
+
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	abort();
+}
+
+static void random_calls(u64 calls)
+{
+	u64 t;
+	long i;
+
+	/*
+	 * Pages the directed tests left out of the host's hands (the FF-A
+	 * mailboxes, a fragment that stays shared) and the hypervisor's own
+	 * are out of play.
+	 */
+	for (i = 0; i < (long)MODEL_PAGES; i++)
+		model[i] = host_owns(model_pa(i)) ? M_HOST : M_FIXED;
+	spmd.len = 0;
+	signal(SIGALRM, watchdog);
+	if (__pkvm_host_donate_hyp_mmio(HYP_MMIO, HYP_MMIO_SIZE))
+		VIOLATION("the hypervisor could not take its MMIO");
+
+	alarm(WATCHDOG_SECONDS);
+	for (t = 0; t < calls; t++, nr_calls++) {
+		switch (rnd() % 32) {
+		case 0 ... 9:
+			call_map();
+			break;
+		case 10 ... 17:
+			call_unmap();
+			break;
+		case 18 ... 20:
+			call_donate();
+			break;
+		case 21 ... 22:
+			call_share_hyp();
+			break;
+		case 23 ... 24:
+			call_ffa();
+			break;
+		case 25:
+			host_fault(random_page() & (BIT_ULL(pa_bits) - 1));
+			break;
+		case 26 ... 27:
+			reclaim_supply();
+			break;
+		case 28:
+			call_identity();
+			break;
+		default:
+			call_domain();
+			break;
+		}
+		if (t % 512 == 511) {
+			check_all();
+			alarm(WATCHDOG_SECONDS);
+		}
+	}
+	check_all();
+	alarm(0);
+}
+
+/*
+ *   test_mem_protect [--pa-bits N] [--calls N] [--seed N]
+ *
+ * The CPU's physical address range is N bits (36, 40, 44 or 48; the
+ * IOMMU's is 44). Runs the directed tests, then N random calls.
+ */
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	static const u32 parange[] = { [36] = ID_AA64MMFR0_EL1_PARANGE_36,
+		[40] = ID_AA64MMFR0_EL1_PARANGE_40, [44] = ID_AA64MMFR0_EL1_PARANGE_44,
+		[48] = ID_AA64MMFR0_EL1_PARANGE_48 };
+	u64 calls = 20000;
+	int i;
+
+	pa_bits = 40;
+	seed = 1;
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--pa-bits"))
+			pa_bits = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--calls"))
+			calls = strtoull(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--seed"))
+			seed = strtoull(argv[i + 1], NULL, 0);
+	}
+	if (pa_bits != 36 && pa_bits != 40 && pa_bits != 44 && pa_bits != 48) {
+		fprintf(stderr, "usage: %s [--pa-bits 36|40|44|48] [--calls N] [--seed N]\n",
+			argv[0]);
+		return 2;
+	}
+	boot(parange[pa_bits]);
+	if (kvm_iommu_init(&fake_iommu, KVM_IO_PGTABLE_S2, 48, IOMMU_OAS)) {
+		printf("Bail out! IOMMU init\n");
+		return 1;
+	}
 	printf("TAP version 13\n");
 	run("donate_past_region_end", donate_past_region_end);
 	run("dma_map_refused_for_hyp_pages", dma_map_refused_for_hyp_pages);
@@ -700,6 +1281,15 @@ int main(void)
 	run("ffa_share_then_reclaim", ffa_share_then_reclaim);
 	run("ffa_unshare_nth_range_fails", ffa_unshare_nth_range_fails);
 	run("ffa_frag_refused", ffa_frag_refused);
+
+	rng_state = seed * 0x9e3779b97f4a7c15ULL | 1;
+	random_calls(calls);
+	printf("ok %d - mem-protect.pa%u.random_calls # %llu calls, %llu refused as the model said; "
+	       "%llu pages mapped, %llu donations, %llu shares, %llu FF-A shares, "
+	       "%llu identity domains\n", ++test_nr, pa_bits, (unsigned long long)nr_calls,
+	       (unsigned long long)nr_refused, (unsigned long long)nr_mapped,
+	       (unsigned long long)nr_donated, (unsigned long long)nr_shared,
+	       (unsigned long long)nr_ffa_shared, (unsigned long long)nr_idmaps);
 	printf("1..%d\n", test_nr);
 	return failures ? 1 : 0;
 }

@@ -42,7 +42,9 @@
 
 #define dsb(opt)		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define isb()			do { } while (0)
+#ifndef smp_store_release
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#endif
 
 /* Memory attribute indexes of the kernel's MAIR */
 #define MT_NORMAL		0
