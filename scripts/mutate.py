@@ -7,8 +7,9 @@ hypervisor's IOMMU code or its ownership transitions. It is applied alone
 to a scratch copy of the sources (for a base file the series edits, to
 the file as the series leaves it), and the suites that build that file
 run against it, fastest first: the IOMMU core suite, io-pgtable, SMMUv3,
-the fuzzer's corpus, a short fuzz run, for races the ThreadSanitizer
-build, and the host stage-2 suite. The first that
+the fuzzer's corpus, a short fuzz run, the host stage-2 suite, and for
+races and memory orders the ThreadSanitizer builds (the IOMMU core's
+races, the SMMUv3 driver with its fakes on a thread of their own). The first that
 fails catches the mutation. Prints one line per mutation and ends with
 "N caught, M missed"; fails when any was missed.
 
@@ -41,7 +42,12 @@ SUITES = [
     ("fuzz", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("tsan-races", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("host-stage2", {"mem_protect.c", "ffa.c", "host_dma.c"}),
+    ("tsan-smmu", {"arm-smmu-v3.c", "iommu.c", "io-pgtable.c", "memory.c", "idmap.c",
+                   "host_dma.c"}),
 ]
+# Suites that see only races and memory orders: run for those classes only.
+ORDER_SUITES = {"tsan-races", "tsan-smmu"}
+ORDER_CLASSES = {"race", "memory order"}
 # Base files the series edits: the suites build them as the series leaves
 # them (scripts/series.sh show), so a mutation of one is written where the
 # suite generates them.
@@ -137,13 +143,22 @@ def suite(name, tag):
     out_dir = os.path.join(SCRATCH, "out", tag)
     env = ["LINUX=" + LINUX]
     ut = os.path.join(TREE, "unittests")
+    if name == "tsan-smmu":
+        make = ["make", "-s", "-C", os.path.join(ut, "smmu-v3"),
+                "OUT=" + os.path.join(out_dir, "smmu-v3")] + env
+        rc, out = run(make + [os.path.join(out_dir, "smmu-v3", "test_smmu_v3_tsan")], ut)
+        if rc:
+            raise BuildError(out)
+        rc, out = run(make + ["tsan"], ut)
+        return rc != 0, out
     if name in ("iommu-core", "io-pgtable", "smmu-v3"):
         make = ["make", "-s", "-C", os.path.join(ut, name), "OUT=" + os.path.join(out_dir, name)]
         binary = os.path.join(out_dir, name, "test_" + name.replace("-", "_"))
         rc, out = run(make + env + [binary], ut)
         if rc:
             raise BuildError(out)
-        rc, out = run(make + env, ut)
+        # The SMMUv3 suite's ThreadSanitizer build is a suite of its own.
+        rc, out = run(make + env + (["run"] if name == "smmu-v3" else []), ut)
         return rc != 0, out
     if name == "host-stage2":
         make = ["make", "-s", "-C", os.path.join(ut, name), "OUT=" + os.path.join(out_dir, name),
@@ -187,7 +202,7 @@ def suite(name, tag):
 
 def try_suites(hyp_file, tag, races):
     for name, files in SUITES:
-        if hyp_file not in files or (name == "tsan-races" and not races):
+        if hyp_file not in files or (name in ORDER_SUITES and not races):
             continue
         failed, out = suite(name, tag)
         if failed:
@@ -241,7 +256,7 @@ def main():
         t = time.time()
         try:
             by, what = try_suites(os.path.basename(m["file"]), "mutant",
-                                  m["class"] == "race")
+                                  m["class"] in ORDER_CLASSES)
         except BuildError as e:
             die("mutation %s does not compile, so it tests nothing: %s"
                 % (m["name"], detail(str(e))))

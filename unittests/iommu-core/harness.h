@@ -108,6 +108,8 @@ static int failures;
 static __thread char where[160];
 __thread int harness_cpu;
 void (*harness_preempt)(void);
+unsigned long harness_device_order;
+int harness_fence_word;
 
 #define FAIL(...) do {							\
 	failures++;							\

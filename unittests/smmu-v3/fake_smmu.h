@@ -7,7 +7,16 @@
  * configuration cache and a TLB filled by the device's DMA and emptied only
  * by invalidation commands. A lazy fake runs its commands a few at a time
  * when CONS is read, as hardware consumes them while the CPU goes on;
- * registers and DMA are atomic, so CPUs in threads may share a fake. A non-coherent fake reads the stream table,
+ * registers and DMA are atomic, so CPUs in threads may share a fake.
+ *
+ * Built with FAKE_SMMU_THREAD (the ThreadSanitizer build), the fakes run
+ * their commands on a thread of their own, as hardware does, and talk to
+ * the CPUs only through the registers of the command path, atomics: it
+ * reads the queue as what wmb() made visible to devices
+ * (harness_device_observe()), and writes CONS and GERROR once the commands
+ * it read are done (release). So queue entries no wmb() ordered before
+ * the doorbell are a race ThreadSanitizer reports. The fakes' own state takes
+ * fake_lock; so do the tests that read it. A non-coherent fake reads the stream table,
  * context descriptors, command queue and I/O page tables from what cache
  * cleans wrote to memory, never from the CPU's view.
  *
@@ -62,6 +71,11 @@ struct fake_smmu {
 };
 
 static struct fake_smmu fakes[NR_FAKE_SMMUS];
+#ifdef FAKE_SMMU_THREAD
+static const bool fake_threaded = true;
+#else
+static const bool fake_threaded;
+#endif
 /* Makes each register access and each DMA of any fake atomic */
 static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 unsigned long hyp_nr_cpus = HARNESS_NR_CPUS;
@@ -253,12 +267,15 @@ static bool fake_tlb_reaches(uint64_t pa, uint64_t len)
 
 static bool fake_tag_cached(struct fake_smmu *s, u16 tag)
 {
+	bool cached = false;
 	int j;
 
+	pthread_mutex_lock(&fake_lock);
 	for (j = 0; j < FAKE_TLB_ENTRIES; j++)
 		if (s->tlb[j].valid && s->tlb[j].tag == tag)
-			return true;
-	return false;
+			cached = true;
+	pthread_mutex_unlock(&fake_lock);
+	return cached;
 }
 
 /* ---- Commands ---- */
@@ -394,28 +411,37 @@ static u32 fake_cmdq_mask(struct fake_smmu *s)
 	return BIT(FIELD_GET(Q_BASE_LOG2SIZE, s->cmdq_base) + 1) - 1;
 }
 
-/* Consume up to @max commands, stopping at PROD or at an illegal one. */
+/*
+ * Consume up to @max commands, stopping at PROD or at an illegal one, then
+ * publish CONS: what the commands did is done for whoever reads it.
+ */
 static void fake_cmdq_run(struct fake_smmu *s, u32 max)
 {
-	u32 mask = fake_cmdq_mask(s), size = (mask + 1) / 2;
+	u32 mask = fake_cmdq_mask(s), size = (mask + 1) / 2, cons;
 	u64 cmd[CMDQ_ENT_DWORDS];
 
-	if (!(s->cr0 & CR0_CMDQEN) || ((s->gerror ^ s->gerrorn) & GERROR_CMDQ_ERR))
+	if (!(s->cr0 & CR0_CMDQEN) ||
+	    ((__atomic_load_n(&s->gerror, __ATOMIC_RELAXED) ^
+	      __atomic_load_n(&s->gerrorn, __ATOMIC_RELAXED)) & GERROR_CMDQ_ERR))
 		return;
-	s->cmdq_cons &= mask;
-	while (max-- && s->cmdq_cons != (s->cmdq_prod & mask)) {
+	cons = __atomic_load_n(&s->cmdq_cons, __ATOMIC_RELAXED) & mask;
+	while (max-- && cons != (__atomic_load_n(&s->cmdq_prod, __ATOMIC_RELAXED) & mask)) {
+		harness_device_observe();
 		fake_read(s, (s->cmdq_base & Q_BASE_ADDR_MASK) +
-			  (s->cmdq_cons & (size - 1)) * CMDQ_ENT_DWORDS * 8, cmd,
+			  (cons & (size - 1)) * CMDQ_ENT_DWORDS * 8, cmd,
 			  CMDQ_ENT_DWORDS);
 		s->nr_cmds++;
 		if (s->fail_next || !fake_cmd(s, cmd)) {
+			/* CONS names the failed command before GERROR says so. */
 			s->fail_next = false;
-			s->gerror ^= GERROR_CMDQ_ERR;
-			s->cmdq_cons |= FIELD_PREP(CMDQ_CONS_ERR, CMDQ_ERR_CERROR_ILL_IDX);
+			cons |= FIELD_PREP(CMDQ_CONS_ERR, CMDQ_ERR_CERROR_ILL_IDX);
+			__atomic_store_n(&s->cmdq_cons, cons, __ATOMIC_RELEASE);
+			__atomic_fetch_xor(&s->gerror, GERROR_CMDQ_ERR, __ATOMIC_RELEASE);
 			return;
 		}
-		s->cmdq_cons = (s->cmdq_cons + 1) & mask;
+		cons = (cons + 1) & mask;
 	}
+	__atomic_store_n(&s->cmdq_cons, cons, __ATOMIC_RELEASE);
 }
 
 /* ---- Registers ---- */
@@ -429,7 +455,7 @@ static struct fake_smmu *fake_at(const volatile void *addr, u32 *off)
 
 		if (fakes[i].regs && o < FAKE_MMIO_SIZE) {
 			*off = o;
-			fakes[i].nr_mmio++;
+			__atomic_fetch_add(&fakes[i].nr_mmio, 1, __ATOMIC_RELAXED);
 			return &fakes[i];
 		}
 	}
@@ -450,25 +476,48 @@ static u32 fake_readl(const volatile void __iomem *addr)
 	case ARM_SMMU_CR0ACK: return s->cr0;
 	case ARM_SMMU_GBPA: return s->gbpa;
 	case ARM_SMMU_IRQ_CTRLACK: return s->irq_ctrl;
-	case ARM_SMMU_GERROR: return s->gerror;
-	case ARM_SMMU_GERRORN: return s->gerrorn;
-	case ARM_SMMU_CMDQ_PROD: return s->cmdq_prod;
+	/*
+	 * CONS and GERROR are read with acquire: the driver branches on them
+	 * before it writes a queue slot the SMMU read before it moved CONS or
+	 * raised the error, a control dependency that orders the write on
+	 * arm64 and that C11 can only spell acquire.
+	 */
+	case ARM_SMMU_GERROR: return __atomic_load_n(&s->gerror, __ATOMIC_ACQUIRE);
+	case ARM_SMMU_GERRORN: return __atomic_load_n(&s->gerrorn, __ATOMIC_RELAXED);
+	case ARM_SMMU_CMDQ_PROD: return __atomic_load_n(&s->cmdq_prod, __ATOMIC_RELAXED);
 	case ARM_SMMU_CMDQ_CONS:
-		if (s->lazy) {
+		if (s->lazy && !fake_threaded) {
 			s->lazy_seed = s->lazy_seed * 1103515245 + 12345;
 			fake_cmdq_run(s, (s->lazy_seed >> 16) % 3);
 		}
-		return s->cmdq_cons;
+		return __atomic_load_n(&s->cmdq_cons, __ATOMIC_ACQUIRE);
 	case SZ_64K + ARM_SMMU_EVTQ_PROD: return s->evtq_prod;
 	case SZ_64K + ARM_SMMU_EVTQ_CONS: return s->evtq_cons;
 	default: return 0;
 	}
 }
 
+/* The registers of the command path, which a threaded fake shares without its lock */
+static bool fake_cmdq_reg(const volatile void __iomem *addr)
+{
+	uintptr_t o;
+	int i;
+
+	for (i = 0; i < nr_fakes; i++) {
+		o = (uintptr_t)addr - (uintptr_t)fakes[i].regs;
+		if (fakes[i].regs && o < FAKE_MMIO_SIZE)
+			return o == ARM_SMMU_CMDQ_PROD || o == ARM_SMMU_CMDQ_CONS ||
+			       o == ARM_SMMU_GERROR || o == ARM_SMMU_GERRORN;
+	}
+	return false;
+}
+
 u32 readl_relaxed(const volatile void __iomem *addr)
 {
 	u32 val;
 
+	if (fake_threaded && fake_cmdq_reg(addr))
+		return fake_readl(addr);
 	pthread_mutex_lock(&fake_lock);
 	val = fake_readl(addr);
 	pthread_mutex_unlock(&fake_lock);
@@ -490,16 +539,18 @@ static void fake_writel(u32 val, volatile void __iomem *addr)
 	case ARM_SMMU_CR2: s->cr2 = val; break;
 	case ARM_SMMU_GBPA: s->gbpa = val & ~GBPA_UPDATE; break;
 	case ARM_SMMU_IRQ_CTRL: s->irq_ctrl = val; break;
-	case ARM_SMMU_GERRORN: s->gerrorn = val; break;
+	case ARM_SMMU_GERRORN:
+		__atomic_store_n(&s->gerrorn, val, __ATOMIC_RELAXED);
+		break;
 	case ARM_SMMU_STRTAB_BASE_CFG: s->strtab_cfg = val; break;
 	case ARM_SMMU_CMDQ_PROD:
-		s->cmdq_prod = val;
-		if (!s->lazy)
+		__atomic_store_n(&s->cmdq_prod, val, __ATOMIC_RELAXED);
+		if (!s->lazy && !fake_threaded)
 			fake_cmdq_run(s, U32_MAX);
 		break;
 	case ARM_SMMU_CMDQ_CONS:
 		if (!(s->cr0 & CR0_CMDQEN))
-			s->cmdq_cons = val;
+			__atomic_store_n(&s->cmdq_cons, val, __ATOMIC_RELAXED);
 		break;
 	case SZ_64K + ARM_SMMU_EVTQ_PROD: s->evtq_prod = val; break;
 	case SZ_64K + ARM_SMMU_EVTQ_CONS: s->evtq_cons = val; break;
@@ -509,6 +560,8 @@ static void fake_writel(u32 val, volatile void __iomem *addr)
 
 void writel_relaxed(u32 val, volatile void __iomem *addr)
 {
+	if (fake_threaded && fake_cmdq_reg(addr))
+		return fake_writel(val, addr);
 	pthread_mutex_lock(&fake_lock);
 	fake_writel(val, addr);
 	pthread_mutex_unlock(&fake_lock);
@@ -577,8 +630,10 @@ int __pkvm_create_private_mapping(phys_addr_t phys, size_t size, unsigned long p
  */
 static struct fake_smmu *fake_new(u64 mmio)
 {
-	struct fake_smmu *s = &fakes[nr_fakes++];
+	struct fake_smmu *s;
 
+	pthread_mutex_lock(&fake_lock);
+	s = &fakes[nr_fakes++];
 	memset(s, 0, sizeof(*s));
 	s->mmio = mmio;
 	s->fail_iova = ~0ULL;
@@ -592,7 +647,72 @@ static struct fake_smmu *fake_new(u64 mmio)
 		    FIELD_PREP(IDR1_EVTQS, 19);
 	s->idr[3] = IDR3_RIL;
 	s->idr[5] = FIELD_PREP(IDR5_OAS, IDR5_OAS_44_BIT) | IDR5_GRAN4K;
+	pthread_mutex_unlock(&fake_lock);
 	return s;
+}
+
+/* Set a field of a fake that its commands read. */
+#define FAKE_SET(s, field, val) do {					\
+	pthread_mutex_lock(&fake_lock);					\
+	(s)->field = (val);						\
+	pthread_mutex_unlock(&fake_lock);				\
+} while (0)
+
+/* Read a counter of a fake, or any field its commands change. */
+#define FAKE_GET(s, field) ({						\
+	__typeof__((s)->field) __v;					\
+	pthread_mutex_lock(&fake_lock);					\
+	__v = (s)->field;						\
+	pthread_mutex_unlock(&fake_lock);				\
+	__v;								\
+})
+
+static unsigned long fake_nr_mmio(struct fake_smmu *s)
+{
+	return __atomic_load_n(&s->nr_mmio, __ATOMIC_RELAXED);
+}
+
+/* ---- The fakes' own thread ---- */
+
+static pthread_t fake_thread;
+static bool fake_thread_stop;
+
+/*
+ * Run what the CPUs queued, on any fake: all of it, or for a lazy fake
+ * 0 to 2 commands at a time, while the CPUs go on.
+ */
+static void *fake_thread_fn(void *arg)
+{
+	int i;
+
+	while (!__atomic_load_n(&fake_thread_stop, __ATOMIC_RELAXED)) {
+		pthread_mutex_lock(&fake_lock);
+		for (i = 0; i < nr_fakes; i++) {
+			struct fake_smmu *s = &fakes[i];
+
+			if (!s->regs || !s->cmdq_base)
+				continue;
+			s->lazy_seed = s->lazy_seed * 1103515245 + 12345;
+			fake_cmdq_run(s, s->lazy ? (s->lazy_seed >> 16) % 3 : U32_MAX);
+		}
+		pthread_mutex_unlock(&fake_lock);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void fake_thread_start(void)
+{
+	if (fake_threaded && pthread_create(&fake_thread, NULL, fake_thread_fn, NULL))
+		abort();
+}
+
+static void fake_thread_end(void)
+{
+	if (!fake_threaded)
+		return;
+	__atomic_store_n(&fake_thread_stop, true, __ATOMIC_RELAXED);
+	pthread_join(fake_thread, NULL);
 }
 
 /* Register @s with the driver, with the memory the host driver would give. */

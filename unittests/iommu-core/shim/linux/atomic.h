@@ -2,8 +2,11 @@
 /*
  * linux/atomic.h for the code under test, on the compiler's atomic
  * builtins with the kernel's ordering: plain reads and writes are relaxed,
- * value-returning read-modify-writes fully ordered. tools/include has
- * inline assembly here, which ThreadSanitizer cannot see.
+ * value-returning read-modify-writes fully ordered, those that return
+ * nothing relaxed, and each _relaxed, _acquire and _release variant of
+ * that order, so that a weaker order in the code is a weaker order here.
+ * tools/include has inline assembly here, which ThreadSanitizer cannot
+ * see.
  */
 #ifndef __SHIM_LINUX_ATOMIC_H__
 #define __SHIM_LINUX_ATOMIC_H__
@@ -119,6 +122,57 @@ static inline int atomic_dec_if_positive(atomic_t *v)
 	return old - 1;
 }
 
+/* The ordered variants, for the operations the code uses */
+static inline int atomic_read_acquire(const atomic_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE);
+}
+
+static inline void atomic_set_release(atomic_t *v, int i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELEASE);
+}
+
+#define __HARNESS_ATOMIC_ORDERS(name, op)				\
+static inline int atomic_##name##_relaxed(int i, atomic_t *v)		\
+{									\
+	return op(&v->counter, i, __ATOMIC_RELAXED);			\
+}									\
+static inline int atomic_##name##_acquire(int i, atomic_t *v)		\
+{									\
+	return op(&v->counter, i, __ATOMIC_ACQUIRE);			\
+}									\
+static inline int atomic_##name##_release(int i, atomic_t *v)		\
+{									\
+	return op(&v->counter, i, __ATOMIC_RELEASE);			\
+}
+__HARNESS_ATOMIC_ORDERS(add_return, __atomic_add_fetch)
+__HARNESS_ATOMIC_ORDERS(sub_return, __atomic_sub_fetch)
+__HARNESS_ATOMIC_ORDERS(fetch_add, __atomic_fetch_add)
+__HARNESS_ATOMIC_ORDERS(fetch_or, __atomic_fetch_or)
+#define atomic_inc_return_relaxed(v)	atomic_add_return_relaxed(1, (v))
+#define atomic_inc_return_acquire(v)	atomic_add_return_acquire(1, (v))
+#define atomic_inc_return_release(v)	atomic_add_return_release(1, (v))
+#define atomic_dec_return_relaxed(v)	atomic_sub_return_relaxed(1, (v))
+#define atomic_dec_return_acquire(v)	atomic_sub_return_acquire(1, (v))
+#define atomic_dec_return_release(v)	atomic_sub_return_release(1, (v))
+
+#define __HARNESS_CMPXCHG_ORDER(suffix, order)				\
+static inline int atomic_cmpxchg##suffix(atomic_t *v, int old, int new)	\
+{									\
+	__atomic_compare_exchange_n(&v->counter, &old, new, false, order,	\
+				    __ATOMIC_RELAXED);			\
+	return old;							\
+}									\
+static inline bool atomic_try_cmpxchg##suffix(atomic_t *v, int *old, int new) \
+{									\
+	return __atomic_compare_exchange_n(&v->counter, old, new, false, order, \
+					   __ATOMIC_RELAXED);		\
+}
+__HARNESS_CMPXCHG_ORDER(_relaxed, __ATOMIC_RELAXED)
+__HARNESS_CMPXCHG_ORDER(_acquire, __ATOMIC_ACQUIRE)
+__HARNESS_CMPXCHG_ORDER(_release, __ATOMIC_RELEASE)
+
 /* cmpxchg() on a scalar: returns the old value, fully ordered. */
 #undef cmpxchg
 #define cmpxchg(ptr, old, new) ({					\
@@ -128,11 +182,14 @@ static inline int atomic_dec_if_positive(atomic_t *v)
 	__old;								\
 })
 
-#define cmpxchg_acquire(ptr, old, new) ({				\
+#define __harness_cmpxchg(ptr, old, new, order) ({			\
 	__typeof__(*(ptr)) __old = (old);				\
 	__atomic_compare_exchange_n((ptr), &__old, (new), false,	\
-				    __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE);	\
+				    (order), __ATOMIC_RELAXED);		\
 	__old;								\
 })
+#define cmpxchg_relaxed(ptr, old, new)	__harness_cmpxchg(ptr, old, new, __ATOMIC_RELAXED)
+#define cmpxchg_acquire(ptr, old, new)	__harness_cmpxchg(ptr, old, new, __ATOMIC_ACQUIRE)
+#define cmpxchg_release(ptr, old, new)	__harness_cmpxchg(ptr, old, new, __ATOMIC_RELEASE)
 
 #endif
