@@ -9,7 +9,10 @@ the file as the series leaves it), and the suites that build that file
 run against it, fastest first: the IOMMU core suite, io-pgtable, SMMUv3,
 the fuzzer's corpus, a short fuzz run, the host stage-2 suite, and for
 races and memory orders the ThreadSanitizer builds (the IOMMU core's
-races, the SMMUv3 driver with its fakes on a thread of their own). The first that
+races, the SMMUv3 driver with its fakes on a thread of their own). A
+race in the IOMMU core counts as caught only when each of the seeded
+schedules of its races (RACE_SEEDS) fails, not by a run whose threads
+the host schedules. The first that
 fails catches the mutation. Prints one line per mutation and ends with
 "N caught, M missed"; fails when any was missed.
 
@@ -40,14 +43,17 @@ SUITES = [
     ("smmu-v3", {"arm-smmu-v3.c", "iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("fuzz-replay", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("fuzz", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
+    ("seeded-races", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("tsan-races", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("host-stage2", {"mem_protect.c", "ffa.c", "host_dma.c"}),
     ("tsan-smmu", {"arm-smmu-v3.c", "iommu.c", "io-pgtable.c", "memory.c", "idmap.c",
                    "host_dma.c"}),
 ]
 # Suites that see only races and memory orders: run for those classes only.
-ORDER_SUITES = {"tsan-races", "tsan-smmu"}
+ORDER_SUITES = {"seeded-races", "tsan-races", "tsan-smmu"}
 ORDER_CLASSES = {"race", "memory order"}
+# A race is caught only when every one of these schedules fails.
+RACE_SEEDS = (1, 2, 3)
 # Base files the series edits: the suites build them as the series leaves
 # them (scripts/series.sh show), so a mutation of one is written where the
 # suite generates them.
@@ -143,6 +149,28 @@ def suite(name, tag):
     out_dir = os.path.join(SCRATCH, "out", tag)
     env = ["LINUX=" + LINUX]
     ut = os.path.join(TREE, "unittests")
+    if name == "seeded-races":
+        # Each seed is one schedule, the same at every run: the ASan build
+        # checks the invariants, the ThreadSanitizer build the orders.
+        d = os.path.join(out_dir, "iommu-core")
+        make = ["make", "-s", "-C", os.path.join(ut, "iommu-core"), "OUT=" + d] + env
+        rc, out = run(make + [os.path.join(d, "test_iommu_core"),
+                              os.path.join(d, "test_iommu_core_tsan")], ut)
+        if rc:
+            raise BuildError(out)
+        failed, said = [], ""
+        for seed in RACE_SEEDS:
+            fails = False
+            for binary in ("test_iommu_core", "test_iommu_core_tsan"):
+                rc, out = run([os.path.join(d, binary), "--races-seed", str(seed)], ut)
+                if rc:
+                    fails, said = True, said or out
+                    break
+            failed.append(fails)
+        if any(failed) and not all(failed):
+            said = "only %d of %d seeds failed" % (sum(failed), len(failed))
+            print("  %s: %s" % (name, said))
+        return all(failed), said
     if name == "tsan-smmu":
         make = ["make", "-s", "-C", os.path.join(ut, "smmu-v3"),
                 "OUT=" + os.path.join(out_dir, "smmu-v3")] + env
@@ -204,6 +232,10 @@ def try_suites(hyp_file, tag, races):
     for name, files in SUITES:
         if hyp_file not in files or (name in ORDER_SUITES and not races):
             continue
+        # A race counts only as the seeded schedules find it: not by
+        # the suites whose threads the host schedules.
+        if races == "race" and name not in ("seeded-races", "smmu-v3", "tsan-smmu"):
+            continue
         failed, out = suite(name, tag)
         if failed:
             return name, detail(out)
@@ -256,7 +288,7 @@ def main():
         t = time.time()
         try:
             by, what = try_suites(os.path.basename(m["file"]), "mutant",
-                                  m["class"] in ORDER_CLASSES)
+                                  m["class"] in ORDER_CLASSES and m["class"])
         except BuildError as e:
             die("mutation %s does not compile, so it tests nothing: %s"
                 % (m["name"], detail(str(e))))

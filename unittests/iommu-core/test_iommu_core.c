@@ -6,7 +6,10 @@
  * between CPUs, and random calls in both table formats. Prints TAP and
  * exits non-zero when any test failed.
  */
+#include <limits.h>
+#include <linux/futex.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -798,6 +801,64 @@ static void race_preempt(void)
 static unsigned long race_donated, race_refused;	/* __atomic accesses */
 
 /*
+ * A seeded schedule: one thread runs at a time, and after each atomic
+ * (and each spin on a lock) the seed picks whether another runs next and
+ * which, so a seed is one interleaving, the same at every run. The token passes
+ * through a relaxed atomic: it orders nothing, and ThreadSanitizer still
+ * sees every access the code does not order. A thread that is done passes
+ * the token on for good.
+ */
+#define RACE_SCHED_CALLS	3000	/* per thread */
+static bool sched_seeded;	/* set before the threads start */
+static int sched_turn = -1;
+static bool sched_done[RACE_THREADS];
+static uint64_t sched_rng;
+
+static void sched_pass(void)
+{
+	uint64_t r = __atomic_load_n(&sched_rng, __ATOMIC_RELAXED);
+	int next, tries;
+
+	r ^= r << 13;
+	r ^= r >> 7;
+	r ^= r << 17;
+	__atomic_store_n(&sched_rng, r, __ATOMIC_RELAXED);
+	next = r % RACE_THREADS;
+	for (tries = 0; tries < RACE_THREADS; tries++, next = (next + 1) % RACE_THREADS)
+		if (!__atomic_load_n(&sched_done[next], __ATOMIC_RELAXED))
+			break;
+	__atomic_store_n(&sched_turn, tries < RACE_THREADS ? next : -1, __ATOMIC_RELAXED);
+	syscall(SYS_futex, &sched_turn, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Sleep until the token is ours: a futex, which orders nothing either. */
+static void sched_wait_turn(void)
+{
+	int turn;
+
+	while ((turn = __atomic_load_n(&sched_turn, __ATOMIC_RELAXED)) != harness_cpu)
+		syscall(SYS_futex, &sched_turn, FUTEX_WAIT_PRIVATE, turn, NULL, NULL, 0);
+}
+
+/*
+ * Whoever runs goes on for a run of 1 to 64 preemption points the seed
+ * draws, long enough to finish a call or two, then another CPU the seed
+ * picks runs; none switches while it holds the model's lock.
+ */
+static int sched_run_left;	/* only the CPU that runs uses it */
+
+static void race_sched_switch(void)
+{
+	uint64_t r = __atomic_load_n(&sched_rng, __ATOMIC_RELAXED);
+
+	if (model_lock_held || __atomic_sub_fetch(&sched_run_left, 1, __ATOMIC_RELAXED) > 0)
+		return;
+	__atomic_store_n(&sched_run_left, 1 + (r >> 40) % 64, __ATOMIC_RELAXED);
+	sched_pass();
+	sched_wait_turn();
+}
+
+/*
  * A page just donated: no domain of the races may translate to it, since a
  * mapping made before the claim keeps it counted and none can follow it.
  */
@@ -813,6 +874,27 @@ static void race_check_unreachable(uint64_t page)
 					  (unsigned long long)page, dom, (unsigned long long)iova);
 }
 
+/*
+ * Pages this CPU just mapped are counted and the host's: no donation can
+ * take a counted page. On a seeded schedule no other CPU runs between the
+ * map and this check, which reads each page's word of the vmemmap
+ * (host_dma.c: count, and "not the host's" in the top bit).
+ */
+static void race_check_mapped_owned(uint64_t page, size_t done)
+{
+	uint64_t pa;
+	int word;
+
+	if (!sched_seeded)
+		return;
+	for (pa = page; pa < page + done; pa += SZ_4K) {
+		word = __atomic_load_n(&vmemmap[mem_page(pa)].host_dma.counter, __ATOMIC_RELAXED);
+		if (word < 1)
+			VIOLATION("mapped %#llx, whose word is %#x: not counted, or not the host's",
+				  (unsigned long long)pa, word);
+	}
+}
+
 static void *race_thread(void *arg)
 {
 	uint64_t r = 0x1234567ULL * (1 + (uintptr_t)arg);
@@ -821,10 +903,13 @@ static void *race_thread(void *arg)
 
 	/* Each thread is a CPU of its own, with its own memcache. */
 	harness_cpu = (uintptr_t)arg;
+	if (sched_seeded)
+		sched_wait_turn();
 
-	while (!__atomic_load_n(&race_stop, __ATOMIC_RELAXED)) {
+	while (sched_seeded ? n < RACE_SCHED_CALLS : !__atomic_load_n(&race_stop, __ATOMIC_RELAXED)) {
 		u32 dom = 20 + (r % RACE_DOMAINS);
-		uint64_t page = MEM_BASE + ((r >> 8) % 64) * SZ_4K;
+		/* Fewer pages on a seeded schedule: its CPUs meet more often. */
+		uint64_t page = MEM_BASE + ((r >> 8) % (sched_seeded ? 8 : 64)) * SZ_4K;
 		uint64_t iova = ((r >> 16) % 64) * SZ_4K;
 
 		r ^= r << 13;
@@ -846,6 +931,7 @@ static void *race_thread(void *arg)
 		case 4:
 		case 5:
 			kvm_iommu_map_pages(dom, iova, page, SZ_4K, 4, RW, &done);
+			race_check_mapped_owned(page, done);
 			break;
 		case 8:
 			/* The pages the maps use, donated and reclaimed under them */
@@ -870,10 +956,15 @@ static void *race_thread(void *arg)
 		}
 		n++;
 	}
+	if (sched_seeded) {
+		__atomic_store_n(&sched_done[harness_cpu], true, __ATOMIC_RELAXED);
+		sched_pass();
+	}
 	return (void *)n;
 }
 
-static bool races(double seconds)
+/* Races for @seconds, or with a seed (@seconds unused) the seeded schedule. */
+static bool races(double seconds, uint64_t seed)
 {
 	pthread_t t[RACE_THREADS];
 	unsigned long calls = 0;
@@ -891,12 +982,18 @@ static bool races(double seconds)
 	}
 	harness_cpu = 0;
 	in_call = IN_RACE;
-	harness_preempt = race_preempt;
+	harness_preempt = seed ? race_sched_switch : race_preempt;
+	sched_seeded = seed;
+	sched_rng = seed * 0x9e3779b97f4a7c15ULL | 1;
 	__atomic_store_n(&race_stop, false, __ATOMIC_RELAXED);
 	for (i = 0; i < RACE_THREADS; i++)
 		pthread_create(&t[i], NULL, race_thread, (void *)i);
-	nanosleep(&ts, NULL);
-	__atomic_store_n(&race_stop, true, __ATOMIC_RELAXED);
+	if (seed) {
+		sched_pass();
+	} else {
+		nanosleep(&ts, NULL);
+		__atomic_store_n(&race_stop, true, __ATOMIC_RELAXED);
+	}
 	for (i = 0; i < RACE_THREADS; i++) {
 		void *n;
 
@@ -904,8 +1001,9 @@ static bool races(double seconds)
 		calls += (uintptr_t)n;
 	}
 	harness_preempt = NULL;
-	printf("# %lu racing calls on %d threads; %lu donations of their pages, %lu refused as mapped\n",
-	       calls, RACE_THREADS, race_donated, race_refused);
+	sched_seeded = false;
+	printf("# %lu racing calls on %d threads%s; %lu donations of their pages, %lu refused as mapped\n",
+	       calls, RACE_THREADS, seed ? " (seeded schedule)" : "", race_donated, race_refused);
 	CHECK(race_donated && race_refused, "the races never donated, or never a mapped page");
 
 	/* Teardown: detach all, free all; nothing may be left. */
@@ -931,7 +1029,7 @@ static bool races(double seconds)
 
 static bool races_1s(void)
 {
-	return races(1.0);
+	return races(1.0, 0);
 }
 
 static bool calls_before_init_refused(void)
@@ -1009,19 +1107,26 @@ static void stage1_report(FILE *in)
 
 /*
  * With --races SECONDS, only the races, for the ThreadSanitizer build;
+ * with --races-seed SEED, the races on the schedule SEED picks;
  * otherwise every test, with the number of random calls as argument.
  */
 int main(int argc, char **argv)
 {
 	FILE *stage1;
 
-	if (argc > 2 && !strcmp(argv[1], "--races")) {
+	if (argc > 2 && (!strcmp(argv[1], "--races") || !strcmp(argv[1], "--races-seed"))) {
+		bool seeded = !strcmp(argv[1], "--races-seed");
+		uint64_t seed = seeded ? strtoull(argv[2], NULL, 0) : 0;
+
 		harness_init(KVM_IO_PGTABLE_S2, true);
 		printf("TAP version 13\n");
-		if (races(atof(argv[2])))
-			printf("ok 1 - iommu-core.races_threads\n1..1\n");
-		else
-			printf("not ok 1 - iommu-core.races_threads\n1..1\n");
+		if (seeded && !seed) {
+			printf("Bail out! the seed must not be 0\n");
+			return 2;
+		}
+		printf("%s 1 - iommu-core.races_%s%s\n1..1\n",
+		       races(seeded ? 0 : atof(argv[2]), seed) && !failures ? "ok" : "not ok",
+		       seeded ? "seed_" : "threads", seeded ? argv[2] : "");
 		return failures ? 1 : 0;
 	}
 	if (argc > 1)

@@ -381,7 +381,7 @@ static int fake_attach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 
 	if (iommu >= NR_IOMMUS || sid >= NR_SIDS)
 		return -EINVAL;
-	pthread_mutex_lock(&model_lock);
+	model_lock_take();
 	if (attached[iommu][sid]) {
 		ret = -EBUSY;
 	} else {
@@ -391,7 +391,7 @@ static int fake_attach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 		if (in_call != IN_RACE)
 			device_fill_all(d);
 	}
-	pthread_mutex_unlock(&model_lock);
+	model_lock_drop();
 	return ret;
 }
 
@@ -401,7 +401,7 @@ static int fake_detach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 
 	if (iommu >= NR_IOMMUS || sid >= NR_SIDS)
 		return -EINVAL;
-	pthread_mutex_lock(&model_lock);
+	model_lock_take();
 	if (attached[iommu][sid] != (int)d->id + 1) {
 		ret = -ENOENT;
 	} else {
@@ -410,7 +410,7 @@ static int fake_detach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 		if (!domain_attached_any(d->id))
 			cache_invalidate_domain(d->id);
 	}
-	pthread_mutex_unlock(&model_lock);
+	model_lock_drop();
 	return ret;
 }
 
@@ -420,9 +420,9 @@ static int fake_flush(struct kvm_hyp_iommu_domain *d, u64 iova, size_t size)
 	__atomic_fetch_add(&nr_flushes, 1, __ATOMIC_RELAXED);
 	if (flush_fails)
 		return -EIO;
-	pthread_mutex_lock(&model_lock);
+	model_lock_take();
 	cache_invalidate(d->id, iova, size, true);
-	pthread_mutex_unlock(&model_lock);
+	model_lock_drop();
 	return 0;
 }
 

@@ -130,6 +130,23 @@ static enum { IN_NONE, IN_MAP, IN_UNMAP, IN_FREE, IN_RACE } in_call;
 
 /* Serializes the model, as host_mmu.lock does the host stage-2. */
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * Held by this thread: the races' seeded schedule does not switch then,
+ * since the next thread could wait for it on a lock no schedule sees.
+ */
+static __thread int model_lock_held;
+
+static void model_lock_take(void)
+{
+	pthread_mutex_lock(&model_lock);
+	model_lock_held++;
+}
+
+static void model_lock_drop(void)
+{
+	model_lock_held--;
+	pthread_mutex_unlock(&model_lock);
+}
 static u32 in_domain;
 
 static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa);
@@ -332,9 +349,9 @@ int __pkvm_host_unshare_dma(u64 phys, u64 size)
 
 	__atomic_fetch_add(&accounted_bytes, size, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&unshare_calls, 1, __ATOMIC_RELAXED);
-	pthread_mutex_lock(&model_lock);
+	model_lock_take();
 	ret = model_unshare_dma(phys, size);
-	pthread_mutex_unlock(&model_lock);
+	model_lock_drop();
 	return ret;
 }
 

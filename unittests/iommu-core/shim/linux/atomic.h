@@ -17,11 +17,20 @@
 #define ATOMIC_INIT(i)	{ (i) }
 
 /*
- * Called after every read of an atomic, when set: the races make it give
- * up the CPU now and then, so that other threads run between a read and
- * the write that depends on it, as interrupts and other CPUs do.
+ * Called after every read or read-modify-write of an atomic, when set: the
+ * races make it give up the CPU now and then, so that other threads run
+ * between a read and the write that depends on it, as interrupts and
+ * other CPUs do.
  */
 extern void (*harness_preempt)(void);
+
+/* After a read-modify-write, as after a read: another CPU may run. */
+static inline int __harness_after_rmw(int ret)
+{
+	if (harness_preempt)
+		harness_preempt();
+	return ret;
+}
 
 static inline int atomic_read(const atomic_t *v)
 {
@@ -49,7 +58,7 @@ static inline void atomic_inc(atomic_t *v)
 
 static inline int atomic_inc_return(atomic_t *v)
 {
-	return __atomic_add_fetch(&v->counter, 1, __ATOMIC_SEQ_CST);
+	return __harness_after_rmw(__atomic_add_fetch(&v->counter, 1, __ATOMIC_SEQ_CST));
 }
 
 static inline void atomic_dec(atomic_t *v)
@@ -59,14 +68,14 @@ static inline void atomic_dec(atomic_t *v)
 
 static inline bool atomic_dec_and_test(atomic_t *v)
 {
-	return __atomic_sub_fetch(&v->counter, 1, __ATOMIC_SEQ_CST) == 0;
+	return __harness_after_rmw(__atomic_sub_fetch(&v->counter, 1, __ATOMIC_SEQ_CST)) == 0;
 }
 
 static inline int atomic_cmpxchg(atomic_t *v, int old, int new)
 {
 	__atomic_compare_exchange_n(&v->counter, &old, new, false, __ATOMIC_SEQ_CST,
 				    __ATOMIC_SEQ_CST);
-	return old;
+	return __harness_after_rmw(old);
 }
 
 typedef struct {
@@ -90,13 +99,14 @@ static inline void atomic64_sub(s64 i, atomic64_t *v)
 
 static inline bool atomic_try_cmpxchg(atomic_t *v, int *old, int new)
 {
-	return __atomic_compare_exchange_n(&v->counter, old, new, false, __ATOMIC_SEQ_CST,
-					   __ATOMIC_SEQ_CST);
+	return __harness_after_rmw(__atomic_compare_exchange_n(&v->counter, old, new, false,
+							       __ATOMIC_SEQ_CST,
+							       __ATOMIC_SEQ_CST));
 }
 
 static inline int atomic_fetch_or(int i, atomic_t *v)
 {
-	return __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST);
+	return __harness_after_rmw(__atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST));
 }
 
 static inline void atomic_or(int i, atomic_t *v)
@@ -179,6 +189,8 @@ __HARNESS_CMPXCHG_ORDER(_release, __ATOMIC_RELEASE)
 	__typeof__(*(ptr)) __old = (old);				\
 	__atomic_compare_exchange_n((ptr), &__old, (new), false,	\
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);	\
+	if (harness_preempt)						\
+		harness_preempt();					\
 	__old;								\
 })
 

@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 
+/* The races' scheduler: a CPU spinning on a lock lets another run. */
+extern void (*harness_preempt)(void);
+
 typedef struct {
 	bool locked;
 } hyp_spinlock_t;
@@ -15,7 +18,8 @@ typedef struct {
 static inline void hyp_spin_lock(hyp_spinlock_t *l)
 {
 	while (__atomic_test_and_set(&l->locked, __ATOMIC_ACQUIRE))
-		;
+		if (harness_preempt)
+			harness_preempt();
 }
 
 static inline void hyp_spin_unlock(hyp_spinlock_t *l)
