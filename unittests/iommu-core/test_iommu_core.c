@@ -841,19 +841,19 @@ static void sched_wait_turn(void)
 }
 
 /*
- * Whoever runs goes on for a run of 1 to 64 preemption points the seed
- * draws, long enough to finish a call or two, then another CPU the seed
- * picks runs; none switches while it holds the model's lock.
+ * One preemption point in 2 switches, to the CPU the seed picks; none
+ * while this CPU holds the model's lock.
  */
-static int sched_run_left;	/* only the CPU that runs uses it */
-
 static void race_sched_switch(void)
 {
 	uint64_t r = __atomic_load_n(&sched_rng, __ATOMIC_RELAXED);
 
-	if (model_lock_held || __atomic_sub_fetch(&sched_run_left, 1, __ATOMIC_RELAXED) > 0)
+	if (model_lock_held)
 		return;
-	__atomic_store_n(&sched_run_left, 1 + (r >> 40) % 64, __ATOMIC_RELAXED);
+	__atomic_store_n(&sched_rng, r * 6364136223846793005ULL + 1442695040888963407ULL,
+			 __ATOMIC_RELAXED);
+	if ((r >> 33) % 2)
+		return;
 	sched_pass();
 	sched_wait_turn();
 }

@@ -214,6 +214,7 @@ typedef u64 kvm_pfn_t;
 #define __phys_to_pfn(p)	((p) >> PAGE_SHIFT)
 #define ARM64_HW_PGTABLE_LEVEL_SHIFT(n)	((PAGE_SHIFT - 3) * (4 - (n)) + 3)
 
+#undef cmpxchg
 #define cmpxchg(ptr, old, new) ({					\
 	__typeof__(*(ptr)) __old = (old);				\
 	__atomic_compare_exchange_n((ptr), &__old, (new), false,	\
