@@ -795,6 +795,123 @@ static bool destroy_with_leaves(struct kvm_io_pgtable *pgt, const struct config 
 	return true;
 }
 
+/*
+ * Every bound one step either side, for one ias/oas pair: for each leaf
+ * size, a map that ends a leaf below 2^ias, one that ends at it and one
+ * that ends a leaf past it (refused, nothing allocated), the same for
+ * 2^oas, and unmaps and punches alike. 2^ias itself does not translate:
+ * the root index does not wrap to the first entry.
+ */
+static bool edges(const struct config *c)
+{
+	uint64_t top = 1ULL << c->ias, otop = 1ULL << c->oas;
+	struct kvm_io_pgtable pgt;
+	struct kvm_io_pgtable_gather g;
+	unsigned int i;
+	size_t mapped;
+	int k, ret, tables;
+
+	for (i = 0; i < 3; i++) {
+		size_t pgsize = pgsizes[i];
+
+		for (k = -1; k <= 1; k++) {
+			size_t pgcount = 2 + k;
+			uint64_t iova = top - 2 * pgsize, pa = otop - 2 * pgsize;
+
+			snprintf(where, sizeof(where), "ias %u oas %u: %zu x %#zx %s", c->ias,
+				 c->oas, pgcount, pgsize, k < 0 ? "below the top" :
+				 k ? "past the top" : "up to the top");
+			pool_reset();
+			CHECK(!kvm_io_pgtable_init(&pgt, c->fmt, c->ias, c->oas, &pool_mm_ops,
+						   NULL), "init");
+			/* Something at 0 that a wrapped index would find */
+			CHECK(!kvm_io_pgtable_map(&pgt, 0, SZ_2M, SZ_4K, 1, IOMMU_READ, NULL,
+						  &mapped), "map at 0");
+			tables = pages_in_use;
+			ret = kvm_io_pgtable_map(&pgt, iova, 0, pgsize, pgcount, IOMMU_READ, NULL,
+						 &mapped);
+			CHECK(k > 0 ? ret == -ERANGE && !mapped && pages_in_use == tables :
+			      !ret && mapped == pgsize * pgcount,
+			      "input range: map returned %d, mapped %#zx", ret, mapped);
+			CHECK(kvm_io_pgtable_iova_to_phys(&pgt, top - 1) ==
+			      (k ? 0 : 2 * pgsize - 1), "2^ias - 1 translates to %#llx",
+			      (unsigned long long)kvm_io_pgtable_iova_to_phys(&pgt, top - 1));
+			CHECK(!kvm_io_pgtable_iova_to_phys(&pgt, top), "2^ias translates");
+			memset(&g, 0, sizeof(g));
+			ret = kvm_io_pgtable_unmap(&pgt, iova, pgsize * pgcount, &g);
+			CHECK(k > 0 ? ret == -ERANGE && !g.unmapped :
+			      !ret && g.unmapped == pgsize * pgcount,
+			      "input range: unmap returned %d, unmapped %#zx", ret, g.unmapped);
+			ret = kvm_io_pgtable_punch(&pgt, iova, pgsize * pgcount, NULL);
+			CHECK(k > 0 ? ret == -EINVAL : !ret, "input range: punch returned %d",
+			      ret);
+
+			/* The output range, at an input address well inside */
+			ret = kvm_io_pgtable_map(&pgt, SZ_1G, pa, pgsize, pgcount, IOMMU_WRITE,
+						 NULL, &mapped);
+			CHECK(k > 0 ? ret == -ERANGE && !mapped :
+			      !ret && mapped == pgsize * pgcount,
+			      "output range: map returned %d, mapped %#zx", ret, mapped);
+			CHECK(k > 0 || kvm_io_pgtable_iova_to_phys(&pgt, SZ_1G + mapped - 1) ==
+			      pa + mapped - 1, "output range: the last byte");
+			destroy(&pgt, NULL);
+			CHECK(!pages_in_use, "%d pages left", pages_in_use);
+		}
+	}
+	return true;
+}
+
+/*
+ * A gather holds KVM_IO_GATHER_LEAVES leaves: unmaps of scattered pages
+ * one short of that, as many, and one more, which stops with -ENOSPC at
+ * the full gather; one more that continues the last leaf's pages still
+ * fits, merged into it.
+ */
+static bool gather_edges(void)
+{
+	const int cases[][2] = {	/* pages, whether the last continues the one before */
+		{ KVM_IO_GATHER_LEAVES - 1, 0 }, { KVM_IO_GATHER_LEAVES, 0 },
+		{ KVM_IO_GATHER_LEAVES + 1, 0 }, { KVM_IO_GATHER_LEAVES + 1, 1 },
+	};
+	struct kvm_io_pgtable pgt;
+	struct kvm_io_pgtable_gather g;
+	unsigned int c;
+	size_t mapped;
+	int i, ret;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		int count = cases[c][0], full = count > KVM_IO_GATHER_LEAVES && !cases[c][1];
+
+		snprintf(where, sizeof(where), "gather of %d pages%s", count,
+			 cases[c][1] ? ", the last contiguous" : "");
+		pool_reset();
+		CHECK(!kvm_io_pgtable_init(&pgt, KVM_IO_PGTABLE_S2, 40, 40, &pool_mm_ops, NULL),
+		      "init");
+		for (i = 0; i < count; i++) {
+			uint64_t pa = 2ULL * i * SZ_4K;
+
+			if (cases[c][1] && i == count - 1)
+				pa = 2ULL * (i - 1) * SZ_4K + SZ_4K;
+			CHECK(!kvm_io_pgtable_map(&pgt, (uint64_t)i * SZ_4K, pa, SZ_4K, 1,
+						  IOMMU_READ, NULL, &mapped), "map %d", i);
+		}
+		memset(&g, 0, sizeof(g));
+		ret = kvm_io_pgtable_unmap(&pgt, 0, (uint64_t)count * SZ_4K, &g);
+		CHECK(full ? ret == -ENOSPC && g.unmapped == (size_t)(count - 1) * SZ_4K :
+		      !ret && g.unmapped == (size_t)count * SZ_4K,
+		      "returned %d, %zu bytes unmapped", ret, g.unmapped);
+		CHECK(g.nr_leaves == (unsigned int)(count > KVM_IO_GATHER_LEAVES ?
+						     KVM_IO_GATHER_LEAVES : count),
+		      "%u leaves", g.nr_leaves);
+		CHECK(g.leaves[g.nr_leaves - 1].size == (cases[c][1] ? SZ_8K : SZ_4K),
+		      "the last leaf: %#zx bytes", g.leaves[g.nr_leaves - 1].size);
+		CHECK(kvm_io_pgtable_iova_to_phys(&pgt, (uint64_t)(count - 1) * SZ_4K) ==
+		      (full ? 2ULL * (count - 1) * SZ_4K : 0), "the last page");
+		destroy(&pgt, NULL);
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct config configs[] = {
@@ -810,7 +927,7 @@ int main(int argc, char **argv)
 	pool = aligned_alloc(SZ_4K, (size_t)POOL_PAGES * SZ_4K);
 	if (!pool)
 		return 1;
-	printf("1..%zu\n", 4 * sizeof(configs) / sizeof(configs[0]) + 1);
+	printf("1..%zu\n", 4 * sizeof(configs) / sizeof(configs[0]) + 3);
 
 	{
 		struct kvm_io_pgtable pgt;
@@ -849,6 +966,18 @@ int main(int argc, char **argv)
 		ok = destroy_with_leaves(&pgt, c);
 		tap(ok && pages_in_use == 0, name);
 	}
+	{
+		struct config c;
+		bool ok = true;
+
+		/* Every pair init accepts, either format */
+		for (c.fmt = KVM_IO_PGTABLE_S1; ok && c.fmt <= KVM_IO_PGTABLE_S2; c.fmt++)
+			for (c.ias = 32; ok && c.ias <= 48; c.ias++)
+				for (c.oas = 32; ok && c.oas <= 48; c.oas++)
+					ok = edges(&c);
+		tap(ok, "edges_of_every_ias_oas_pair");
+	}
+	tap(gather_edges(), "gather_edges");
 	free(pool);
 	return tap_failed || failures ? 1 : 0;
 }

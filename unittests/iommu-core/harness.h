@@ -5,7 +5,8 @@
  * supply memory.c, compiled unchanged) runs against
  *  - a memory window mapped at its own physical address, so that the
  *    hypervisor's phys/virt conversions are the identity, with a vmemmap
- *    of struct hyp_page;
+ *    of struct hyp_page, and more than a GiB of memory above 4GiB that
+ *    only the model tracks;
  *  - a model of host page ownership: memory pages owned by the host, the
  *    hypervisor or a guest, host MMIO and hypervisor MMIO (the SMMU), with
  *    the per-page DMA count that __pkvm_host_share_dma() and
@@ -20,7 +21,9 @@
  * prot, format and level. It keeps its own list of the mappings the core
  * reported; check_state() checks that the tables translate exactly those,
  * that they all point at host-owned pages, and that each page's DMA count
- * equals the number of mappings of it.
+ * equals the number of mappings of it. check_idmap() checks the identity
+ * domain over its whole input range against the owners, and that its
+ * reserve holds every table a later ownership change may need.
  *
  * A violation found inside a call of the code under test (a count dropped
  * while the IOMMU can still reach the page, a page freed while the walk
@@ -74,6 +77,20 @@
 #define HOST_MMIO	0x08080000ULL			/* an MSI doorbell */
 #define HOST_MMIO_1G	0x8000000000ULL			/* PCIe window, 1GiB aligned */
 
+/*
+ * Memory above 4GiB, as servers and phones have it: a region that starts
+ * on a GiB boundary and is larger than a GiB, so that the identity domain
+ * maps it with a 1GiB block and a table of 2MiB blocks, and splits both.
+ * The model tracks its pages, but nothing backs them: DMA mappings and
+ * the host's ownership changes reach them, never the hypervisor's memory
+ * supply, which the host feeds from the window.
+ */
+#define FAR_BASE	0x140000000ULL			/* 5GiB */
+#define FAR_SIZE	(SZ_1G + SZ_512M)
+#define FAR_PAGES	(FAR_SIZE / SZ_4K)
+/* Pages the model tracks: the window's, then the far region's */
+#define NR_PAGES	(MEM_PAGES + FAR_PAGES)
+
 static const struct mem_region {
 	uint64_t base, size;
 } mem_regions[] = {
@@ -83,6 +100,7 @@ static const struct mem_region {
 	{ MEM_BASE + 42 * SZ_1M, 20 * SZ_1M },
 	/* hypervisor MMIO (a second SMMU) from 62 MiB to 63 MiB */
 	{ MEM_BASE + 63 * SZ_1M, SZ_1M },
+	{ FAR_BASE,		FAR_SIZE },
 };
 
 #define NR_MEM_REGIONS	(sizeof(mem_regions) / sizeof(mem_regions[0]))

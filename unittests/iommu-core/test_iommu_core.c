@@ -687,7 +687,8 @@ static bool identity_domain_follows_ownership(void)
 	tables = kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_PAGES);
 	reserve = kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE);
 	/* For later splits, a table per 2MiB and 1GiB of memory, 4 per MMIO region */
-	CHECK(tables > 0 && reserve == (s64)(host_memory_bytes(0, MEM_END) / SZ_2M) + 8 * 4,
+	CHECK(tables > 0 && reserve == (s64)(host_memory_bytes(0, ~0ULL) / SZ_2M +
+						host_memory_bytes(0, ~0ULL) / SZ_1G) + 8 * 4,
 	      "%lld table pages, %lld in reserve", (long long)tables, (long long)reserve);
 	CHECK(kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN) == -EEXIST, "a second one");
 	CHECK(map(0, pa, pa, SZ_4K, 1, RW, &n) == -EPERM && unmap(0, pa, SZ_4K, 1, &n) == -EPERM,
@@ -734,6 +735,143 @@ static bool identity_domain_follows_ownership(void)
 	CHECK(!kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_PAGES) &&
 	      !kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE), "stats after the free");
 	CHECK(!kvm_iommu_pages_in_use(), "%d pages left", kvm_iommu_pages_in_use());
+	return check_memory();
+}
+
+/*
+ * The identity domain's reserve against the layout that needs all of it:
+ * memory in whole 2MiB units, each wholly the host's or the hypervisor's
+ * when the domain is built, so that none has a table yet, and no MMIO
+ * taken. Then eight MMIO regions taken, each splitting four blocks, a page
+ * of every unit of the host's given to a guest (splitting the 1GiB block
+ * and every 2MiB one), and the pages the hypervisor no longer needs given
+ * back. Every table comes from the reserve, never from a CPU's memcache
+ * (fatal in the model), and the reserve holds exactly the tables a later
+ * change may still need: none short, none to spare.
+ */
+static bool identity_reserve_is_exact(void)
+{
+	static const uint64_t units = 2;	/* 2MiB units the hypervisor gets */
+	__typeof__(hyp_mmio) saved_mmio;
+	unsigned int saved_mmio_nr = hyp_mmio_nr, i, k;
+	uint64_t pa, base = DONATE_BASE + 6 * SZ_2M, claimed = 0;
+	struct kvm_hyp_iommu_domain *d;
+	s64 reserve;
+
+	snprintf(where, sizeof(where), "identity reserve");
+	for (i = 0; i < NR_CPUS; i++)
+		host_reclaim(i);
+	CHECK(!kvm_iommu_pages_in_use() && !kvm_iommu_pages_held(), "pages left");
+	for (i = 0; i < NR_PAGES; i++)
+		set_owner(i, HOST);
+	memcpy(saved_mmio, hyp_mmio, sizeof(hyp_mmio));
+	hyp_mmio_nr = 0;
+	for (pa = base; pa < base + units * SZ_2M; pa += KVM_IOMMU_DONATE_MAX * SZ_4K) {
+		CHECK(!kvm_iommu_donate_pages(pa / SZ_4K, KVM_IOMMU_DONATE_MAX), "donate");
+		pages_donated += KVM_IOMMU_DONATE_MAX;
+	}
+	CHECK(!alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN), "alloc, in %llu pages",
+	      (unsigned long long)(units * 512));
+	d = live_domains[KVM_IOMMU_IDENTITY_DOMAIN];
+	reserve = kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE);
+	CHECK(check_idmap() && reserve == (s64)idmap_tables_to_come(&d->pgt),
+	      "%lld pages in reserve, %llu tables to come", (long long)reserve,
+	      (unsigned long long)idmap_tables_to_come(&d->pgt));
+
+	/* MMIO the hypervisor takes, across 1GiB boundaries: four splits each */
+	hyp_spin_lock(&host_mmu.lock);
+	for (k = 0; k < HYP_MMIO_MAX; k++) {
+		hyp_mmio[k].base = (2 + k) * SZ_4G + SZ_1G - SZ_4K;
+		hyp_mmio[k].size = SZ_8K;
+		hyp_mmio_nr++;
+		CHECK(!idmap_remove(hyp_mmio[k].base, hyp_mmio[k].size), "MMIO region %u", k);
+	}
+	hyp_spin_unlock(&host_mmu.lock);
+	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE) == reserve - 4 * HYP_MMIO_MAX &&
+	      check_idmap(), "after the MMIO");
+
+	/* A page of every unit of the host's, to a guest */
+	for (i = 0; i < NR_MEM_REGIONS; i++) {
+		for (pa = mem_regions[i].base; pa + SZ_2M <= mem_regions[i].base + mem_regions[i].size;
+		     pa += SZ_2M) {
+			if (pa % SZ_2M || mem_owner[mem_page(pa)] != HOST)
+				continue;
+			CHECK(!model_claim(pa + SZ_4K, 1, GUEST), "claim %#llx",
+			      (unsigned long long)pa);
+			claimed++;
+		}
+	}
+	/* What the hypervisor's memcache still holds, back to the host */
+	host_reclaim(harness_cpu);
+	CHECK(check_idmap() && kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE) ==
+	      (s64)idmap_tables_to_come(&d->pgt), "%lld pages left in reserve, %llu tables to come",
+	      (long long)kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE),
+	      (unsigned long long)idmap_tables_to_come(&d->pgt));
+	CHECK(claimed > FAR_SIZE / SZ_2M, "%llu units split", (unsigned long long)claimed);
+
+	for (i = 0; i < NR_PAGES; i++)
+		if (mem_owner[i] == GUEST)
+			model_guest_return(page_pa(i), 1);
+	CHECK(check_idmap() && !free_domain(KVM_IOMMU_IDENTITY_DOMAIN), "free");
+	memcpy(hyp_mmio, saved_mmio, sizeof(hyp_mmio));
+	hyp_mmio_nr = saved_mmio_nr;
+	host_reclaim(harness_cpu);
+	return check_memory();
+}
+
+/*
+ * Bounds one step either side: the last domain ID and the first past it;
+ * a page's DMA count up to its largest value and one more; unmaps of
+ * scattered pages one short of what one call releases (as many as a
+ * gather holds), as many, and one more, which the host's next call takes.
+ */
+static bool bounds(void)
+{
+	const uint64_t iova = 3ULL * SZ_1G, pa = MEM_BASE + 20 * SZ_1M;
+	unsigned int p = mem_page(pa);
+	const u32 preset = HOST_DMA_COUNT_MAX - 2;
+	size_t n;
+	int i, k;
+
+	snprintf(where, sizeof(where), "bounds");
+	set_memcache(64);
+	CHECK(!alloc_domain(KVM_IOMMU_MAX_DOMAINS - 1) &&
+	      alloc_domain(KVM_IOMMU_MAX_DOMAINS) == -EINVAL, "domain IDs");
+	CHECK(!free_domain(KVM_IOMMU_MAX_DOMAINS - 1), "free");
+
+	/* The count of a page shared that often already: two more fit, not three. */
+	snprintf(where, sizeof(where), "DMA count");
+	CHECK(!alloc_domain(5), "alloc");
+	__atomic_store_n(&vmemmap[p].host_dma.counter, preset, __ATOMIC_RELAXED);
+	mem_dma_total += preset;
+	for (i = 0; i < 3; i++) {
+		int ret = map(5, iova + i * SZ_4K, pa, SZ_4K, 1, RW, &n);
+
+		CHECK(i < 2 ? !ret : ret == -EOVERFLOW && !n, "map %d: %d", i, ret);
+	}
+	CHECK(mem_dma_count(p) == HOST_DMA_COUNT_MAX, "count %u", mem_dma_count(p));
+	CHECK(__pkvm_host_donate_hyp(pa / SZ_4K, 1) == -EBUSY && mem_owner[p] == HOST,
+	      "a page counted that often donated");
+	CHECK(!unmap(5, iova, SZ_4K, 2, &n) && n == SZ_8K && mem_dma_count(p) == preset,
+	      "unmap: count %u", mem_dma_count(p));
+	__atomic_store_n(&vmemmap[p].host_dma.counter, 0, __ATOMIC_RELAXED);
+	mem_dma_total -= preset;
+	CHECK(check_state(), "state");
+
+	/* 2MiB a call, a gather's 512 leaves: one short, as many, one more */
+	for (k = -1; k <= 1; k++) {
+		int count = KVM_IO_GATHER_LEAVES + k, first = k > 0 ? count - 1 : count;
+
+		snprintf(where, sizeof(where), "unmap of %d scattered pages", count);
+		for (i = 0; i < count; i++)
+			CHECK(!map(5, iova + i * SZ_4K, MEM_BASE + 2 * i * SZ_4K, SZ_4K, 1, RW, &n),
+			      "map %d", i);
+		CHECK(!unmap(5, iova, SZ_4K, count, &n) && n == (size_t)first * SZ_4K &&
+		      check_state(), "unmap: %zu bytes", n);
+		CHECK(first == count || (!unmap(5, iova + n, SZ_4K, count - first, &n) &&
+					 n == SZ_4K && check_state()), "the rest");
+	}
+	CHECK(!free_domain(5) && check_state(), "free");
 	return check_memory();
 }
 
@@ -1150,6 +1288,8 @@ int main(int argc, char **argv)
 	tap(refused_donation_claims_nothing, "refused_donation_claims_nothing");
 	tap(identity_domain_follows_ownership, "identity_domain_follows_ownership");
 	tap(identity_domain_within_cpu_pa_range, "identity_domain_within_cpu_pa_range");
+	tap(identity_reserve_is_exact, "identity_reserve_is_exact");
+	tap(bounds, "bounds_one_step_either_side");
 	tap(races_1s, "free_races_map_and_attach");
 	tap(random_calls_vs_model, "random_calls_vs_model");
 	tap(teardown, "teardown_returns_all_memory");

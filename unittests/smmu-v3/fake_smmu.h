@@ -26,6 +26,7 @@
 #ifndef FAKE_SMMU_H
 #define FAKE_SMMU_H
 
+#include <sched.h>
 #include <asm/kvm_mmu.h>
 #include <nvhe/mm.h>
 #include "arm-smmu-v3.h"
@@ -53,6 +54,8 @@ struct fake_smmu {
 	u64 strtab_base, cmdq_base, evtq_base;
 	u32 strtab_cfg, cmdq_prod, cmdq_cons, evtq_prod, evtq_cons;
 	unsigned long nr_cmds, nr_mmio, nr_tlbi_el2;
+	/* Reads of CONS since a command error stopped the queue */
+	unsigned int stalled_reads;
 	/* Fail the command after the next CFGI_STE of this stream + 1 */
 	u32 fail_after_cfgi;
 	bool fail_next;
@@ -446,6 +449,29 @@ static void fake_cmdq_run(struct fake_smmu *s, u32 max)
 
 /* ---- Registers ---- */
 
+/*
+ * Reads of CONS while a command error stops the queue: the driver must
+ * acknowledge the error (GERRORN) after a few, as nothing moves before.
+ * Past FAKE_STALLED_READS the test fails at once, rather than each wait
+ * running to the driver's 10^6 polls; meanwhile the reader yields, so that
+ * the CPU whose turn it is to skip the error runs.
+ */
+#define FAKE_STALLED_READS	10000
+
+static void fake_check_stalled(struct fake_smmu *s)
+{
+	if (!((__atomic_load_n(&s->gerror, __ATOMIC_RELAXED) ^
+	       __atomic_load_n(&s->gerrorn, __ATOMIC_RELAXED)) & GERROR_CMDQ_ERR))
+		return;
+	if (__atomic_add_fetch(&s->stalled_reads, 1, __ATOMIC_RELAXED) > FAKE_STALLED_READS) {
+		fprintf(stderr, "fake SMMU at %#llx: CONS read %d times while a command error "
+			"stops the queue: the driver does not acknowledge it\n",
+			(unsigned long long)s->mmio, FAKE_STALLED_READS);
+		abort();
+	}
+	sched_yield();
+}
+
 static struct fake_smmu *fake_at(const volatile void *addr, u32 *off)
 {
 	int i;
@@ -490,6 +516,7 @@ static u32 fake_readl(const volatile void __iomem *addr)
 			s->lazy_seed = s->lazy_seed * 1103515245 + 12345;
 			fake_cmdq_run(s, (s->lazy_seed >> 16) % 3);
 		}
+		fake_check_stalled(s);
 		return __atomic_load_n(&s->cmdq_cons, __ATOMIC_ACQUIRE);
 	case SZ_64K + ARM_SMMU_EVTQ_PROD: return s->evtq_prod;
 	case SZ_64K + ARM_SMMU_EVTQ_CONS: return s->evtq_cons;
@@ -540,6 +567,7 @@ static void fake_writel(u32 val, volatile void __iomem *addr)
 	case ARM_SMMU_GBPA: s->gbpa = val & ~GBPA_UPDATE; break;
 	case ARM_SMMU_IRQ_CTRL: s->irq_ctrl = val; break;
 	case ARM_SMMU_GERRORN:
+		__atomic_store_n(&s->stalled_reads, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->gerrorn, val, __ATOMIC_RELAXED);
 		break;
 	case ARM_SMMU_STRTAB_BASE_CFG: s->strtab_cfg = val; break;

@@ -90,15 +90,20 @@ static bool vmid8(void)
 	snprintf(where, sizeof(where), "8-bit VMIDs");
 	s->idr[0] &= ~IDR0_VMID16;
 	CHECK(fake_register(s) == 0, "register");
-	/* Domain 1 has tag 2; domain 257 would have tag 258, 2 in 8 bits. */
+	/*
+	 * Domain 1 has tag 2; domain 257 would have tag 258, 2 in 8 bits.
+	 * Domain 254 has the last tag, 255; domain 255 the first past it.
+	 */
 	CHECK(!kvm_iommu_alloc_domain(1) && !kvm_iommu_alloc_domain(257) &&
-	      !kvm_iommu_alloc_domain(254), "alloc");
+	      !kvm_iommu_alloc_domain(254) && !kvm_iommu_alloc_domain(255), "alloc");
 	CHECK(!kvm_iommu_attach_dev(0, 1, 1), "attach domain 1");
 	CHECK(map_page(1, IOVA, pa), "map");
 	CHECK(fake_dma(s, 1, IOVA) == pa, "DMA of domain 1");
 	ret = kvm_iommu_attach_dev(0, 257, 2);
 	CHECK(ret == -EINVAL, "domain 257 attached with an 8-bit VMID: %d", ret);
 	CHECK(fake_dma(s, 2, IOVA) == FAKE_NO_DMA, "domain 257's stream reaches domain 1's page");
+	ret = kvm_iommu_attach_dev(0, 255, 2);
+	CHECK(ret == -EINVAL, "domain 255 (tag 256) attached with an 8-bit VMID: %d", ret);
 	CHECK(!kvm_iommu_attach_dev(0, 254, 2), "domain 254 (tag 255) fits");
 	CHECK(fake_dma(s, 2, IOVA) == FAKE_NO_DMA, "domain 254 reaches domain 1's page");
 	CHECK(unmap_page(1, IOVA), "unmap");
@@ -215,9 +220,10 @@ static bool noncoherent(void)
  */
 static bool range_invalidation(void)
 {
-	static const int counts[] = { 33, 47, 63, 100, 16, 15, 1 };
+	static const int counts[] = { 33, 47, 63, 100, 17, 16, 15, 1 };
 	struct fake_smmu *s = fake_new(FAKE_MMIO(0)), *t = fake_new(FAKE_MMIO(1));
 	u64 pa = MEM_BASE + SZ_8M;
+	unsigned long cmds;
 	unsigned int i;
 	size_t n;
 	int p;
@@ -234,8 +240,16 @@ static bool range_invalidation(void)
 			CHECK(fake_dma(s, 5, IOVA + p * SZ_4K) == pa + p * SZ_4K &&
 			      fake_dma(t, 6, IOVA + p * SZ_4K) == pa + p * SZ_4K, "DMA");
 		/* The model refuses each count drop while a TLB holds the page. */
+		cmds = FAKE_GET(t, nr_cmds);
 		CHECK(!unmap(4, IOVA, SZ_4K, counts[i], &n) && n == (size_t)counts[i] * SZ_4K,
 		      "unmap %d pages", counts[i]);
+		/*
+		 * Without range invalidation, a batch: a TLBI per page and the
+		 * CMD_SYNC, as many as its array holds; past that, the whole tag.
+		 */
+		cmds = FAKE_GET(t, nr_cmds) - cmds;
+		CHECK(cmds == (counts[i] <= 16 ? (unsigned long)counts[i] + 1 : 2),
+		      "%lu commands for %d pages without range invalidation", cmds, counts[i]);
 		for (p = 0; p < counts[i]; p++)
 			CHECK(fake_dma(s, 5, IOVA + p * SZ_4K) == FAKE_NO_DMA &&
 			      fake_dma(t, 6, IOVA + p * SZ_4K) == FAKE_NO_DMA, "DMA after unmap");
@@ -503,6 +517,24 @@ static void run(bool (*fn)(void), const char *name)
 }
 
 /*
+ * Allocate the identity domain and attach stream @sid of IOMMU 0 to it,
+ * donating what each call asks for, as the host driver does.
+ */
+static int identity_attach(u32 sid)
+{
+	int tries = 0, ret;
+
+	while ((ret = kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -ENOMEM && tries++ < 4)
+		host_donate(kvm_iommu_pages_needed());
+	if (ret)
+		return ret;
+	while ((ret = kvm_iommu_attach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, sid)) == -ENOMEM &&
+	       tries++ < 8)
+		host_donate(kvm_iommu_pages_needed());
+	return ret;
+}
+
+/*
  * The identity domain through the real command queue: its stream reaches
  * host memory and host MMIO at their own address, but not the SMMU's
  * registers nor the hypervisor's pages, and a page donated while the TLB
@@ -512,15 +544,13 @@ static bool identity_domain(void)
 {
 	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
 	u64 pa = MEM_BASE + SZ_4M + 5 * SZ_4K, hyp = 0, p;
-	int tries = 0, ret;
+	int ret;
 	size_t n;
 
 	snprintf(where, sizeof(where), "identity domain");
 	CHECK(fake_register(s) == 0, "register");
-	while ((ret = kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -ENOMEM && tries++ < 4)
-		host_donate(kvm_iommu_pages_needed());
-	CHECK(!ret, "alloc: %d", ret);
-	CHECK(!kvm_iommu_attach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, 3), "attach");
+	ret = identity_attach(3);
+	CHECK(!ret, "alloc and attach: %d", ret);
 	for (p = MEM_BASE; !hyp && p < MEM_END; p += SZ_4K)
 		hyp = mem_owner[mem_page(p)] == HYP ? p : 0;
 	CHECK(hyp && fake_dma(s, 3, hyp) == FAKE_NO_DMA, "DMA to the hypervisor's %#llx",
@@ -551,13 +581,9 @@ static bool identity_domain(void)
 static bool identity_then_second_smmu(void)
 {
 	struct fake_smmu *a = fake_new(FAKE_MMIO(0)), *b = fake_new(FAKE_MMIO(1));
-	int tries = 0, ret;
-
 	snprintf(where, sizeof(where), "identity domain, then a second SMMU");
 	CHECK(fake_register(a) == 0, "register the first SMMU");
-	while ((ret = kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -ENOMEM && tries++ < 4)
-		host_donate(kvm_iommu_pages_needed());
-	CHECK(!ret && !kvm_iommu_attach_dev(0, KVM_IOMMU_IDENTITY_DOMAIN, 3), "alloc and attach");
+	CHECK(!identity_attach(3), "alloc and attach");
 	CHECK(fake_dma(a, 3, FAKE_MMIO(1) + SZ_64K) == FAKE_MMIO(1) + SZ_64K,
 	      "DMA to the second SMMU's registers while the host owns them");
 	CHECK(fake_register(b) == 1, "register the second SMMU");

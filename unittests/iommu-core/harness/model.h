@@ -15,10 +15,10 @@
 enum owner { HOST, HYP, GUEST };
 
 static unsigned char *const mem = (unsigned char *)(uintptr_t)MEM_BASE;
-static enum owner mem_owner[MEM_PAGES];
+static enum owner mem_owner[NR_PAGES];
 /* The pages counted by the real host_dma.c, so that checks can skip the others */
 static unsigned long long mem_dma_total;	/* __atomic accesses */
-static struct hyp_page vmemmap[MEM_PAGES];
+static struct hyp_page vmemmap[NR_PAGES];
 
 /* The count of IOMMU mappings host_dma.c keeps for page @p of the window */
 #define mem_dma_count(p)	host_dma_count(&vmemmap[p])
@@ -33,7 +33,7 @@ static void set_owner(unsigned int p, enum owner owner)
 	mem_owner[p] = owner;
 	host_dma_note_owned(&vmemmap[p], owner == HOST);
 }
-static bool in_memcache[MEM_PAGES];
+static bool in_memcache[NR_PAGES];
 
 static int mem_region(uint64_t pa)
 {
@@ -85,9 +85,23 @@ static bool mmio_range_host_owned(uint64_t pa, uint64_t size)
 	return true;
 }
 
+/* The model's index of a page of memory or of the window */
 static unsigned int mem_page(uint64_t pa)
 {
-	return (pa - MEM_BASE) / SZ_4K;
+	return pa >= FAR_BASE ? MEM_PAGES + (pa - FAR_BASE) / SZ_4K : (pa - MEM_BASE) / SZ_4K;
+}
+
+static uint64_t page_pa(unsigned int p)
+{
+	return p >= MEM_PAGES ? FAR_BASE + (p - MEM_PAGES) * SZ_4K : MEM_BASE + p * SZ_4K;
+}
+
+/* The index of a page of the window or of the far region, or -1 */
+static long model_page(uint64_t pa)
+{
+	if (pa - FAR_BASE < FAR_SIZE || pa - MEM_BASE < MEM_END - MEM_BASE)
+		return mem_page(pa);
+	return -1;
 }
 
 static long window_page(const void *va)
@@ -259,14 +273,20 @@ bool host_mmio_owned(u64 start, u64 end)
 	return mmio_range_host_owned(start, end - start);
 }
 
+/* The largest count of a page: 31 bits of the word host_dma.c keeps */
+#define HOST_DMA_COUNT_MAX	0x7fffffffU
+
 /* What the model expects of __pkvm_host_share_dma() for host memory. */
 static int model_share_dma(u64 phys, u64 size)
 {
 	uint64_t pa;
 
-	for (pa = phys; pa < phys + size; pa += SZ_4K)
+	for (pa = phys; pa < phys + size; pa += SZ_4K) {
 		if (mem_owner[mem_page(pa)] != HOST)
 			return -EPERM;
+		if (mem_dma_count(mem_page(pa)) == HOST_DMA_COUNT_MAX)
+			return -EOVERFLOW;
+	}
 	return 0;
 }
 
@@ -367,6 +387,30 @@ static bool model_page_mapped(uint64_t pa)
 	return false;
 }
 
+/*
+ * Set while the identity domain follows an ownership change: its splits
+ * must come from its reserve, and a page taken from a CPU's memcache
+ * instead (memory.c's fallback) means the reserve was short: fatal.
+ */
+static __thread bool idmap_reserve_only;
+
+static int idmap_remove(uint64_t pa, uint64_t size)
+{
+	int ret;
+
+	idmap_reserve_only = true;
+	ret = kvm_iommu_idmap_remove(pa, size);
+	idmap_reserve_only = false;
+	return ret;
+}
+
+static void idmap_add(uint64_t pa, uint64_t size)
+{
+	idmap_reserve_only = true;
+	kvm_iommu_idmap_add(pa, size);
+	idmap_reserve_only = false;
+}
+
 /* A claim undone, as host_note_ownership() does when the identity domain fails. */
 static void model_unclaim(uint64_t pa, uint64_t nr_pages)
 {
@@ -374,25 +418,25 @@ static void model_unclaim(uint64_t pa, uint64_t nr_pages)
 
 	for (i = 0; i < nr_pages; i++)
 		host_dma_note_owned(&vmemmap[mem_page(pa) + i], true);
-	kvm_iommu_idmap_add(pa, nr_pages * SZ_4K);
+	idmap_add(pa, nr_pages * SZ_4K);
 }
 
 static void idmap_check_gone(uint64_t pa, uint64_t nr_pages);
 
 /*
- * As __pkvm_host_donate_hyp(), under host_mmu.lock:
- * host memory, claimed by the real host_dma.c, which must refuse a page
- * with DMA mappings. Outside races the model's record of mappings says
- * which are.
+ * As mem_protect.c's transitions that take host memory, under
+ * host_mmu.lock: claimed by the real host_dma.c, which must refuse a page
+ * with DMA mappings (outside races the model's record of mappings says
+ * which are), then out of the identity domain, then @to's.
  */
-int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
+static int model_claim(uint64_t pa, uint64_t nr_pages, enum owner to)
 {
-	uint64_t pa = pfn * SZ_4K, i;
 	bool mapped = false;
 	int ret = 0;
+	uint64_t i;
 
-	if (!nr_pages || pfn > (MEM_END >> 12) || nr_pages > MEM_PAGES ||
-	    !is_mem(pa) || mem_region(pa) != mem_region(pa + nr_pages * SZ_4K - 1))
+	if (!nr_pages || nr_pages > NR_PAGES || !is_mem(pa) ||
+	    mem_region(pa) != mem_region(pa + nr_pages * SZ_4K - 1))
 		return -EPERM;
 	hyp_spin_lock(&host_mmu.lock);
 	for (i = 0; i < nr_pages && !ret; i++) {
@@ -409,7 +453,7 @@ int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
 	}
 	/* As host_claim_initiator(): out of the identity domain, or not claimed */
 	if (!ret) {
-		ret = kvm_iommu_idmap_remove(pa, nr_pages * SZ_4K);
+		ret = idmap_remove(pa, nr_pages * SZ_4K);
 		if (ret)
 			model_unclaim(pa, nr_pages);
 	}
@@ -419,9 +463,36 @@ int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
 	if (!ret && !host_dma_unmapped(pa, nr_pages * SZ_4K))
 		VIOLATION("claimed %#llx, which is counted", (unsigned long long)pa);
 	for (i = 0; i < nr_pages && !ret; i++)
-		set_owner(mem_page(pa) + i, HYP);
+		set_owner(mem_page(pa) + i, to);
 	hyp_spin_unlock(&host_mmu.lock);
 	return ret;
+}
+
+/*
+ * As __pkvm_host_donate_hyp(). Only pages of the window, which back the
+ * hypervisor's memory supply: the far region has no memory behind it.
+ */
+int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
+{
+	if (pfn > (MEM_END >> 12) || nr_pages > MEM_PAGES)
+		return -EPERM;
+	return model_claim(pfn * SZ_4K, nr_pages, HYP);
+}
+
+/* As a guest's memory going back to the host: in the identity domain again. */
+static void model_guest_return(uint64_t pa, uint64_t nr_pages)
+{
+	uint64_t i;
+
+	hyp_spin_lock(&host_mmu.lock);
+	for (i = 0; i < nr_pages; i++) {
+		if (mem_owner[mem_page(pa) + i] != GUEST)
+			VIOLATION("%#llx returned by a guest that does not own it",
+				  (unsigned long long)(pa + i * SZ_4K));
+		set_owner(mem_page(pa) + i, HOST);
+	}
+	idmap_add(pa, nr_pages * SZ_4K);
+	hyp_spin_unlock(&host_mmu.lock);
 }
 
 /* As __pkvm_hyp_donate_host(), for pages the host gets back from the IOMMU code. */
@@ -446,7 +517,7 @@ int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages)
 	for (i = 0; i < nr_pages; i++)
 		set_owner(mem_page(pa) + i, HOST);
 	/* As host_note_ownership(): in the identity domain again */
-	kvm_iommu_idmap_add(pa, nr_pages * SZ_4K);
+	idmap_add(pa, nr_pages * SZ_4K);
 	hyp_spin_unlock(&host_mmu.lock);
 	return 0;
 }

@@ -89,6 +89,25 @@ static void corner(uint64_t (*next)(void), uint64_t *iova, uint64_t *pa, uint64_
 }
 
 /*
+ * The host gives @nr pages from @pa to a guest, or, when the first is a
+ * guest's already, the guest gives back those of the run that are: the
+ * model claims and returns them as mem_protect.c does, with the identity
+ * domain following each change.
+ */
+static int guest_call(uint64_t pa, uint64_t nr)
+{
+	uint64_t n = 0;
+
+	pa &= ~(SZ_4K - 1);
+	if (!is_mem(pa) || mem_owner[mem_page(pa)] != GUEST)
+		return model_claim(pa, nr, GUEST);
+	while (n < nr && is_mem(pa + n * SZ_4K) && mem_owner[mem_page(pa + n * SZ_4K)] == GUEST)
+		n++;
+	model_guest_return(pa, n);
+	return 0;
+}
+
+/*
  * One random hypercall with plausible and hostile arguments, on a random
  * simulated CPU whose memcache holds what the host donated to it: like the
  * host, donate what an -ENOMEM asks for and retry once. That retry must
@@ -106,7 +125,7 @@ static void random_call(uint64_t (*next)(void))
 	uint32_t iommu = next() % 3, sid = next() % (NR_SIDS + 1);
 	int prot = next() % 16 ? (int)(1 + next() % 63) : (int)(next() << 16);
 	/* Keep the live set bounded: past 1024 mappings, only unmap. */
-	int kind = nr_maps > 1024 ? 11 : next() % 19;
+	int kind = nr_maps > 1024 ? 11 : next() % 20;
 	uint64_t pa, nr = 0, i, n, runs[KVM_IOMMU_MAX_RUNS + 1], want_ret = 0;
 	size_t progress = 0;
 	size_t done;
@@ -119,6 +138,8 @@ static void random_call(uint64_t (*next)(void))
 	} else if (next() % 10 == 0) {
 		pa = next() % 2 ? HOST_MMIO : SMMU_MMIO;
 		pgsize = SZ_4K;
+	} else if (next() % 4 == 0) {
+		pa = FAR_BASE + ((next() % (FAR_SIZE / pgsize - pgcount)) * pgsize);
 	} else {
 		pa = MEM_BASE + ((next() % (MEM_PAGES * SZ_4K / pgsize - pgcount)) * pgsize);
 	}
@@ -161,21 +182,27 @@ static void random_call(uint64_t (*next)(void))
 			if (pgsize == SZ_4K && (tries ? nr != ~0ULL : next() % 4 == 0)) {
 				/*
 				 * Scattered runs of pages, as a scatterlist makes
-				 * them, well inside the input size.
+				 * them, of the window or the far region, anywhere
+				 * in the input range.
 				 */
 				if (!tries) {
-					iova &= SZ_1G - 1;
+					if (next() % 2)
+						iova = (next() % ((1ULL << IAS) / SZ_4K -
+								  8 * (KVM_IOMMU_MAX_RUNS + 1))) * SZ_4K;
 					nr = next() % (KVM_IOMMU_MAX_RUNS + 2);
 					for (i = 0; i < nr; i++)
-						runs[i] = KVM_IOMMU_RUN(MEM_BASE + (next() % (MEM_PAGES - 8)) *
-									SZ_4K, 1 + next() % 8);
+						runs[i] = KVM_IOMMU_RUN(next() % 2 ?
+							MEM_BASE + (next() % (MEM_PAGES - 8)) * SZ_4K :
+							FAR_BASE + (next() % (FAR_PAGES - 8)) * SZ_4K,
+							1 + next() % 8);
 				}
+				for (i = 0, n = 0; i < nr && i <= KVM_IOMMU_MAX_RUNS; i++)
+					n += KVM_IOMMU_RUN_PAGES(runs[i]);
+				want_ret = dom == KVM_IOMMU_IDENTITY_DOMAIN ? -EPERM :
+					   !nr || nr > KVM_IOMMU_MAX_RUNS ? -EINVAL :
+					   want_arg_error(true, dom, iova, 0, SZ_4K, n, prot);
 				ret = map_runs(dom, iova, prot, runs, nr, &done);
 				progress = ret == -ENOMEM ? done : 0;
-				if (nr > KVM_IOMMU_MAX_RUNS && ret != -EINVAL &&
-				    dom != KVM_IOMMU_IDENTITY_DOMAIN)
-					VIOLATION("a map of %llu runs returned %d",
-						  (unsigned long long)nr, ret);
 				/* After -ENOMEM, the retry goes on from what was mapped. */
 				iova += done;
 				for (; done && nr; done -= n) {
@@ -211,6 +238,9 @@ static void random_call(uint64_t (*next)(void))
 		case 17:
 			host_reclaim(cpu);
 			ret = 0;
+			break;
+		case 19:	/* guest memory, given and given back: the identity domain follows */
+			ret = guest_call(pa, pgcount);
 			break;
 		default:
 			ret = kvm_iommu_reclaim_page();
@@ -255,15 +285,22 @@ static uint64_t rnd(void)
 	return rng;
 }
 
-/* Host pages, with some owned by the hypervisor and some by guests. */
+/*
+ * Host pages, with some owned by the hypervisor and some by guests; in the
+ * far region only the last 2MiB, so that its 1GiB and 2MiB blocks start
+ * whole, to be split by the random calls.
+ */
 static void set_owners(void)
 {
 	int i;
 
-	for (i = 0; i < (int)MEM_PAGES; i++) {
+	for (i = 0; i < (int)NR_PAGES; i++) {
 		if (mem_owner[i] == HYP && (vmemmap[i].refcount || in_memcache[i]))
 			continue;
-		set_owner(i, (i % 97 == 3) ? HYP : (i % 89 == 5) ? GUEST : HOST);
+		if (i >= (int)MEM_PAGES && page_pa(i) < FAR_BASE + FAR_SIZE - SZ_2M)
+			set_owner(i, HOST);
+		else
+			set_owner(i, (i % 97 == 3) ? HYP : (i % 89 == 5) ? GUEST : HOST);
 	}
 }
 
@@ -352,7 +389,7 @@ static void harness_init(enum kvm_io_pgtable_fmt fmt, bool fake_iommu)
 
 	mem_init();
 	host_mmu.pgt.ia_bits = OAS;
-	for (i = 0; i < (int)MEM_PAGES; i++)
+	for (i = 0; i < (int)NR_PAGES; i++)
 		set_owner(i, HOST);
 	trace_calls = getenv("HARNESS_TRACE");
 	harness_fmt = fmt;

@@ -12,7 +12,7 @@
 
 struct hyp_page *hyp_virt_to_page(void *va)
 {
-	long p = window_page(va);
+	long p = model_page((uintptr_t)va);
 
 	if (p < 0) {
 		fprintf(stderr, "hyp_virt_to_page(%p): no memory there\n", va);
@@ -27,10 +27,9 @@ void harness_page_allocated(struct hyp_page *p)
 
 	if (mem_owner[i] != HYP)
 		VIOLATION("allocated %#llx, which the hypervisor does not own",
-			  (unsigned long long)(MEM_BASE + i * SZ_4K));
+			  (unsigned long long)page_pa(i));
 	if (!bytes_are(mem + i * SZ_4K, SZ_4K, 0))
-		VIOLATION("allocated %#llx without zeroing it",
-			  (unsigned long long)(MEM_BASE + i * SZ_4K));
+		VIOLATION("allocated %#llx without zeroing it", (unsigned long long)page_pa(i));
 }
 
 void harness_memcache_push(void *va)
@@ -52,12 +51,45 @@ void harness_memcache_push(void *va)
 	in_memcache[p] = true;
 }
 
-void harness_memcache_pop(void *va)
+/* The per-CPU variables of the code under test, from the shim's DEFINE_PER_CPU */
+#define PER_CPU_AREAS_MAX	16
+static struct {
+	uintptr_t start, end;
+} per_cpu_areas[PER_CPU_AREAS_MAX];
+static unsigned int nr_per_cpu_areas;
+
+void harness_per_cpu_area(void *start, size_t stride, size_t size)
+{
+	unsigned int cpu;
+
+	if (nr_per_cpu_areas == PER_CPU_AREAS_MAX)
+		abort();
+	per_cpu_areas[nr_per_cpu_areas].start = (uintptr_t)start;
+	per_cpu_areas[nr_per_cpu_areas++].end = (uintptr_t)start + stride * HARNESS_NR_CPUS;
+	/* Past one CPU's copy lies a redzone, not the next CPU's copy. */
+	for (cpu = 0; cpu < HARNESS_NR_CPUS; cpu++)
+		HARNESS_POISON((char *)start + cpu * stride + size, stride - size);
+}
+
+static bool is_per_cpu(const void *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_per_cpu_areas; i++)
+		if ((uintptr_t)p >= per_cpu_areas[i].start && (uintptr_t)p < per_cpu_areas[i].end)
+			return true;
+	return false;
+}
+
+void harness_memcache_pop(void *mc, void *va)
 {
 	long p = window_page(va);
 
 	if (p < 0 || !in_memcache[p])
 		VIOLATION("%p taken from a memcache, but it was not in one", va);
+	if (idmap_reserve_only && is_per_cpu(mc))
+		VIOLATION("the identity domain took %p from a CPU's memcache: its reserve was short",
+			  va);
 	in_memcache[p] = false;
 }
 

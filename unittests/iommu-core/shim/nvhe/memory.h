@@ -18,12 +18,43 @@
 #define PAGE_SIZE		(1UL << PAGE_SHIFT)
 #endif
 
-/* Simulated CPUs: each thread of the harness says which one it is. */
+/*
+ * Simulated CPUs: each thread of the harness says which one it is. Each
+ * CPU's copy of a per-CPU variable is followed by a redzone, poisoned
+ * under ASan, so that running past the end of one copy is caught rather
+ * than landing in the next CPU's; the harness also learns where the
+ * copies are (which memcaches are the CPUs').
+ */
 #define HARNESS_NR_CPUS		4
+#define PER_CPU_REDZONE		64
 extern __thread int harness_cpu;
-#define DEFINE_PER_CPU(type, name)	__typeof__(type) name[HARNESS_NR_CPUS]
-#define this_cpu_ptr(ptr)		(&(*(ptr))[harness_cpu])
-#define per_cpu_ptr(ptr, cpu)		(&(*(ptr))[cpu])
+void harness_per_cpu_area(void *start, size_t stride, size_t size);
+#define DEFINE_PER_CPU(type, name)						\
+	struct {								\
+		__typeof__(type) v;						\
+		char redzone[PER_CPU_REDZONE];					\
+	} name[HARNESS_NR_CPUS];						\
+	static void __attribute__((constructor)) name##_redzones(void)		\
+	{									\
+		harness_per_cpu_area(name, sizeof(name[0]), sizeof(name[0].v));	\
+	}									\
+	extern int name##_redzones_done
+#define this_cpu_ptr(ptr)		(&(*(ptr))[harness_cpu].v)
+#define per_cpu_ptr(ptr, cpu)		(&(*(ptr))[cpu].v)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HARNESS_ASAN
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HARNESS_ASAN
+#endif
+#endif
+#ifdef HARNESS_ASAN
+#include <sanitizer/asan_interface.h>
+#define HARNESS_POISON(p, n)		ASAN_POISON_MEMORY_REGION(p, n)
+#else
+#define HARNESS_POISON(p, n)		((void)(p), (void)(n))
+#endif
 
 struct hyp_page {
 	unsigned short refcount;
@@ -36,7 +67,7 @@ struct hyp_page *hyp_virt_to_page(void *va);
 void harness_page_allocated(struct hyp_page *p);
 /* Check and record a page entering or leaving a memcache list. */
 void harness_memcache_push(void *va);
-void harness_memcache_pop(void *va);
+void harness_memcache_pop(void *mc, void *va);
 
 #define hyp_phys_to_page(pa)	hyp_virt_to_page((void *)(uintptr_t)(pa))
 
@@ -91,7 +122,7 @@ static inline void *pop_hyp_memcache(struct kvm_hyp_memcache *mc,
 	p = to_va(mc->head);
 	mc->head = *p;
 	mc->nr_pages--;
-	harness_memcache_pop(p);
+	harness_memcache_pop(mc, p);
 	return p;
 }
 
