@@ -777,6 +777,10 @@ static bool identity_reserve_is_exact(void)
 	CHECK(check_idmap() && reserve == (s64)idmap_tables_to_come(&d->pgt),
 	      "%lld pages in reserve, %llu tables to come", (long long)reserve,
 	      (unsigned long long)idmap_tables_to_come(&d->pgt));
+	/* Built with the largest leaves: a GiB of memory, then 2MiB blocks */
+	CHECK(idmap_level(FAR_BASE) == 1 && idmap_level(FAR_BASE + SZ_1G) == 2 &&
+	      idmap_level(base) == -1, "leaves at levels %d, %d and %d", idmap_level(FAR_BASE),
+	      idmap_level(FAR_BASE + SZ_1G), idmap_level(base));
 
 	/* MMIO the hypervisor takes, across 1GiB boundaries: four splits each */
 	hyp_spin_lock(&host_mmu.lock);
@@ -812,6 +816,9 @@ static bool identity_reserve_is_exact(void)
 	for (i = 0; i < NR_PAGES; i++)
 		if (mem_owner[i] == GUEST)
 			model_guest_return(page_pa(i), 1);
+	/* Blocks are not rebuilt: what came back is mapped as pages. */
+	CHECK(idmap_level(FAR_BASE + SZ_4K) == 3 && idmap_level(FAR_BASE) == 3,
+	      "a page given back maps at level %d", idmap_level(FAR_BASE + SZ_4K));
 	CHECK(check_idmap() && !free_domain(KVM_IOMMU_IDENTITY_DOMAIN), "free");
 	memcpy(hyp_mmio, saved_mmio, sizeof(hyp_mmio));
 	hyp_mmio_nr = saved_mmio_nr;

@@ -558,8 +558,7 @@ static void fake_writel(u32 val, volatile void __iomem *addr)
 
 	switch (off) {
 	case ARM_SMMU_CR0:
-		if ((val & CR0_SMMUEN) && !(s->cr0 & CR0_SMMUEN))
-			memset(s->ste_cached, 0, sizeof(s->ste_cached));
+		/* Enabling forgets nothing cached: only CFGI and TLBI commands do. */
 		s->cr0 = val;
 		break;
 	case ARM_SMMU_CR1: s->cr1 = val; break;

@@ -181,6 +181,82 @@ static bool failed_attach_then_reuse(void)
 }
 
 /*
+ * A detach whose invalidation fails: the SMMU may still use the old STE
+ * and the domain's TLB entries, so the stream stays attached, for the
+ * host to retry, and the domain cannot be freed meanwhile.
+ */
+static bool failed_detach_stays_attached(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	u64 pa = MEM_BASE + SZ_4M + SZ_8K;
+	int ret;
+
+	snprintf(where, sizeof(where), "failed detach");
+	CHECK(fake_register(s) == 0, "register");
+	CHECK(!kvm_iommu_alloc_domain(5) && !kvm_iommu_attach_dev(0, 5, 4), "attach");
+	CHECK(map_page(5, IOVA, pa) && fake_dma(s, 4, IOVA) == pa, "DMA");
+	FAKE_SET(s, fail_after_cfgi, 4 + 1);
+	ret = kvm_iommu_detach_dev(0, 5, 4);
+	CHECK(ret == -EIO, "detach returned %d", ret);
+	CHECK(fake_dma(s, 4, IOVA) == pa, "the stream no longer translates");
+	CHECK(kvm_iommu_free_domain(5) == -EBUSY, "the domain freed with a stream on it");
+	CHECK(!kvm_iommu_detach_dev(0, 5, 4) && fake_dma(s, 4, IOVA) == FAKE_NO_DMA,
+	      "the retried detach");
+	CHECK(!free_domain(5) && check_state(), "free");
+	return !failures;
+}
+
+/*
+ * A domain's first attach drops whatever the TLB holds under its tag: a
+ * freed domain's, or one the SMMU cached before it was registered.
+ */
+static bool first_attach_drops_the_tag(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+
+	snprintf(where, sizeof(where), "first attach");
+	CHECK(fake_register(s) == 0, "register");
+	pthread_mutex_lock(&fake_lock);
+	s->tlb[0] = (struct fake_tlb_entry) {
+		.valid = true, .tag = 6 + 1, .iova = IOVA, .pa = MEM_BASE, .size = SZ_4K,
+	};
+	pthread_mutex_unlock(&fake_lock);
+	CHECK(!kvm_iommu_alloc_domain(6) && !kvm_iommu_attach_dev(0, 6, 2), "attach");
+	CHECK(!fake_tag_cached(s, 6 + 1) && fake_dma(s, 2, IOVA) == FAKE_NO_DMA,
+	      "a stale entry of the tag survived the first attach");
+	CHECK(!kvm_iommu_detach_dev(0, 6, 2) && !free_domain(6), "free");
+	return !failures;
+}
+
+/*
+ * What registration promises: the memory given for the queues and tables
+ * is the hypervisor's; until SMMUEN, and whenever it is cleared, all DMA
+ * aborts (GBPA); and nothing the SMMU cached before (a configuration, a
+ * translation) survives it.
+ */
+static bool registration_end_state(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	u64 first = host_gift_next, pa;
+
+	snprintf(where, sizeof(where), "registration");
+	s->ste_cached[3] = true;
+	s->ste_cache[3][0] = STRTAB_STE_0_V |
+			     FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_BYPASS);
+	s->tlb[0] = (struct fake_tlb_entry) {
+		.valid = true, .tag = 1, .iova = IOVA, .pa = MEM_BASE, .size = SZ_4K,
+	};
+	CHECK(fake_register(s) == 0, "register");
+	for (pa = first; pa < host_gift_next; pa += SZ_4K)
+		CHECK(mem_owner[mem_page(pa)] == HYP, "%#llx, given at registration, is not the "
+		      "hypervisor's", (unsigned long long)pa);
+	CHECK(FAKE_GET(s, gbpa) & GBPA_ABORT, "DMA bypasses the SMMU while it is disabled");
+	CHECK(fake_dma(s, 3, IOVA) == FAKE_NO_DMA, "a configuration cached before registration");
+	CHECK(!fake_tag_cached(s, 1), "a translation cached before registration");
+	return !failures;
+}
+
+/*
  * A domain on stream @sid of @s: DMA to a mapped page arrives, and after
  * the unmap, and after the detach, it faults.
  */
@@ -399,14 +475,26 @@ static bool cmdq_races(void)
 	return !failures;
 }
 
-/* A stage-1-only SMMU: a context descriptor per domain, cleared at the end. */
+/*
+ * A stage-1-only SMMU: a context descriptor per domain, cleared at the end:
+ * once the last stream detached, the SMMU reads it invalid in memory.
+ */
 static bool stage1_only(void)
 {
 	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	u64 ste[STRTAB_STE_DWORDS], cd[CTXDESC_CD_DWORDS], cd_pa;
 
 	snprintf(where, sizeof(where), "stage-1 SMMU");
 	s->idr[0] &= ~IDR0_S2P;
 	CHECK(fake_register(s) == 0, "register");
+	CHECK(!kvm_iommu_alloc_domain(8) && !kvm_iommu_attach_dev(0, 8, 5), "attach");
+	pthread_mutex_lock(&fake_lock);
+	CHECK(fake_config(s, 5, ste, cd) && (cd[0] & CTXDESC_CD_0_V), "no valid CD while attached");
+	cd_pa = ste[0] & STRTAB_STE_0_S1CTXPTR_MASK;
+	pthread_mutex_unlock(&fake_lock);
+	CHECK(!kvm_iommu_detach_dev(0, 8, 5), "detach");
+	CHECK(!(fake_read64(s, cd_pa) & CTXDESC_CD_0_V), "the CD is valid after the last detach");
+	CHECK(!free_domain(8), "free");
 	return dma_lifecycle(s, 9, 6, MEM_BASE + 5 * SZ_1M);
 }
 
@@ -605,6 +693,9 @@ int main(void)
 	run(vmid8, "vmid8_refuses_wide_tags");
 	run(two_smmus, "two_smmus_both_flushed");
 	run(failed_attach_then_reuse, "failed_attach_then_reuse");
+	run(failed_detach_stays_attached, "failed_detach_stays_attached");
+	run(first_attach_drops_the_tag, "first_attach_drops_the_tag");
+	run(registration_end_state, "registration_end_state");
 	run(noncoherent, "noncoherent_smmu");
 	run(stage1_only, "stage1_only_smmu");
 	run(stage1_mixed_coherence, "stage1_cd_reaches_a_noncoherent_smmu");

@@ -11,11 +11,12 @@
  *  - a page leaves the table and every IOMMU's TLB when a transition
  *    claims it from the host, before its owner changes; it comes back
  *    when the host owns it again;
- *  - leaves are as large as ownership allows. A block that loses a page
- *    is split into a table with a page of the reserve, which holds one for
- *    every 2MiB and 1GiB of memory and enough for the MMIO the hypervisor
- *    may take, so no ownership change waits for memory; tables go only
- *    with the domain.
+ *  - it is built with leaves as large as ownership allows. A block that
+ *    loses a page is split into a table with a page of the reserve, which
+ *    holds one for every 2MiB and 1GiB of memory and enough for the MMIO
+ *    the hypervisor may take, so no ownership change waits for memory;
+ *    tables go only with the domain, and a page that comes back is mapped
+ *    as a page.
  *
  * Nothing here is specific to EL2, so that the same source builds in a
  * userspace test harness.
