@@ -985,19 +985,28 @@ static void sched_wait_turn(void)
 		syscall(SYS_futex, &sched_turn, FUTEX_WAIT_PRIVATE, turn, NULL, NULL, 0);
 }
 
+/* Set while a check that must see no other CPU run reads the tables */
+static __thread int sched_held;
+/* Set in the pairs' rounds, which switch at every preemption point */
+static __thread bool sched_pairs;
+/* CPUs done with their random calls, ready for the pairs' rounds */
+static int sched_at_pairs;
+/* CPUs done with their pairs' rounds */
+static bool pair_done[RACE_THREADS];
+
 /*
  * One preemption point in 2 switches, to the CPU the seed picks; none
- * while this CPU holds the model's lock.
+ * while this CPU holds the model's lock or checks.
  */
 static void race_sched_switch(void)
 {
 	uint64_t r = __atomic_load_n(&sched_rng, __ATOMIC_RELAXED);
 
-	if (model_lock_held)
+	if (model_lock_held || sched_held)
 		return;
 	__atomic_store_n(&sched_rng, r * 6364136223846793005ULL + 1442695040888963407ULL,
 			 __ATOMIC_RELAXED);
-	if ((r >> 33) % 2)
+	if ((r >> 33) % 2 && !sched_pairs)
 		return;
 	sched_pass();
 	sched_wait_turn();
@@ -1020,24 +1029,88 @@ static void race_check_unreachable(uint64_t page)
 }
 
 /*
- * Pages this CPU just mapped are counted and the host's: no donation can
- * take a counted page. On a seeded schedule no other CPU runs between the
- * map and this check, which reads each page's word of the vmemmap
- * (host_dma.c: count, and "not the host's" in the top bit).
+ * No page of the races is counted and not the host's at once: a claim
+ * takes only an uncounted page, and no count grows on a claimed one. The
+ * word of each page's vmemmap entry (host_dma.c: the count, and "not the
+ * host's" in the top bit) is read after every call.
  */
-static void race_check_mapped_owned(uint64_t page, size_t done)
-{
-	uint64_t pa;
-	int word;
+#define RACE_PAGES	(64 + 4 + RACE_THREADS)
 
-	if (!sched_seeded)
-		return;
-	for (pa = page; pa < page + done; pa += SZ_4K) {
-		word = __atomic_load_n(&vmemmap[mem_page(pa)].host_dma.counter, __ATOMIC_RELAXED);
-		if (word < 1)
-			VIOLATION("mapped %#llx, whose word is %#x: not counted, or not the host's",
-				  (unsigned long long)pa, word);
+static void race_check_words(void)
+{
+	int p, word;
+
+	for (p = 0; p < RACE_PAGES; p++) {
+		word = __atomic_load_n(&vmemmap[p].host_dma.counter, __ATOMIC_RELAXED);
+		if (word < 0 && (word & INT_MAX))
+			VIOLATION("page %#llx is counted %d times and not the host's",
+				  (unsigned long long)page_pa(p), word & INT_MAX);
 	}
+}
+
+/*
+ * After the random calls of a seeded schedule, two pairs of CPUs each race
+ * over one window, round after round, switching at every preemption
+ * point, so that every seed meets the window many times: CPU 0 maps and
+ * unmaps a page that CPU 1 donates and takes back (a count taken after the
+ * claim), and CPUs 2 and 3 map into a 2MiB region of a domain that no map
+ * linked a table for yet (a table lost to the other CPU). Each map is
+ * checked at once: no page counted and not the host's, and the mapping
+ * translated, with no other CPU running during the walk.
+ */
+#define RACE_PAIR_ROUNDS	1000
+#define RACE_PAIR_DOMAIN	23	/* and 24 */
+
+static void race_check_translates(u32 dom, uint64_t iova, uint64_t page, size_t done)
+{
+	uint64_t off;
+
+	sched_held++;
+	for (off = 0; off < done; off += SZ_4K)
+		if (kvm_iommu_iova_to_phys(dom, iova + off) != page + off)
+			VIOLATION("domain %u mapped %#llx at %#llx, which translates to %#llx", dom,
+				  (unsigned long long)(page + off), (unsigned long long)(iova + off),
+				  (unsigned long long)kvm_iommu_iova_to_phys(dom, iova + off));
+	sched_held--;
+}
+
+/* The 2MiB region of domain 24 that CPU 2 maps into this round, for CPU 3 too */
+static uint64_t pair_region;	/* __atomic accesses */
+
+static void race_pair_round(int round)
+{
+	uint64_t page = MEM_BASE + (64 + harness_cpu) * SZ_4K;
+	u32 dom = RACE_PAIR_DOMAIN + harness_cpu / 2;
+	uint64_t iova = (harness_cpu % 2) * SZ_4K;
+	size_t done;
+	long pfn;
+
+	switch (harness_cpu) {
+	case 1:
+		/* The page CPU 0 maps, donated and at once given back */
+		page -= SZ_4K;
+		if (!kvm_iommu_donate_pages(page / SZ_4K, 1)) {
+			__atomic_fetch_add(&pages_donated, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&race_donated, 1, __ATOMIC_RELAXED);
+		} else {
+			__atomic_fetch_add(&race_refused, 1, __ATOMIC_RELAXED);
+		}
+		while ((pfn = kvm_iommu_reclaim_page()) >= 0)
+			__atomic_fetch_add(&pages_reclaimed, 1, __ATOMIC_RELAXED);
+		return;
+	case 2:
+		/* A region no map linked a table for yet */
+		__atomic_store_n(&pair_region, (uint64_t)round * SZ_2M, __ATOMIC_RELAXED);
+		fallthrough;
+	case 3:
+		iova += __atomic_load_n(&pair_region, __ATOMIC_RELAXED);
+		break;
+	}
+	if (kvm_iommu_map_pages(dom, iova, page, SZ_4K, 1, RW, &done))
+		return;
+	race_check_words();
+	race_check_translates(dom, iova, page, done);
+	kvm_iommu_unmap_pages(dom, iova, SZ_4K, 1, &done);
 }
 
 static void *race_thread(void *arg)
@@ -1076,7 +1149,6 @@ static void *race_thread(void *arg)
 		case 4:
 		case 5:
 			kvm_iommu_map_pages(dom, iova, page, SZ_4K, 4, RW, &done);
-			race_check_mapped_owned(page, done);
 			break;
 		case 8:
 			/* The pages the maps use, donated and reclaimed under them */
@@ -1099,9 +1171,31 @@ static void *race_thread(void *arg)
 			kvm_iommu_unmap_pages(dom, iova, SZ_4K, 4, &done);
 			break;
 		}
+		race_check_words();
 		n++;
 	}
 	if (sched_seeded) {
+		int round;
+
+		/* The pairs start together: until every CPU is here, pass the token. */
+		__atomic_fetch_add(&sched_at_pairs, 1, __ATOMIC_RELAXED);
+		while (__atomic_load_n(&sched_at_pairs, __ATOMIC_RELAXED) < RACE_THREADS) {
+			sched_pass();
+			sched_wait_turn();
+		}
+		/*
+		 * The even CPU of a pair counts the rounds (CPU 0's window is
+		 * the narrower: four times as many); the odd one, whose calls
+		 * are shorter, goes on as long as its partner does.
+		 */
+		sched_pairs = true;
+		for (round = 0; harness_cpu % 2 ? !__atomic_load_n(&pair_done[harness_cpu - 1],
+								     __ATOMIC_RELAXED) :
+			     round < (harness_cpu ? 1 : 4) * RACE_PAIR_ROUNDS; round++, n++) {
+			race_pair_round(round);
+			race_check_words();
+		}
+		__atomic_store_n(&pair_done[harness_cpu], true, __ATOMIC_RELAXED);
 		__atomic_store_n(&sched_done[harness_cpu], true, __ATOMIC_RELAXED);
 		sched_pass();
 	}
@@ -1121,14 +1215,24 @@ static bool races(double seconds, uint64_t seed)
 	int s, d;
 
 	snprintf(where, sizeof(where), "races");
+	/* CPUs 2 and 3 link a table a round in the seeded schedules' pairs. */
 	for (i = 0; i < RACE_THREADS; i++) {
 		harness_cpu = i;
-		host_donate(48);
+		host_donate(seed && i >= 2 ? 48 + RACE_PAIR_ROUNDS + 300 : 48);
 	}
 	harness_cpu = 0;
 	in_call = IN_RACE;
+	/* The pairs' domains; the first with its tables linked already */
+	CHECK(!seed || (!kvm_iommu_alloc_domain(RACE_PAIR_DOMAIN) &&
+			!kvm_iommu_alloc_domain(RACE_PAIR_DOMAIN + 1) &&
+			!kvm_iommu_map_pages(RACE_PAIR_DOMAIN, 0, MEM_BASE + 64 * SZ_4K, SZ_4K, 1,
+					     RW, &(size_t){0}) &&
+			!kvm_iommu_unmap_pages(RACE_PAIR_DOMAIN, 0, SZ_4K, 1, &(size_t){0})),
+	      "the pairs' domains");
 	harness_preempt = seed ? race_sched_switch : race_preempt;
 	sched_seeded = seed;
+	sched_at_pairs = 0;
+	memset(pair_done, 0, sizeof(pair_done));
 	sched_rng = seed * 0x9e3779b97f4a7c15ULL | 1;
 	__atomic_store_n(&race_stop, false, __ATOMIC_RELAXED);
 	for (i = 0; i < RACE_THREADS; i++)
@@ -1155,16 +1259,17 @@ static bool races(double seconds, uint64_t seed)
 	for (s = 0; s < NR_SIDS; s++)
 		if (attached[0][s])
 			CHECK(!kvm_iommu_detach_dev(0, attached[0][s] - 1, s), "detach");
-	for (d = 0; d < RACE_DOMAINS; d++) {
+	for (d = 0; d < RACE_DOMAINS + 2; d++) {
 		int ret;
 
-		while ((ret = kvm_iommu_free_domain(20 + d)) == -EAGAIN)
+		while ((ret = kvm_iommu_free_domain(d < RACE_DOMAINS ? 20 + d :
+						     RACE_PAIR_DOMAIN + d - RACE_DOMAINS)) == -EAGAIN)
 			;
 
 		CHECK(!ret || ret == -ENOENT, "free returned %d", ret);
 	}
 	in_call = IN_NONE;
-	for (d = 0; d < 64 + 4; d++)
+	for (d = 0; d < RACE_PAGES; d++)
 		CHECK(!mem_dma_count(d), "page %d still counted", d);
 	CHECK(kvm_iommu_pages_in_use() == 0, "%d pages left", kvm_iommu_pages_in_use());
 	for (i = 0; i < RACE_THREADS; i++)

@@ -509,6 +509,10 @@ int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages)
 		if (in_memcache[p] || vmemmap[p].refcount)
 			VIOLATION("%#llx given to the host while still in use",
 				  (unsigned long long)(pa + i * SZ_4K));
+		/* A page the host does not own has no DMA mapping to count. */
+		if (mem_dma_count(p))
+			VIOLATION("%#llx given to the host counted %u times",
+				  (unsigned long long)(pa + i * SZ_4K), mem_dma_count(p));
 		if (!bytes_are(mem + p * SZ_4K, SZ_4K, 0))
 			VIOLATION("%#llx given to the host with the hypervisor's data in it",
 				  (unsigned long long)(pa + i * SZ_4K));
