@@ -9,10 +9,10 @@ the file as the series leaves it), and the suites that build that file
 run against it, fastest first: the IOMMU core suite, io-pgtable, SMMUv3,
 the fuzzer's corpus, a short fuzz run, the host stage-2 suite, and for
 races and memory orders the ThreadSanitizer builds (the IOMMU core's
-races, the SMMUv3 driver with its fakes on a thread of their own). A
-race in the IOMMU core counts as caught only when each of the seeded
-schedules of its races (RACE_SEEDS) fails, not by a run whose threads
-the host schedules. The first that
+races, the io-pgtable's, the SMMUv3 driver with its fakes on a thread of
+their own). A race in the IOMMU core or the io-pgtable counts as caught
+only when each of the seeded schedules of its races (RACE_SEEDS) fails,
+not by a run whose threads the host schedules. The first that
 fails catches the mutation. Prints one line per mutation and ends with
 "N caught, M missed"; fails when any was missed.
 
@@ -44,13 +44,14 @@ SUITES = [
     ("fuzz-replay", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("fuzz", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("seeded-races", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
+    ("iopt-races", {"io-pgtable.c"}),
     ("tsan-races", {"iommu.c", "io-pgtable.c", "memory.c", "idmap.c", "host_dma.c"}),
     ("host-stage2", {"mem_protect.c", "ffa.c", "host_dma.c"}),
     ("tsan-smmu", {"arm-smmu-v3.c", "iommu.c", "io-pgtable.c", "memory.c", "idmap.c",
                    "host_dma.c"}),
 ]
 # Suites that see only races and memory orders: run for those classes only.
-ORDER_SUITES = {"seeded-races", "tsan-races", "tsan-smmu"}
+ORDER_SUITES = {"seeded-races", "iopt-races", "tsan-races", "tsan-smmu"}
 ORDER_CLASSES = {"race", "memory order"}
 # A race is caught only when every one of these schedules fails.
 RACE_SEEDS = (1, 2, 3)
@@ -149,19 +150,20 @@ def suite(name, tag):
     out_dir = os.path.join(SCRATCH, "out", tag)
     env = ["LINUX=" + LINUX]
     ut = os.path.join(TREE, "unittests")
-    if name == "seeded-races":
+    if name in ("seeded-races", "iopt-races"):
         # Each seed is one schedule, the same at every run: the ASan build
         # checks the invariants, the ThreadSanitizer build the orders.
-        d = os.path.join(out_dir, "iommu-core")
-        make = ["make", "-s", "-C", os.path.join(ut, "iommu-core"), "OUT=" + d] + env
-        rc, out = run(make + [os.path.join(d, "test_iommu_core"),
-                              os.path.join(d, "test_iommu_core_tsan")], ut)
+        sub = "iommu-core" if name == "seeded-races" else "io-pgtable"
+        test = "test_" + sub.replace("-", "_")
+        d = os.path.join(out_dir, sub)
+        make = ["make", "-s", "-C", os.path.join(ut, sub), "OUT=" + d] + env
+        rc, out = run(make + [os.path.join(d, test), os.path.join(d, test + "_tsan")], ut)
         if rc:
             raise BuildError(out)
         failed, said = [], ""
         for seed in RACE_SEEDS:
             fails = False
-            for binary in ("test_iommu_core", "test_iommu_core_tsan"):
+            for binary in (test, test + "_tsan"):
                 rc, out = run([os.path.join(d, binary), "--races-seed", str(seed)], ut)
                 if rc:
                     fails, said = True, said or out
@@ -185,8 +187,8 @@ def suite(name, tag):
         rc, out = run(make + env + [binary], ut)
         if rc:
             raise BuildError(out)
-        # The SMMUv3 suite's ThreadSanitizer build is a suite of its own.
-        rc, out = run(make + env + (["run"] if name == "smmu-v3" else []), ut)
+        # The ThreadSanitizer builds are suites of their own.
+        rc, out = run(make + env + (["run"] if name != "iommu-core" else []), ut)
         return rc != 0, out
     if name == "host-stage2":
         make = ["make", "-s", "-C", os.path.join(ut, name), "OUT=" + os.path.join(out_dir, name),
@@ -234,7 +236,8 @@ def try_suites(hyp_file, tag, races):
             continue
         # A race counts only as the seeded schedules find it: not by
         # the suites whose threads the host schedules.
-        if races == "race" and name not in ("seeded-races", "smmu-v3", "tsan-smmu"):
+        if races == "race" and name not in ("seeded-races", "iopt-races", "smmu-v3",
+                                            "tsan-smmu"):
             continue
         failed, out = suite(name, tag)
         if failed:

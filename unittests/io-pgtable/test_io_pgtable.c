@@ -15,9 +15,14 @@
  *  - where a block meets a table, the range is mapped one level down in
  *    that table, and leaves are exactly as large as the model says;
  *  - a table page is freed only by destroy.
- * Prints TAP.
+ * Then races: CPUs (threads) map and unmap disjoint ranges that share
+ * tables, on schedules the host picks and on seeded ones that switch CPUs
+ * at the allocations and the cmpxchg()s, under ASan and ThreadSanitizer
+ * (make tsan). Prints TAP.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +35,17 @@
 
 #define POOL_PAGES	8192
 #define MAX_LEAVES	16384
+#define RACE_CPUS	4
+#define POOL_SLICE	(POOL_PAGES / RACE_CPUS)
+
+/* What the shim's atomics and barriers take from the harness */
+void (*harness_preempt)(void);
+unsigned long harness_device_order;
+int harness_fence_word;
+
+/* The racing CPU a thread is, -1 outside the races. */
+static __thread int race_cpu = -1;
+static int race_lost_tables;
 
 /* ---- Page pool standing in for the hypervisor memcache ---- */
 
@@ -56,18 +72,29 @@ static long page_idx(void *va)
 	return off / SZ_4K;
 }
 
+/*
+ * A racing CPU allocates from a slice of the pool of its own, so that the
+ * pool orders nothing between CPUs that the code under test leaves
+ * unordered; an allocation is a point where another CPU may run.
+ */
 static void *pool_zalloc_page(void *mc)
 {
-	long i;
+	long i, first = 0, end = POOL_PAGES;
 
+	if (race_cpu >= 0) {
+		first = race_cpu * POOL_SLICE;
+		end = first + POOL_SLICE;
+		if (harness_preempt)
+			harness_preempt();
+	}
 	if (fail_after == 0)
 		return NULL;
 	if (fail_after > 0)
 		fail_after--;
-	for (i = 0; i < POOL_PAGES; i++) {
+	for (i = first; i < end; i++) {
 		if (!in_use[i]) {
 			in_use[i] = true;
-			pages_in_use++;
+			__atomic_fetch_add(&pages_in_use, 1, __ATOMIC_RELAXED);
 			memset(pool + i * SZ_4K, 0, SZ_4K);
 			return pool + i * SZ_4K;
 		}
@@ -81,10 +108,13 @@ static void pool_free_table(void *va)
 
 	if (!in_use[i])
 		fatal("%s: double free", "pool");
-	if (!destroying)
+	/* A racing CPU gives back the table it lost to another CPU's. */
+	if (!destroying && (race_cpu < 0 || i / POOL_SLICE != race_cpu))
 		fatal("%s: a table freed before destroy", "pool");
+	if (!destroying)
+		__atomic_fetch_add(&race_lost_tables, 1, __ATOMIC_RELAXED);
 	in_use[i] = false;
-	pages_in_use--;
+	__atomic_fetch_sub(&pages_in_use, 1, __ATOMIC_RELAXED);
 	/* A stale walker reading the page now sees garbage, not zeroes. */
 	memset(va, 0xa5, SZ_4K);
 }
@@ -912,6 +942,269 @@ static bool gather_edges(void)
 	return true;
 }
 
+/*
+ * ---- Races ----
+ *
+ * RACE_CPUS threads map and unmap disjoint ranges of one table, each round
+ * in a region where no table is linked yet, so that they race to link the
+ * tables they share: chunks of 8 pages over 4MiB from 1MiB, and 2MiB
+ * blocks from 8MiB, dealt out to the CPUs in turn. Each CPU maps its ranges, checks
+ * them, unmaps them through a gather, checks them gone and maps them again.
+ * After each round every leaf translates, and the tables reachable from the
+ * root are exactly the pages in use, each linked once: a table lost to
+ * another CPU went back to the pool, and none was freed while linked.
+ *
+ * A seeded schedule runs one CPU at a time and switches at one preemption
+ * point in two (after a cmpxchg(), at a table allocation), the same at
+ * every run. Whose turn it is is a relaxed atomic, which ThreadSanitizer
+ * does not take as an order: what orders the CPUs' accesses is the code's.
+ */
+#define RACE_ROUNDS	8
+#define RACE_CHUNK	(8 * SZ_4K)
+#define RACE_CHUNKS	(2 * SZ_2M / RACE_CHUNK)
+#define RACE_BLOCKS	8
+
+static struct kvm_io_pgtable *race_pgt;
+static uint64_t race_base;
+static int race_failed;
+static bool race_seeded;
+static int race_turn;
+static bool race_done[RACE_CPUS];
+static uint64_t race_rng;	/* changed by the CPU whose turn it is */
+static __thread uint64_t race_local_rng;
+
+#define RACE_CHECK(cond, ...) do {					\
+	if (!(cond)) {							\
+		__atomic_store_n(&race_failed, 1, __ATOMIC_RELAXED);	\
+		fprintf(stderr, "# races, CPU %d: ", race_cpu);		\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+		return false;						\
+	}								\
+} while (0)
+
+static uint64_t race_next_rnd(uint64_t *r)
+{
+	*r = *r * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *r >> 33;
+}
+
+/* Give the turn to a CPU the seed picks among those not done. */
+static void race_pass(void)
+{
+	uint64_t r = __atomic_load_n(&race_rng, __ATOMIC_RELAXED);
+	int next = race_next_rnd(&r) % RACE_CPUS, tries;
+
+	__atomic_store_n(&race_rng, r, __ATOMIC_RELAXED);
+	for (tries = 0; tries < RACE_CPUS; tries++, next = (next + 1) % RACE_CPUS)
+		if (!__atomic_load_n(&race_done[next], __ATOMIC_RELAXED))
+			break;
+	__atomic_store_n(&race_turn, tries < RACE_CPUS ? next : -1, __ATOMIC_RELAXED);
+}
+
+static void race_wait_turn(void)
+{
+	while (__atomic_load_n(&race_turn, __ATOMIC_RELAXED) != race_cpu)
+		sched_yield();
+}
+
+static void race_preempt(void)
+{
+	uint64_t r;
+
+	if (race_cpu < 0)
+		return;
+	if (!race_seeded) {
+		if (race_next_rnd(&race_local_rng) % 4 == 0)
+			sched_yield();
+		return;
+	}
+	r = __atomic_load_n(&race_rng, __ATOMIC_RELAXED);
+	if (race_next_rnd(&r) % 2) {
+		__atomic_store_n(&race_rng, r, __ATOMIC_RELAXED);
+		return;
+	}
+	race_pass();
+	race_wait_turn();
+}
+
+static uint64_t race_phys(uint64_t iova)
+{
+	uint64_t top = 1ULL << race_pgt->oas;
+
+	return (iova ^ (top >> 1)) & (top - 1);
+}
+
+static uint64_t race_range(int i, size_t *size)
+{
+	*size = i < RACE_CHUNKS ? RACE_CHUNK : SZ_2M;
+	return i < RACE_CHUNKS ? race_base + SZ_1M + (uint64_t)i * RACE_CHUNK :
+	       race_base + SZ_8M + (uint64_t)(i - RACE_CHUNKS) * SZ_2M;
+}
+
+/* This CPU's ranges all translate, or none does. */
+static bool race_check_mine(bool mapped)
+{
+	size_t size;
+	int i;
+
+	for (i = race_cpu; i < RACE_CHUNKS + RACE_BLOCKS; i += RACE_CPUS) {
+		uint64_t iova = race_range(i, &size), last = iova + size - SZ_4K;
+
+		RACE_CHECK(kvm_io_pgtable_iova_to_phys(race_pgt, iova) ==
+			   (mapped ? race_phys(iova) : 0) &&
+			   kvm_io_pgtable_iova_to_phys(race_pgt, last + 7) ==
+			   (mapped ? race_phys(last) + 7 : 0),
+			   "%#llx+%#zx: %s", (unsigned long long)iova, size,
+			   mapped ? "not its leaf" : "still translates");
+	}
+	return true;
+}
+
+static bool race_map_mine(void)
+{
+	size_t size, mapped;
+	int i, ret;
+
+	for (i = race_cpu; i < RACE_CHUNKS + RACE_BLOCKS; i += RACE_CPUS) {
+		uint64_t iova = race_range(i, &size);
+		size_t pgsize = size == SZ_2M ? SZ_2M : SZ_4K;
+
+		ret = kvm_io_pgtable_map(race_pgt, iova, race_phys(iova), pgsize,
+					 size / pgsize, IOMMU_READ | IOMMU_WRITE, NULL, &mapped);
+		RACE_CHECK(!ret && mapped == size, "map %#llx+%#zx: %d, %#zx mapped",
+			   (unsigned long long)iova, size, ret, mapped);
+	}
+	return race_check_mine(true);
+}
+
+static bool race_unmap_mine(void)
+{
+	struct kvm_io_pgtable_gather g;
+	size_t size;
+	int i, ret;
+
+	for (i = race_cpu; i < RACE_CHUNKS + RACE_BLOCKS; i += RACE_CPUS) {
+		uint64_t iova = race_range(i, &size);
+
+		memset(&g, 0, sizeof(g));
+		ret = kvm_io_pgtable_unmap(race_pgt, iova, size, &g);
+		RACE_CHECK(!ret && g.unmapped == size && g.start == iova &&
+			   g.end == iova + size && g.nr_leaves == 1 &&
+			   g.leaves[0].phys == race_phys(iova) && g.leaves[0].size == size,
+			   "unmap %#llx+%#zx: %d, gather [%#llx, %#llx) of %u leaves",
+			   (unsigned long long)iova, size, ret, (unsigned long long)g.start,
+			   (unsigned long long)g.end, g.nr_leaves);
+	}
+	return race_check_mine(false);
+}
+
+static void *race_thread(void *arg)
+{
+	race_cpu = (int)(intptr_t)arg;
+	race_local_rng = race_cpu + 1;
+	if (race_seeded)
+		race_wait_turn();
+	if (race_map_mine() && race_unmap_mine())
+		race_map_mine();
+	__atomic_store_n(&race_done[race_cpu], true, __ATOMIC_RELAXED);
+	if (race_seeded)
+		race_pass();
+	return NULL;
+}
+
+static bool seen[POOL_PAGES];
+
+/* Count the tables under @table, each a page in use that no other entry links. */
+static bool count_tables(struct kvm_io_pgtable *pgt, uint64_t *table, int level, int *n)
+{
+	int bits = level == (int)pgt->start_level ? (int)pgt->ias - shift_of(level) : 9;
+	uint64_t i;
+
+	for (i = 0; level < 3 && i < 1ULL << bits; i++) {
+		uint64_t d = table[i], *child = (uint64_t *)(uintptr_t)(d & 0x0000fffffffff000ULL);
+		long idx;
+
+		if ((d & 3) != 3)
+			continue;
+		idx = page_idx(child);
+		CHECK(in_use[idx] && !seen[idx], "table page %ld linked %s", idx,
+		      in_use[idx] ? "twice" : "but free");
+		seen[idx] = true;
+		++*n;
+		if (!count_tables(pgt, child, level + 1, n))
+			return false;
+	}
+	return true;
+}
+
+static bool races(const struct config *c, uint64_t seed)
+{
+	struct kvm_io_pgtable pgt;
+	pthread_t t[RACE_CPUS];
+	int round, cpu, tables;
+
+	snprintf(where, sizeof(where), "races %s ias %u oas %u seed %llu",
+		 c->fmt == KVM_IO_PGTABLE_S2 ? "s2" : "s1", c->ias, c->oas,
+		 (unsigned long long)seed);
+	pool_reset();
+	CHECK(!kvm_io_pgtable_init(&pgt, c->fmt, c->ias, c->oas, &pool_mm_ops, NULL), "init");
+	race_pgt = &pgt;
+	race_seeded = seed;
+	race_rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	harness_preempt = race_preempt;
+	for (round = 0; round < RACE_ROUNDS && !race_failed; round++) {
+		race_base = ((1ULL << c->ias) / RACE_ROUNDS) * round;
+		memset(race_done, 0, sizeof(race_done));
+		race_turn = -1;
+		for (cpu = 0; cpu < RACE_CPUS; cpu++)
+			pthread_create(&t[cpu], NULL, race_thread, (void *)(intptr_t)cpu);
+		if (seed)
+			race_pass();
+		for (cpu = 0; cpu < RACE_CPUS; cpu++)
+			pthread_join(t[cpu], NULL);
+	}
+	harness_preempt = NULL;
+	CHECK(!race_failed, "a CPU failed");
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		race_base = ((1ULL << c->ias) / RACE_ROUNDS) * round;
+		for (race_cpu = 0; race_cpu < RACE_CPUS; race_cpu++)
+			if (!race_check_mine(true))
+				break;
+		race_cpu = -1;
+		CHECK(!race_failed, "round %d: a leaf is not where its CPU put it", round);
+	}
+	memset(seen, 0, sizeof(seen));
+	seen[page_idx(pgt.pgd)] = true;
+	tables = 0;
+	if (!count_tables(&pgt, pgt.pgd, pgt.start_level, &tables))
+		return false;
+	CHECK(tables + 1 == pages_in_use, "%d tables linked, %d pages in use", tables,
+	      pages_in_use);
+	destroy(&pgt, NULL);
+	CHECK(!pages_in_use, "%d pages left", pages_in_use);
+	return true;
+}
+
+static bool races_of_configs(uint64_t seed)
+{
+	static const struct config configs[] = {
+		{ KVM_IO_PGTABLE_S2, 48, 48 }, { KVM_IO_PGTABLE_S1, 39, 40 },
+		{ KVM_IO_PGTABLE_S2, 32, 40 },
+	};
+	unsigned int i;
+	bool ok = true;
+
+	race_lost_tables = 0;
+	for (i = 0; ok && i < sizeof(configs) / sizeof(configs[0]); i++)
+		ok = races(&configs[i], seed);
+	printf("# races%s: %d tables lost to another CPU's and given back\n",
+	       seed ? " (seeded schedule)" : "", race_lost_tables);
+	/* Each schedule must make CPUs race for a table, or it tests little. */
+	CHECK(ok && race_lost_tables, "no CPU lost a table to another");
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct config configs[] = {
@@ -921,13 +1214,21 @@ int main(int argc, char **argv)
 		{ KVM_IO_PGTABLE_S1, 39, 40 }, { KVM_IO_PGTABLE_S1, 44, 44 },
 		{ KVM_IO_PGTABLE_S1, 48, 44 }, { KVM_IO_PGTABLE_S1, 48, 48 },
 	};
-	int ops = argc > 1 ? atoi(argv[1]) : 3000;
+	int ops = argc > 1 && argv[1][0] != '-' ? atoi(argv[1]) : 3000;
 	unsigned int i;
+	uint64_t seed;
 
 	pool = aligned_alloc(SZ_4K, (size_t)POOL_PAGES * SZ_4K);
 	if (!pool)
 		return 1;
-	printf("1..%zu\n", 4 * sizeof(configs) / sizeof(configs[0]) + 3);
+	/* --races: the races alone, as the host schedules them; --races-seed N: on one seed */
+	if (argc > 1 && (!strcmp(argv[1], "--races") || !strcmp(argv[1], "--races-seed"))) {
+		seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 0;
+		printf("1..1\n");
+		tap(races_of_configs(seed), seed ? "races_seeded" : "races");
+		return tap_failed || failures ? 1 : 0;
+	}
+	printf("1..%zu\n", 4 * sizeof(configs) / sizeof(configs[0]) + 7);
 
 	{
 		struct kvm_io_pgtable pgt;
@@ -978,6 +1279,13 @@ int main(int argc, char **argv)
 		tap(ok, "edges_of_every_ias_oas_pair");
 	}
 	tap(gather_edges(), "gather_edges");
+	tap(races_of_configs(0), "races");
+	for (seed = 1; seed <= 3; seed++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "races_seed_%llu", (unsigned long long)seed);
+		tap(races_of_configs(seed), name);
+	}
 	free(pool);
 	return tap_failed || failures ? 1 : 0;
 }
