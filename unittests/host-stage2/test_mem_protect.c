@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -58,6 +60,8 @@
 __thread int harness_cpu;
 void (*harness_preempt)(void);
 void (*harness_lock_hook)(hyp_spinlock_t *lock);
+int harness_fence_word;
+unsigned long harness_device_order;
 struct memblock_region hyp_memory[HYP_MEMBLOCK_REGIONS];
 unsigned int hyp_memblock_nr;
 struct kvm_nvhe_init_params kvm_init_params[HARNESS_NR_CPUS];
@@ -689,6 +693,172 @@ static bool ffa_unshare_nth_range_fails(void)
 	return true;
 }
 
+/* ---- DMA maps on three CPUs against donations of the same pages ---- */
+
+/*
+ * CPUs 1 to 3 map pages of a small set into domain 1, each at IOVAs of
+ * its own, and unmap them; CPU 0 donates the same pages to the
+ * hypervisor, shares them with it, and gives them back, and CPU 1 also
+ * faults pages in, all on the real stage-2 code and host_mmu.lock. The
+ * host schedules the threads, and they give up the CPU after one atomic
+ * in four. A mapping and the page's time with the hypervisor never
+ * overlap: a mapper that holds a mapping reads the page's flag, which CPU
+ * 0 sets after a transition succeeded and clears before it gives the page
+ * back; once CPU 0 holds a page, no domain maps it. Built under
+ * ThreadSanitizer too (make tsan), where any report fails.
+ */
+#define RACE_PAGES	16
+#define RACE_ROUNDS	3000
+#define RACE_PAGE(i)	HOST_PAGE(64 + (i))
+#define RACE_IOVA(cpu, i)	((u64)(cpu) * SZ_2M + (u64)(i) * PAGE_SIZE)
+
+static bool race_held[RACE_PAGES];	/* the hypervisor has the page */
+static int race_failed;
+static u64 race_maps[HARNESS_NR_CPUS], race_refused[HARNESS_NR_CPUS];
+static __thread u64 race_rng;
+
+static u64 race_rnd(void)
+{
+	race_rng = race_rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return race_rng >> 33;
+}
+
+static void race_preempt(void)
+{
+	if (race_rnd() % 4 == 0)
+		sched_yield();
+}
+
+#define RACE_CHECK(cond, ...) do {					\
+	if (!(cond)) {							\
+		__atomic_store_n(&race_failed, 1, __ATOMIC_RELAXED);	\
+		fprintf(stderr, "# races, CPU %d: ", harness_cpu);	\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+		return NULL;						\
+	}								\
+} while (0)
+
+static void *race_mapper(void *arg)
+{
+	size_t done;
+	int n, i, ret;
+
+	harness_cpu = (int)(intptr_t)arg;
+	race_rng = harness_cpu;
+	for (n = 0; n < RACE_ROUNDS && !__atomic_load_n(&race_failed, __ATOMIC_RELAXED); n++) {
+		i = race_rnd() % RACE_PAGES;
+		if (harness_cpu == 1 && n % 8 == 0) {
+			host_fault(RACE_PAGE(race_rnd() % RACE_PAGES));
+			continue;
+		}
+		ret = kvm_iommu_map_pages(1, RACE_IOVA(harness_cpu, i), RACE_PAGE(i), PAGE_SIZE, 1,
+					  IOMMU_READ | IOMMU_WRITE, &done);
+		RACE_CHECK(!ret || ret == -EPERM, "map of page %d: %d", i, ret);
+		if (ret) {
+			race_refused[harness_cpu]++;
+			continue;
+		}
+		RACE_CHECK(!__atomic_load_n(&race_held[i], __ATOMIC_SEQ_CST),
+			   "page %d mapped while the hypervisor has it", i);
+		ret = kvm_iommu_unmap_pages(1, RACE_IOVA(harness_cpu, i), PAGE_SIZE, 1, &done);
+		RACE_CHECK(!ret && done == PAGE_SIZE, "unmap of page %d: %d", i, ret);
+		race_maps[harness_cpu]++;
+	}
+	return NULL;
+}
+
+/* No domain maps page @i of the set, which CPU 0 holds. */
+static bool race_unmapped(int i)
+{
+	int cpu;
+
+	for (cpu = 1; cpu < HARNESS_NR_CPUS; cpu++)
+		if (kvm_iommu_iova_to_phys(1, RACE_IOVA(cpu, i)))
+			return false;
+	return host_dma_count(hyp_phys_to_page(RACE_PAGE(i))) == 0;
+}
+
+static void *race_owner(void *arg)
+{
+	u64 pfn;
+	int n, i, ret;
+	bool share;
+
+	harness_cpu = 0;
+	race_rng = 7;
+	for (n = 0; n < RACE_ROUNDS && !__atomic_load_n(&race_failed, __ATOMIC_RELAXED); n++) {
+		i = race_rnd() % RACE_PAGES;
+		pfn = RACE_PAGE(i) >> PAGE_SHIFT;
+		share = race_rnd() % 2;
+		ret = share ? __pkvm_host_share_hyp(pfn) : __pkvm_host_donate_hyp(pfn, 1);
+		RACE_CHECK(!ret || ret == -EBUSY, "%s of page %d: %d", share ? "share" : "donation",
+			   i, ret);
+		if (ret) {
+			race_refused[0]++;
+			continue;
+		}
+		__atomic_store_n(&race_held[i], true, __ATOMIC_SEQ_CST);
+		sched_yield();	/* so that the mappers meet the page taken */
+		RACE_CHECK(race_unmapped(i), "page %d mapped after its %s", i,
+			   share ? "share" : "donation");
+		__atomic_store_n(&race_held[i], false, __ATOMIC_SEQ_CST);
+		ret = share ? __pkvm_host_unshare_hyp(pfn) : __pkvm_hyp_donate_host(pfn, 1);
+		RACE_CHECK(!ret, "page %d back to the host: %d", i, ret);
+		race_maps[0]++;
+	}
+	return NULL;
+}
+
+static bool races_with_donations(void)
+{
+	pthread_t t[HARNESS_NR_CPUS];
+	int cpu, i, k;
+
+	for (i = 0; i < RACE_PAGES; i++)
+		CHECK(host_owns(RACE_PAGE(i)), "page %d is not the host's", i);
+	/* Each mapper's tables come from its CPU's memcache: pages past the set. */
+	for (cpu = 0; cpu < HARNESS_NR_CPUS; cpu++) {
+		harness_cpu = cpu;
+		for (k = 0; k < 4; k++)
+			CHECK(!kvm_iommu_donate_pages((RACE_PAGE(RACE_PAGES) >> PAGE_SHIFT) +
+						      cpu * 4 + k, 1), "memcache of CPU %d", cpu);
+	}
+	harness_cpu = 0;
+	CHECK(!kvm_iommu_alloc_domain(1), "domain 1");
+	harness_preempt = race_preempt;
+	pthread_create(&t[0], NULL, race_owner, NULL);
+	for (cpu = 1; cpu < HARNESS_NR_CPUS; cpu++)
+		pthread_create(&t[cpu], NULL, race_mapper, (void *)(intptr_t)cpu);
+	for (cpu = 0; cpu < HARNESS_NR_CPUS; cpu++)
+		pthread_join(t[cpu], NULL);
+	harness_preempt = NULL;
+	CHECK(!race_failed, "a CPU failed");
+	printf("# races: %llu transitions done, %llu refused as mapped; %llu, %llu and %llu maps, "
+	       "%llu, %llu and %llu refused as taken\n", (unsigned long long)race_maps[0],
+	       (unsigned long long)race_refused[0], (unsigned long long)race_maps[1],
+	       (unsigned long long)race_maps[2], (unsigned long long)race_maps[3],
+	       (unsigned long long)race_refused[1], (unsigned long long)race_refused[2],
+	       (unsigned long long)race_refused[3]);
+	/* Each side must have met the other, or the race tested nothing. */
+	CHECK(race_maps[0] && race_refused[0] && race_refused[1] + race_refused[2] +
+	      race_refused[3], "the CPUs never met");
+	for (i = 0; i < RACE_PAGES; i++)
+		CHECK(host_owns(RACE_PAGE(i)) && race_unmapped(i), "page %d left", i);
+	while ((i = kvm_iommu_free_domain(1)) == -EAGAIN)
+		;
+	CHECK(!i, "free of domain 1: %d", i);
+	for (cpu = 0; cpu < HARNESS_NR_CPUS; cpu++) {
+		harness_cpu = cpu;
+		while (kvm_iommu_reclaim_page() >= 0)
+			;
+	}
+	harness_cpu = 0;
+	for (i = 0; i < 4 * HARNESS_NR_CPUS; i++)
+		CHECK(host_owns(RACE_PAGE(RACE_PAGES + i)), "memcache page %d not back", i);
+	return true;
+}
+
 /* ---- Random calls over the real stage-2 code, the model as oracle ---- */
 
 /*
@@ -1280,6 +1450,7 @@ int main(int argc, char **argv)
 	run("ffa_share_then_reclaim", ffa_share_then_reclaim);
 	run("ffa_unshare_nth_range_fails", ffa_unshare_nth_range_fails);
 	run("ffa_frag_refused", ffa_frag_refused);
+	run("races_with_donations", races_with_donations);
 
 	rng_state = seed * 0x9e3779b97f4a7c15ULL | 1;
 	random_calls(calls);

@@ -3,11 +3,13 @@
  * The hypervisor's spinlock, for userspace. A test may run another "CPU"
  * at a chosen point: harness_lock_hook runs before each acquisition, so
  * that what another CPU does without the lock (a DMA map) lands between
- * two critical sections of the code under test.
+ * two critical sections of the code under test. A thread that waits gives
+ * up its CPU, as the threads that stand for CPUs outnumber the host's.
  */
 #ifndef __SHIM_NVHE_SPINLOCK_H__
 #define __SHIM_NVHE_SPINLOCK_H__
 
+#include <sched.h>
 #include <stdbool.h>
 #include <linux/bug.h>
 
@@ -26,7 +28,7 @@ static inline void hyp_spin_lock(hyp_spinlock_t *l)
 	if (harness_lock_hook)
 		harness_lock_hook(l);
 	while (__atomic_test_and_set(&l->locked, __ATOMIC_ACQUIRE))
-		;
+		sched_yield();
 }
 
 static inline void hyp_spin_unlock(hyp_spinlock_t *l)
