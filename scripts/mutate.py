@@ -134,13 +134,17 @@ def run(cmd, cwd, timeout=TIMEOUT):
         return -1, out + "\n# timed out after %ds\n" % timeout
 
 
+# What the suites print of a run that went well: never the reason for a failure.
+INFO = r"^# (\d+ racing calls|races[:( ]|\d+ unmaps on)"
+
+
 def detail(out):
     """What the failing suite said first: a violation, a sanitizer, a test."""
     pats = [r"^# .*", r"^.*fatal at EL2.*", r"^SUMMARY: .*", r"^.*runtime error: .*",
             r"^WARNING: ThreadSanitizer: .*", r"^not ok .*", r"^.*error: .*"]
     for pat in pats:
         for line in out.split("\n"):
-            if re.match(pat, line) and "racing calls" not in line:
+            if re.match(pat, line) and not re.match(INFO, line):
                 return line.strip()[:150]
     return out.strip().split("\n")[-1][:150] if out.strip() else "no output"
 

@@ -699,9 +699,10 @@ static bool ffa_unshare_nth_range_fails(void)
  * CPUs 1 to 3 map pages of a small set into domain 1, each at IOVAs of
  * its own, and unmap them; CPU 0 donates the same pages to the
  * hypervisor, shares them with it, and gives them back, and CPU 1 also
- * faults pages in, all on the real stage-2 code and host_mmu.lock. The
- * host schedules the threads, and they give up the CPU after one atomic
- * in four. A mapping and the page's time with the hypervisor never
+ * faults pages in, all on the real stage-2 code and host_mmu.lock, for
+ * RACE_ROUNDS calls each and until each side met the other. The host
+ * schedules the threads, and they give up the CPU after one atomic in
+ * four and while they hold a page. A mapping and the page's time with the hypervisor never
  * overlap: a mapper that holds a mapping reads the page's flag, which CPU
  * 0 sets after a transition succeeded and clears before it gives the page
  * back; once CPU 0 holds a page, no domain maps it. Built under
@@ -716,6 +717,20 @@ static bool race_held[RACE_PAGES];	/* the hypervisor has the page */
 static int race_failed;
 static u64 race_maps[HARNESS_NR_CPUS], race_refused[HARNESS_NR_CPUS];
 static __thread u64 race_rng;
+
+/* Each CPU did its rounds, and each side met the other: or ten times as many. */
+static bool race_enough(int n)
+{
+	u64 mapper_refused = 0;
+	int cpu;
+
+	if (n < RACE_ROUNDS)
+		return false;
+	for (cpu = 1; cpu < HARNESS_NR_CPUS; cpu++)
+		mapper_refused += __atomic_load_n(&race_refused[cpu], __ATOMIC_RELAXED);
+	return n >= 10 * RACE_ROUNDS ||
+	       (__atomic_load_n(&race_refused[0], __ATOMIC_RELAXED) && mapper_refused);
+}
 
 static u64 race_rnd(void)
 {
@@ -746,7 +761,7 @@ static void *race_mapper(void *arg)
 
 	harness_cpu = (int)(intptr_t)arg;
 	race_rng = harness_cpu;
-	for (n = 0; n < RACE_ROUNDS && !__atomic_load_n(&race_failed, __ATOMIC_RELAXED); n++) {
+	for (n = 0; !race_enough(n) && !__atomic_load_n(&race_failed, __ATOMIC_RELAXED); n++) {
 		i = race_rnd() % RACE_PAGES;
 		if (harness_cpu == 1 && n % 8 == 0) {
 			host_fault(RACE_PAGE(race_rnd() % RACE_PAGES));
@@ -756,11 +771,12 @@ static void *race_mapper(void *arg)
 					  IOMMU_READ | IOMMU_WRITE, &done);
 		RACE_CHECK(!ret || ret == -EPERM, "map of page %d: %d", i, ret);
 		if (ret) {
-			race_refused[harness_cpu]++;
+			__atomic_fetch_add(&race_refused[harness_cpu], 1, __ATOMIC_RELAXED);
 			continue;
 		}
 		RACE_CHECK(!__atomic_load_n(&race_held[i], __ATOMIC_SEQ_CST),
 			   "page %d mapped while the hypervisor has it", i);
+		sched_yield();	/* so that CPU 0 meets the page mapped */
 		ret = kvm_iommu_unmap_pages(1, RACE_IOVA(harness_cpu, i), PAGE_SIZE, 1, &done);
 		RACE_CHECK(!ret && done == PAGE_SIZE, "unmap of page %d: %d", i, ret);
 		race_maps[harness_cpu]++;
@@ -787,7 +803,7 @@ static void *race_owner(void *arg)
 
 	harness_cpu = 0;
 	race_rng = 7;
-	for (n = 0; n < RACE_ROUNDS && !__atomic_load_n(&race_failed, __ATOMIC_RELAXED); n++) {
+	for (n = 0; !race_enough(n) && !__atomic_load_n(&race_failed, __ATOMIC_RELAXED); n++) {
 		i = race_rnd() % RACE_PAGES;
 		pfn = RACE_PAGE(i) >> PAGE_SHIFT;
 		share = race_rnd() % 2;
@@ -795,7 +811,7 @@ static void *race_owner(void *arg)
 		RACE_CHECK(!ret || ret == -EBUSY, "%s of page %d: %d", share ? "share" : "donation",
 			   i, ret);
 		if (ret) {
-			race_refused[0]++;
+			__atomic_fetch_add(&race_refused[0], 1, __ATOMIC_RELAXED);
 			continue;
 		}
 		__atomic_store_n(&race_held[i], true, __ATOMIC_SEQ_CST);
@@ -937,8 +953,15 @@ static int fake_detach(struct kvm_hyp_iommu_domain *domain, u32 iommu_id, u32 si
 	return 0;
 }
 
+/* Flushes left to fail, as an SMMU whose command queue reports an error */
+static int flush_errors;
+
 static int fake_flush(struct kvm_hyp_iommu_domain *domain, u64 iova, size_t size)
 {
+	if (flush_errors) {
+		flush_errors--;
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -1329,6 +1352,71 @@ static void check_all(void)
 				  (unsigned long long)pa);
 }
 
+/* ---- The identity domain as pages change hands ---- */
+
+#define IDMAP_PAGE	HOST_PAGE(120)
+#define IDMAP_SUPPLY(i)	HOST_PAGE(400 + (i))
+#define IDMAP_MMIO	(MMIO_BASE + SZ_4M)
+
+static bool identity_reaches(u64 pa)
+{
+	return kvm_iommu_iova_to_phys(KVM_IOMMU_IDENTITY_DOMAIN, pa) == pa;
+}
+
+/*
+ * What mem_protect.c promises of the identity domain, on the real stage-2
+ * code: a donation whose flush fails leaves the page the host's, mapped in
+ * the identity domain and free to map for DMA, and the next donation
+ * takes it out; a page given back is mapped again. MMIO the hypervisor
+ * takes leaves the domain, and stays out of it when the flush fails,
+ * though the host keeps it.
+ */
+static bool identity_domain_follows_owners(void)
+{
+	u64 pfn = IDMAP_PAGE >> PAGE_SHIFT;
+	int ret, n = 0;
+
+	while ((ret = kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -ENOMEM && n < 256) {
+		u64 need = kvm_iommu_pages_needed();
+
+		for (; need && n < 256; need--, n++)
+			CHECK(!kvm_iommu_donate_pages(IDMAP_SUPPLY(n) >> PAGE_SHIFT, 1),
+			      "supply page %d", n);
+	}
+	CHECK(!ret, "identity domain: %d with %d pages", ret, n);
+	CHECK(identity_reaches(IDMAP_PAGE) && identity_reaches(IDMAP_MMIO),
+	      "the identity domain misses what the host owns");
+
+	flush_errors = 1;
+	ret = __pkvm_host_donate_hyp(pfn, 1);
+	CHECK(ret == -EIO && !flush_errors, "donation with a failed flush: %d", ret);
+	CHECK(host_owns(IDMAP_PAGE) && identity_reaches(IDMAP_PAGE),
+	      "a refused donation left the page out of the host's hands");
+	ret = __pkvm_host_donate_hyp(pfn, 1);
+	CHECK(!ret && !host_owns(IDMAP_PAGE) && !identity_reaches(IDMAP_PAGE),
+	      "donation: %d, or the page is still within reach", ret);
+	ret = __pkvm_hyp_donate_host(pfn, 1);
+	CHECK(!ret && host_owns(IDMAP_PAGE) && identity_reaches(IDMAP_PAGE),
+	      "return: %d, or the page is not mapped again", ret);
+
+	flush_errors = 1;
+	ret = __pkvm_host_donate_hyp_mmio(IDMAP_MMIO, PAGE_SIZE);
+	CHECK(ret == -EIO && !flush_errors, "MMIO with a failed flush: %d", ret);
+	CHECK(!identity_reaches(IDMAP_MMIO) && host_owns(IDMAP_MMIO),
+	      "refused MMIO: back in the identity domain, or no longer the host's");
+	ret = __pkvm_host_donate_hyp_mmio(IDMAP_MMIO, PAGE_SIZE);
+	CHECK(!ret && !identity_reaches(IDMAP_MMIO) && !host_owns(IDMAP_MMIO),
+	      "MMIO: %d, or the host still has it", ret);
+
+	while ((ret = kvm_iommu_free_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -EAGAIN)
+		;
+	CHECK(!ret, "free of the identity domain: %d", ret);
+	while (kvm_iommu_reclaim_page() >= 0)
+		;
+	CHECK(all_host_owned_pages(IDMAP_SUPPLY(0), n), "a supply page did not come back");
+	return true;
+}
+
 /*
  * 512 calls take milliseconds: seconds mean a call that does not end, or
  * one that holds host_mmu.lock for as long, which at EL2 stalls every CPU.
@@ -1451,6 +1539,7 @@ int main(int argc, char **argv)
 	run("ffa_unshare_nth_range_fails", ffa_unshare_nth_range_fails);
 	run("ffa_frag_refused", ffa_frag_refused);
 	run("races_with_donations", races_with_donations);
+	run("identity_domain_follows_owners", identity_domain_follows_owners);
 
 	rng_state = seed * 0x9e3779b97f4a7c15ULL | 1;
 	random_calls(calls);

@@ -699,6 +699,34 @@ static unsigned long fake_nr_mmio(struct fake_smmu *s)
 	return __atomic_load_n(&s->nr_mmio, __ATOMIC_RELAXED);
 }
 
+/*
+ * Record an event as the SMMU does when a transaction faults: the record
+ * at PROD, then PROD moves on. With the queue full the record is lost and
+ * PROD's overflow flag toggles. Coherent fakes only: a non-coherent one
+ * would write past the CPU's caches, which the harness does not model.
+ */
+static void fake_event(struct fake_smmu *s, const u64 *rec)
+{
+	u32 wrap, prod, cons;
+	u64 *ent;
+
+	pthread_mutex_lock(&fake_lock);
+	if (!fake_coherent(s))
+		abort();
+	wrap = BIT(FIELD_GET(Q_BASE_LOG2SIZE, s->evtq_base));
+	prod = s->evtq_prod;
+	cons = s->evtq_cons;
+	if ((prod & (2 * wrap - 1)) == ((cons & (2 * wrap - 1)) ^ wrap)) {
+		s->evtq_prod ^= Q_OVERFLOW_FLAG;
+	} else {
+		ent = (u64 *)(uintptr_t)((s->evtq_base & Q_BASE_ADDR_MASK) +
+					 (prod & (wrap - 1)) * EVTQ_ENT_DWORDS * 8);
+		memcpy(ent, rec, EVTQ_ENT_DWORDS * 8);
+		s->evtq_prod = Q_OVF(prod) | ((prod + 1) & (2 * wrap - 1));
+	}
+	pthread_mutex_unlock(&fake_lock);
+}
+
 /* ---- The fakes' own thread ---- */
 
 static pthread_t fake_thread;
