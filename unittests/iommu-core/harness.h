@@ -81,9 +81,10 @@
  * Memory above 4GiB, as servers and phones have it: a region that starts
  * on a GiB boundary and is larger than a GiB, so that the identity domain
  * maps it with a 1GiB block and a table of 2MiB blocks, and splits both.
- * The model tracks its pages, but nothing backs them: DMA mappings and
- * the host's ownership changes reach them, never the hypervisor's memory
- * supply, which the host feeds from the window.
+ * Memory of its own backs it, reserved and touched on use, at an offset
+ * from its physical addresses as in the hypervisor's linear map
+ * (harness_phys_to_virt()): the host donates from it too, so that tables,
+ * domains and memcaches live above 4GiB, as they do on most machines.
  */
 #define FAR_BASE	0x140000000ULL			/* 5GiB */
 #define FAR_SIZE	(SZ_1G + SZ_512M)
@@ -105,9 +106,11 @@ static const struct mem_region {
 
 #define NR_MEM_REGIONS	(sizeof(mem_regions) / sizeof(mem_regions[0]))
 
-/* The host donates from here; tests map other pages. */
+/* The host donates from here, a page of each in turn; tests map other pages. */
 #define DONATE_BASE	(MEM_BASE + 42 * SZ_1M)
 #define DONATE_END	(MEM_BASE + 58 * SZ_1M)
+#define FAR_DONATE_BASE	(FAR_BASE + SZ_1G + 64 * SZ_1M)
+#define FAR_DONATE_END	(FAR_DONATE_BASE + 16 * SZ_1M)
 /* Memory the host gives at SMMU registration, after that. */
 #define HOST_GIFT_BASE	(MEM_BASE + 58 * SZ_1M)
 

@@ -99,11 +99,9 @@ static bool fake_coherent(struct fake_smmu *s)
 /* A doubleword at @pa, as @s reads it: from memory unless it snoops caches. */
 static u64 fake_read64(struct fake_smmu *s, u64 pa)
 {
-	uintptr_t p = pa;
-
-	if (fake_coherent(s))
-		return *(u64 *)p;
-	if (window_page((void *)p) >= 0)
+	if (fake_coherent(s) && model_page(pa) >= 0)
+		return __atomic_load_n((u64 *)pa_to_va(pa), __ATOMIC_RELAXED);
+	if (model_page(pa) >= 0)
 		return device_read(pa);
 	fprintf(stderr, "fake SMMU reads %#llx, which is no memory it was given\n",
 		(unsigned long long)pa);
@@ -719,8 +717,8 @@ static void fake_event(struct fake_smmu *s, const u64 *rec)
 	if ((prod & (2 * wrap - 1)) == ((cons & (2 * wrap - 1)) ^ wrap)) {
 		s->evtq_prod ^= Q_OVERFLOW_FLAG;
 	} else {
-		ent = (u64 *)(uintptr_t)((s->evtq_base & Q_BASE_ADDR_MASK) +
-					 (prod & (wrap - 1)) * EVTQ_ENT_DWORDS * 8);
+		ent = pa_to_va((s->evtq_base & Q_BASE_ADDR_MASK) +
+			       (prod & (wrap - 1)) * EVTQ_ENT_DWORDS * 8);
 		memcpy(ent, rec, EVTQ_ENT_DWORDS * 8);
 		s->evtq_prod = Q_OVF(prod) | ((prod + 1) & (2 * wrap - 1));
 	}

@@ -11,19 +11,27 @@
 /* ---- The host's side of the memory supply ---- */
 
 static unsigned long long pages_donated, pages_reclaimed;
-static uint64_t next_donation = DONATE_BASE;
+static uint64_t next_donation = DONATE_BASE, next_far_donation = FAR_DONATE_BASE;
+static unsigned long donations;
 
 /* The host donates @n free pages of its own to the current CPU's memcache. */
 static void host_donate(unsigned long n)
 {
-	uint64_t tried = 0;
+	uint64_t tried = 0, pa;
+	int ret;
 
 	while (n) {
-		uint64_t pa = next_donation;
-		int ret;
-
-		next_donation = pa + SZ_4K < DONATE_END ? pa + SZ_4K : DONATE_BASE;
-		if (++tried > (DONATE_END - DONATE_BASE) / SZ_4K) {
+		/* A page of the window, then one of the far region */
+		if (++donations % 2) {
+			pa = next_donation;
+			next_donation = pa + SZ_4K < DONATE_END ? pa + SZ_4K : DONATE_BASE;
+		} else {
+			pa = next_far_donation;
+			next_far_donation = pa + SZ_4K < FAR_DONATE_END ? pa + SZ_4K :
+					    FAR_DONATE_BASE;
+		}
+		if (++tried > (DONATE_END - DONATE_BASE + FAR_DONATE_END - FAR_DONATE_BASE) /
+			      SZ_4K) {
 			fprintf(stderr, "# %s: the host ran out of pages to donate\n", where);
 			abort();
 		}
@@ -64,17 +72,24 @@ static void set_memcache(unsigned long n)
  * Donated pages are in use or in a memcache, and the count the memory
  * supply keeps of those in use is right.
  */
+/* The most pages above 4GiB in use at once, as check_memory() saw them */
+static long long far_in_use_max;
+
 static bool check_memory(void)
 {
-	long long in_use = 0, cached = 0;
+	long long in_use = 0, cached = 0, far_in_use = 0;
 	long p;
 
-	for (p = 0; p < (long)MEM_PAGES; p++) {
-		if (in_memcache[p])
+	for (p = 0; p < (long)NR_PAGES; p++) {
+		if (in_memcache[p]) {
 			cached++;
-		else if (vmemmap[p].refcount)
+		} else if (vmemmap[p].refcount) {
 			in_use++;
+			far_in_use += p >= (long)MEM_PAGES;
+		}
 	}
+	if (far_in_use > far_in_use_max)
+		far_in_use_max = far_in_use;
 	CHECK(in_use == kvm_iommu_pages_in_use(), "%lld pages referenced, %d counted in use",
 	      in_use, kvm_iommu_pages_in_use());
 	CHECK(in_use + cached == (long long)(pages_donated - pages_reclaimed),

@@ -145,7 +145,7 @@ static bool idmap_walk(struct kvm_io_pgtable *pgt, uint64_t table, int l, uint64
 /* Whether the entry of level @level - 1 over @addr links a table of level @level. */
 static bool idmap_has_table(struct kvm_io_pgtable *pgt, uint64_t addr, int level)
 {
-	uint64_t table = (uintptr_t)pgt->pgd, d;
+	uint64_t table = va_to_pa(pgt->pgd), d;
 	int l;
 
 	for (l = pgt->start_level; l < level; l++) {
@@ -201,7 +201,7 @@ static bool check_idmap(void)
 
 	if (!d)
 		return true;
-	if (!idmap_walk(&d->pgt, (uintptr_t)d->pgt.pgd, d->pgt.start_level, 0, &bytes))
+	if (!idmap_walk(&d->pgt, va_to_pa(d->pgt.pgd), d->pgt.start_level, 0, &bytes))
 		return false;
 	want = idmap_want_bytes();
 	if (bytes != want) {
@@ -221,10 +221,10 @@ static bool check_idmap(void)
 		      (unsigned long long)want, (unsigned long long)(i < NR_PAGES ? page_pa(i) : 0));
 	}
 	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_PAGES) ==
-	      count_tables(&d->pgt, (uintptr_t)d->pgt.pgd, d->pgt.start_level),
+	      count_tables(&d->pgt, va_to_pa(d->pgt.pgd), d->pgt.start_level),
 	      "the hypervisor reports %lld identity table pages, %d seen",
 	      (long long)kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_PAGES),
-	      count_tables(&d->pgt, (uintptr_t)d->pgt.pgd, d->pgt.start_level));
+	      count_tables(&d->pgt, va_to_pa(d->pgt.pgd), d->pgt.start_level));
 	want = idmap_tables_to_come(&d->pgt);
 	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_IDMAP_RESERVE) >= (s64)want,
 	      "identity domain: %lld pages in reserve, %llu tables may still come",
@@ -270,7 +270,7 @@ static bool device_walk(struct kvm_io_pgtable *pgt, u32 domain, uint64_t table, 
 
 static void device_fill_all(struct kvm_hyp_iommu_domain *d)
 {
-	device_walk(&d->pgt, d->id, (uintptr_t)d->pgt.pgd, d->pgt.start_level, 0, true);
+	device_walk(&d->pgt, d->id, va_to_pa(d->pgt.pgd), d->pgt.start_level, 0, true);
 }
 
 /*
@@ -288,7 +288,7 @@ static bool check_device_tables(void)
 			struct kvm_hyp_iommu_domain *d = attached_dom[i][s];
 
 			if (attached[i][s] &&
-			    !device_walk(&d->pgt, d->id, (uintptr_t)d->pgt.pgd, d->pgt.start_level, 0,
+			    !device_walk(&d->pgt, d->id, va_to_pa(d->pgt.pgd), d->pgt.start_level, 0,
 					 false))
 				return false;
 		}

@@ -15,11 +15,32 @@
  * The IOMMU reads tables from memory, not from the CPU's caches: dev_mem
  * holds what reached memory, which is only what was cleaned, a 64-byte
  * line at a time. It starts as stale valid entries (blocks of host
- * memory), so that walking an uncleaned table fails the test.
+ * memory), so that walking an uncleaned table fails the test; in the far
+ * region, where it is reserved and touched on use, as zeroes.
  */
 #define CACHE_LINE	64
 
 static unsigned char *dev_mem;
+
+/* The word of memory at @pa, as the IOMMU reads it */
+static uint64_t *dev_word(uint64_t pa)
+{
+	if (pa - FAR_BASE < FAR_SIZE)
+		return (uint64_t *)(far_dev_mem + (pa - FAR_BASE));
+	return (uint64_t *)(dev_mem + (pa - MEM_BASE));
+}
+
+static unsigned char *map_far(void)
+{
+	void *p = mmap(NULL, FAR_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "cannot reserve the far region: %s\n", strerror(errno));
+		exit(2);
+	}
+	return p;
+}
 
 static void mem_init(void)
 {
@@ -38,6 +59,8 @@ static void mem_init(void)
 		abort();
 	for (d = (uint64_t *)dev_mem; d < (uint64_t *)(dev_mem + MEM_PAGES * SZ_4K); d++)
 		*d = MEM_BASE | 1;
+	far_mem = map_far();
+	far_dev_mem = map_far();
 }
 
 /*
@@ -53,13 +76,13 @@ static void mm_clean(void *va, size_t size)
 	uintptr_t end = ((uintptr_t)va + size + CACHE_LINE - 1) & ~(uintptr_t)(CACHE_LINE - 1);
 	uintptr_t a;
 
-	if (window_page((void *)start) < 0 || window_page((void *)(end - 1)) < 0) {
+	if (va_page((void *)start) < 0 || va_page((void *)(end - 1)) < 0) {
 		fprintf(stderr, "cache clean of %p, outside memory\n", va);
 		abort();
 	}
 	pthread_mutex_lock(&clean_lock);
 	for (a = start; a < end; a += 8)
-		__atomic_store_n((uint64_t *)(dev_mem + (a - MEM_BASE)),
+		__atomic_store_n(dev_word(va_to_pa((void *)a)),
 				 __atomic_load_n((uint64_t *)a, __ATOMIC_RELAXED),
 				 __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&clean_lock);
@@ -73,12 +96,12 @@ void kvm_flush_dcache_to_poc(void *va, size_t size)
 /* What the IOMMU reads from memory at @pa. */
 static uint64_t device_read(uint64_t pa)
 {
-	return __atomic_load_n((uint64_t *)(dev_mem + (pa - MEM_BASE)), __ATOMIC_RELAXED);
+	return __atomic_load_n(dev_word(pa), __ATOMIC_RELAXED);
 }
 
 static uint64_t cpu_read(uint64_t pa)
 {
-	return __atomic_load_n((uint64_t *)(uintptr_t)pa, __ATOMIC_RELAXED);
+	return __atomic_load_n((uint64_t *)pa_to_va(pa), __ATOMIC_RELAXED);
 }
 
 /* ---- The fake IOMMU: streams, a TLB and a walk cache ---- */
@@ -129,7 +152,7 @@ struct cache_entry {
 
 static struct cache_entry tlb[CACHE_ENTRIES], walk_cache[CACHE_ENTRIES];
 /* Walk-cache entries pointing at each page of memory */
-static unsigned int walk_refs[MEM_PAGES];
+static unsigned int walk_refs[NR_PAGES];
 
 static unsigned int cache_slot(u32 domain, uint64_t iova, uint64_t size)
 {
@@ -209,7 +232,7 @@ static int level_bits(struct kvm_io_pgtable *pgt, int level)
 /* A table the IOMMU found: an allocated page of the hypervisor's. */
 static bool is_table_page(uint64_t pa)
 {
-	long p = window_page((void *)(uintptr_t)pa);
+	long p = model_page(pa);
 
 	return p >= 0 && mem_owner[p] == HYP && vmemmap[p].refcount && !in_memcache[p];
 }
@@ -257,7 +280,7 @@ static uint64_t want_leaf(int prot, int level, uint64_t pa)
 static uint64_t walk_leaf(struct kvm_io_pgtable *pgt, u32 domain, uint64_t iova,
 			  uint64_t (*read)(uint64_t pa), bool fill, int *level)
 {
-	uint64_t table = (uintptr_t)pgt->pgd;
+	uint64_t table = va_to_pa(pgt->pgd);
 	int l;
 
 	if (iova >> pgt->ias)
@@ -332,7 +355,7 @@ static int domain_tables(u32 dom)
 {
 	struct kvm_io_pgtable *pgt = &live_domains[dom]->pgt;
 
-	return count_tables(pgt, (uintptr_t)pgt->pgd, pgt->start_level);
+	return count_tables(pgt, va_to_pa(pgt->pgd), pgt->start_level);
 }
 
 static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa)

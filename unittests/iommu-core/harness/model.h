@@ -104,23 +104,36 @@ static long model_page(uint64_t pa)
 	return -1;
 }
 
-static long window_page(const void *va)
-{
-	uintptr_t pa = (uintptr_t)va;
+/* What backs the far region: as the CPUs see it, and as memory holds it */
+static unsigned char *far_mem, *far_dev_mem;
 
-	if (pa < MEM_BASE || pa >= MEM_END)
-		return -1;
-	return (pa - MEM_BASE) / SZ_4K;
+/* The hypervisor's linear map: the window at its own address, the far region at an offset */
+static void *pa_to_va(uint64_t pa)
+{
+	if (pa - FAR_BASE < FAR_SIZE)
+		return far_mem + (pa - FAR_BASE);
+	return (void *)(uintptr_t)pa;
 }
 
+static uint64_t va_to_pa(const void *va)
+{
+	uintptr_t v = (uintptr_t)va;
+
+	if (far_mem && v - (uintptr_t)far_mem < FAR_SIZE)
+		return FAR_BASE + (v - (uintptr_t)far_mem);
+	return v;
+}
+
+/* The model's page of the memory at @va, of the window or the far region, or -1 */
+static long va_page(const void *va)
+{
+	return model_page(va_to_pa(va));
+}
+
+/* Whether the @n bytes at @p are all @c: the first is, and each equals the next. */
 static bool bytes_are(const unsigned char *p, size_t n, unsigned char c)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != c)
-			return false;
-	return true;
+	return !n || (p[0] == c && !memcmp(p, p + 1, n - 1));
 }
 
 /* ---- The test's record of the mappings the core reported ---- */
@@ -469,12 +482,11 @@ static int model_claim(uint64_t pa, uint64_t nr_pages, enum owner to)
 }
 
 /*
- * As __pkvm_host_donate_hyp(). Only pages of the window, which back the
- * hypervisor's memory supply: the far region has no memory behind it.
+ * As __pkvm_host_donate_hyp(), for pages of the window or the far region.
  */
 int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages)
 {
-	if (pfn > (MEM_END >> 12) || nr_pages > MEM_PAGES)
+	if (model_page(pfn * SZ_4K) < 0 || nr_pages > NR_PAGES)
 		return -EPERM;
 	return model_claim(pfn * SZ_4K, nr_pages, HYP);
 }
@@ -502,7 +514,7 @@ int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages)
 	long p;
 
 	for (i = 0; i < nr_pages; i++) {
-		p = window_page((void *)(uintptr_t)(pa + i * SZ_4K));
+		p = model_page(pa + i * SZ_4K);
 		if (p < 0 || mem_owner[p] != HYP)
 			VIOLATION("%#llx given to the host, but the hypervisor does not own it",
 				  (unsigned long long)(pa + i * SZ_4K));
@@ -513,7 +525,7 @@ int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages)
 		if (mem_dma_count(p))
 			VIOLATION("%#llx given to the host counted %u times",
 				  (unsigned long long)(pa + i * SZ_4K), mem_dma_count(p));
-		if (!bytes_are(mem + p * SZ_4K, SZ_4K, 0))
+		if (!bytes_are(pa_to_va(page_pa(p)), SZ_4K, 0))
 			VIOLATION("%#llx given to the host with the hypervisor's data in it",
 				  (unsigned long long)(pa + i * SZ_4K));
 	}

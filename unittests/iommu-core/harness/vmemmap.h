@@ -10,9 +10,19 @@
 
 /* ---- The vmemmap and the memcache lists of memory.c ---- */
 
+void *harness_phys_to_virt(phys_addr_t pa)
+{
+	return pa_to_va(pa);
+}
+
+phys_addr_t harness_virt_to_phys(void *va)
+{
+	return va_to_pa(va);
+}
+
 struct hyp_page *hyp_virt_to_page(void *va)
 {
-	long p = model_page((uintptr_t)va);
+	long p = va_page(va);
 
 	if (p < 0) {
 		fprintf(stderr, "hyp_virt_to_page(%p): no memory there\n", va);
@@ -28,13 +38,13 @@ void harness_page_allocated(struct hyp_page *p)
 	if (mem_owner[i] != HYP)
 		VIOLATION("allocated %#llx, which the hypervisor does not own",
 			  (unsigned long long)page_pa(i));
-	if (!bytes_are(mem + i * SZ_4K, SZ_4K, 0))
+	if (!bytes_are(pa_to_va(page_pa(i)), SZ_4K, 0))
 		VIOLATION("allocated %#llx without zeroing it", (unsigned long long)page_pa(i));
 }
 
 void harness_memcache_push(void *va)
 {
-	long p = window_page(va);
+	long p = va_page(va);
 
 	if (p < 0 || (uintptr_t)va % SZ_4K)
 		VIOLATION("%p entered a memcache: not a page of memory", va);
@@ -83,7 +93,7 @@ static bool is_per_cpu(const void *p)
 
 void harness_memcache_pop(void *mc, void *va)
 {
-	long p = window_page(va);
+	long p = va_page(va);
 
 	if (p < 0 || !in_memcache[p])
 		VIOLATION("%p taken from a memcache, but it was not in one", va);

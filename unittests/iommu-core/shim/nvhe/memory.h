@@ -2,9 +2,10 @@
 /*
  * What the hypervisor's IOMMU memory supply (memory.c) takes from
  * nvhe/memory.h, asm/kvm_host.h and the per-CPU headers. Physical memory
- * is the harness's memory window, mapped at its own physical address; the
- * vmemmap and the memcache lists report to the harness, which checks every
- * page that is refcounted, pushed or popped (harness.h).
+ * is the harness's: its memory window, mapped at its own physical address,
+ * and memory above 4GiB, mapped at an offset; the vmemmap and the memcache
+ * lists report to the harness, which checks every page that is
+ * refcounted, pushed or popped (harness.h).
  */
 #ifndef __SHIM_NVHE_MEMORY_H__
 #define __SHIM_NVHE_MEMORY_H__
@@ -69,17 +70,21 @@ void harness_page_allocated(struct hyp_page *p);
 void harness_memcache_push(void *va);
 void harness_memcache_pop(void *mc, void *va);
 
-#define hyp_phys_to_page(pa)	hyp_virt_to_page((void *)(uintptr_t)(pa))
+/* The hypervisor's linear map, as the harness lays memory out */
+void *harness_phys_to_virt(phys_addr_t pa);
+phys_addr_t harness_virt_to_phys(void *va);
 
 static inline void *hyp_phys_to_virt(phys_addr_t pa)
 {
-	return (void *)(uintptr_t)pa;
+	return harness_phys_to_virt(pa);
 }
 
 static inline phys_addr_t hyp_virt_to_phys(void *va)
 {
-	return (uintptr_t)va;
+	return harness_virt_to_phys(va);
 }
+
+#define hyp_phys_to_page(pa)	hyp_virt_to_page(hyp_phys_to_virt(pa))
 
 #define hyp_pfn_to_phys(pfn)	((phys_addr_t)(pfn) << PAGE_SHIFT)
 #define hyp_virt_to_pfn(va)	(hyp_virt_to_phys(va) >> PAGE_SHIFT)
