@@ -24,7 +24,8 @@
  * CPU's copy of a per-CPU variable is followed by a redzone, poisoned
  * under ASan, so that running past the end of one copy is caught rather
  * than landing in the next CPU's; the harness also learns where the
- * copies are (which memcaches are the CPUs').
+ * copies are (which memcaches are the CPUs'). The declaration that ends
+ * the macro only takes the semicolon written after it.
  */
 #define HARNESS_NR_CPUS		4
 #define PER_CPU_REDZONE		64
