@@ -1155,9 +1155,8 @@ static void call_donate(void)
 		model[i] = M_HOST;
 		return;
 	}
+	/* The identity domain's reserve covers its splits: never -ENOMEM. */
 	ret = __pkvm_host_donate_hyp(pa >> PAGE_SHIFT, n);
-	if (ret == -ENOMEM && dom_alive[0])
-		return;	/* Taking it out of the identity domain needs memory */
 	if (expect != !ret)
 		VIOLATION("donation of %llu pages at 0x%llx: %d, the model says %s",
 			  (unsigned long long)n, (unsigned long long)pa, ret, expect ? "yes" : "no");
@@ -1182,8 +1181,6 @@ static void call_share_hyp(void)
 		return;
 	}
 	ret = __pkvm_host_share_hyp(pa >> PAGE_SHIFT);
-	if (ret == -ENOMEM && dom_alive[0])
-		return;
 	if (model_can_take(pa, 1) != !ret)
 		VIOLATION("share of 0x%llx with the hypervisor: %d", (unsigned long long)pa, ret);
 	nr_refused += !!ret;
@@ -1354,7 +1351,8 @@ static void check_all(void)
 
 /* ---- The identity domain as pages change hands ---- */
 
-#define IDMAP_PAGE	HOST_PAGE(120)
+/* In a 2MiB block no test touched before: the domain maps it whole. */
+#define IDMAP_PAGE	(MEM0 + SZ_4M + 5 * PAGE_SIZE)
 #define IDMAP_SUPPLY(i)	HOST_PAGE(400 + (i))
 #define IDMAP_MMIO	(MMIO_BASE + SZ_4M)
 
@@ -1367,14 +1365,16 @@ static bool identity_reaches(u64 pa)
  * What mem_protect.c promises of the identity domain, on the real stage-2
  * code: a donation whose flush fails leaves the page the host's, mapped in
  * the identity domain and free to map for DMA, and the next donation
- * takes it out; a page given back is mapped again. MMIO the hypervisor
+ * takes it out; a page given back is mapped again. The split of the block
+ * takes a page of the domain's reserve, not of the CPU's memcache. MMIO the hypervisor
  * takes leaves the domain, and stays out of it when the flush fails,
  * though the host keeps it.
  */
 static bool identity_domain_follows_owners(void)
 {
 	u64 pfn = IDMAP_PAGE >> PAGE_SHIFT;
-	int ret, n = 0;
+	int ret, n = 0, in_use;
+	s64 reserve;
 
 	while ((ret = kvm_iommu_alloc_domain(KVM_IOMMU_IDENTITY_DOMAIN)) == -ENOMEM && n < 256) {
 		u64 need = kvm_iommu_pages_needed();
@@ -1388,8 +1388,16 @@ static bool identity_domain_follows_owners(void)
 	      "the identity domain misses what the host owns");
 
 	flush_errors = 1;
+	in_use = kvm_iommu_pages_in_use();
+	reserve = kvm_iommu_idmap_pages(true);
 	ret = __pkvm_host_donate_hyp(pfn, 1);
 	CHECK(ret == -EIO && !flush_errors, "donation with a failed flush: %d", ret);
+	/* The block was split, with a page of the reserve, and stays split. */
+	CHECK(kvm_iommu_pages_in_use() == in_use + 1 &&
+	      kvm_iommu_idmap_pages(true) == reserve - 1,
+	      "the split took %d pages, %lld of them from the reserve",
+	      kvm_iommu_pages_in_use() - in_use,
+	      (long long)(reserve - kvm_iommu_idmap_pages(true)));
 	CHECK(host_owns(IDMAP_PAGE) && identity_reaches(IDMAP_PAGE),
 	      "a refused donation left the page out of the host's hands");
 	ret = __pkvm_host_donate_hyp(pfn, 1);
@@ -1415,6 +1423,28 @@ static bool identity_domain_follows_owners(void)
 		;
 	CHECK(all_host_owned_pages(IDMAP_SUPPLY(0), n), "a supply page did not come back");
 	return true;
+}
+
+/*
+ * A call that changes owners, which the identity domain follows: every
+ * table it adds comes from its reserve, never from the CPU's memcache,
+ * which the host fills for the calls that ask.
+ */
+static void from_idmap_reserve(void (*call)(void))
+{
+	int in_use = kvm_iommu_pages_in_use();
+	s64 reserve = kvm_iommu_idmap_pages(true);
+
+	call();
+	if (kvm_iommu_pages_in_use() - in_use != reserve - kvm_iommu_idmap_pages(true))
+		VIOLATION("the identity domain took %d pages, %lld of its reserve",
+			  kvm_iommu_pages_in_use() - in_use,
+			  (long long)(reserve - kvm_iommu_idmap_pages(true)));
+}
+
+static void call_host_fault(void)
+{
+	host_fault(random_page() & (BIT_ULL(pa_bits) - 1));
 }
 
 /*
@@ -1459,19 +1489,19 @@ static void random_calls(u64 calls)
 			call_unmap();
 			break;
 		case 18 ... 20:
-			call_donate();
+			from_idmap_reserve(call_donate);
 			break;
 		case 21 ... 22:
-			call_share_hyp();
+			from_idmap_reserve(call_share_hyp);
 			break;
 		case 23 ... 24:
-			call_ffa();
+			from_idmap_reserve(call_ffa);
 			break;
 		case 25:
-			host_fault(random_page() & (BIT_ULL(pa_bits) - 1));
+			from_idmap_reserve(call_host_fault);
 			break;
 		case 26 ... 27:
-			reclaim_supply();
+			from_idmap_reserve(reclaim_supply);
 			break;
 		case 28:
 			call_identity();
