@@ -108,13 +108,20 @@ static u64 *iopte_table(struct kvm_io_pgtable *pgt, u64 pte)
 	return pgt->mm_ops->phys_to_virt(pte & IOPTE_ADDR_MASK);
 }
 
-/* Replace @old by @new, unless another CPU changed the entry first. */
-static bool iopte_change(struct kvm_io_pgtable *pgt, u64 *ptep, u64 old, u64 new)
+/*
+ * Replace @old by @new, unless another CPU changed the entry first. The
+ * caller cleans the entry for the walker: the walks clean the entries of
+ * a table they changed at once, as they leave it.
+ */
+static bool iopte_change(u64 *ptep, u64 old, u64 new)
 {
-	if (cmpxchg(ptep, old, new) != old)
-		return false;
-	pgt->mm_ops->dcache_clean(ptep, sizeof(*ptep));
-	return true;
+	return cmpxchg(ptep, old, new) == old;
+}
+
+static void clean_entries(struct kvm_io_pgtable *pgt, u64 *table, u32 first, u32 end)
+{
+	if (end > first)
+		pgt->mm_ops->dcache_clean(&table[first], (end - first) * sizeof(u64));
 }
 
 static int pgsize_to_level(size_t pgsize)
@@ -164,8 +171,10 @@ static u64 link_new_table(struct kvm_io_pgtable *pgt, u64 *ptep, void *mc)
 	/* The walker must see the zeroed table before the entry linking it. */
 	wmb();
 	pte = mm_ops->virt_to_phys(child) | IOPTE_TYPE_TABLE;
-	if (iopte_change(pgt, ptep, 0, pte))
+	if (iopte_change(ptep, 0, pte)) {
+		mm_ops->dcache_clean(ptep, sizeof(*ptep));
 		return pte;
+	}
 	/* Never visible to the walker: it goes straight back. */
 	mm_ops->free_table(child);
 	return READ_ONCE(*ptep);
@@ -180,17 +189,16 @@ static u64 link_new_table(struct kvm_io_pgtable *pgt, u64 *ptep, void *mc)
 static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		    struct iopt_walk *w)
 {
-	u32 idx, nr = table_entries(pgt, level);
-	u64 size = level_size(level);
-	int ret;
+	u32 first = iopte_index(pgt, w->addr, level), idx, nr = table_entries(pgt, level);
+	u64 size = level_size(level), attr = w->leaf_attr | leaf_type(level);
+	int ret = 0;
 
-	for (idx = iopte_index(pgt, w->addr, level); idx < nr && w->addr < w->end; idx++) {
+	for (idx = first; idx < nr && w->addr < w->end; idx++) {
 		u64 *ptep = &table[idx];
 		u64 pte = READ_ONCE(*ptep);
 
 		if (!iopte_valid(pte) && level >= w->leaf_level) {
-			if (iopte_change(pgt, ptep, 0, w->phys | w->leaf_attr |
-					 leaf_type(level))) {
+			if (iopte_change(ptep, 0, w->phys | attr)) {
 				w->addr += size;
 				w->phys += size;
 				w->mapped += size;
@@ -199,16 +207,17 @@ static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 			pte = READ_ONCE(*ptep);	/* another CPU came first */
 		} else if (!iopte_valid(pte)) {
 			pte = link_new_table(pgt, ptep, w->mc);
-			if (!pte)
-				return -ENOMEM;
+			ret = pte ? 0 : -ENOMEM;
 		}
-		if (!iopte_is_table(pte, level) || level > w->leaf_level)
-			return -EEXIST;	/* a leaf, or tables two levels down */
-		ret = map_walk(pgt, iopte_table(pgt, pte), level + 1, w);
+		if (!ret && (!iopte_is_table(pte, level) || level > w->leaf_level))
+			ret = -EEXIST;	/* a leaf, or tables two levels down */
+		if (!ret)
+			ret = map_walk(pgt, iopte_table(pgt, pte), level + 1, w);
 		if (ret)
-			return ret;
+			break;
 	}
-	return 0;
+	clean_entries(pgt, table, first, idx);
+	return ret;
 }
 
 /* Whether @gather can take another leaf without growing past its limits. */
@@ -249,33 +258,37 @@ static void gather_leaf(struct kvm_io_pgtable_gather *gather, u64 iova,
 static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		      struct iopt_walk *w, struct kvm_io_pgtable_gather *gather)
 {
-	u32 idx, nr = table_entries(pgt, level);
+	u32 first = iopte_index(pgt, w->addr, level), idx, nr = table_entries(pgt, level);
 	u64 size = level_size(level);
-	int ret;
+	int ret = 0;
 
-	for (idx = iopte_index(pgt, w->addr, level); idx < nr && w->addr < w->end; idx++) {
+	for (idx = first; idx < nr && w->addr < w->end; idx++) {
 		u64 *ptep = &table[idx];
 		u64 pte = READ_ONCE(*ptep);
 
-		if (!iopte_valid(pte))
-			return -ENOENT;
 		if (iopte_is_table(pte, level)) {
 			ret = unmap_walk(pgt, iopte_table(pgt, pte), level + 1, w, gather);
 			if (ret)
-				return ret;
+				break;
 			continue;
 		}
 		/* Blocks are not split: unmap all of one or none. */
-		if (!IS_ALIGNED(w->addr, size) || w->end - w->addr < size)
-			return -EINVAL;
-		if (!gather_has_room(gather, pte & IOPTE_ADDR_MASK, size))
-			return -ENOSPC;
-		if (!iopte_change(pgt, ptep, pte, 0))
-			return -ENOENT;	/* another CPU unmapped it */
+		if (!iopte_valid(pte))
+			ret = -ENOENT;
+		else if (!IS_ALIGNED(w->addr, size) || w->end - w->addr < size)
+			ret = -EINVAL;
+		else if (!gather_has_room(gather, pte & IOPTE_ADDR_MASK, size))
+			ret = -ENOSPC;
+		else if (!iopte_change(ptep, pte, 0))
+			ret = -ENOENT;	/* another CPU unmapped it */
+		if (ret)
+			break;
 		gather_leaf(gather, w->addr, pte & IOPTE_ADDR_MASK, size);
 		w->addr += size;
 	}
-	return 0;
+	/* Before the caller's invalidation, which makes the walker read them again */
+	clean_entries(pgt, table, first, idx);
+	return ret;
 }
 
 /**
@@ -339,8 +352,9 @@ static bool release_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 			if (*released && *released + size > max_bytes)
 				return false;
 			/* Cleaned too: the domain may be attached again before the next call. */
-			if (!iopte_change(pgt, &table[idx], pte, 0))
+			if (!iopte_change(&table[idx], pte, 0))
 				return false;
+			clean_entries(pgt, table, idx, idx + 1);
 			leaf(pte & IOPTE_ADDR_MASK, size);
 			*released += size;
 		}
