@@ -15,7 +15,11 @@
  * reads the queue as what wmb() made visible to devices
  * (harness_device_observe()), and writes CONS and GERROR once the commands
  * it read are done (release). So queue entries no wmb() ordered before
- * the doorbell are a race ThreadSanitizer reports. The fakes' own state takes
+ * the doorbell are a race ThreadSanitizer reports. The event queue works
+ * the same way the other way round: that thread writes the records, then
+ * PROD, and reads CONS before it writes a slot again, so a record read
+ * before PROD, or a CONS moved before the reads of the records are done,
+ * is a race too. The fakes' own state takes
  * fake_lock; so do the tests that read it. A non-coherent fake reads the stream table,
  * context descriptors, command queue and I/O page tables from what cache
  * cleans wrote to memory, never from the CPU's view.
@@ -53,6 +57,8 @@ struct fake_smmu {
 	u32 cr0, cr1, cr2, gbpa, irq_ctrl, gerror, gerrorn;
 	u64 strtab_base, cmdq_base, evtq_base;
 	u32 strtab_cfg, cmdq_prod, cmdq_cons, evtq_prod, evtq_cons;
+	/* Events the test asked for, and those recorded in the queue (atomics) */
+	u32 evtq_asked, evtq_recorded;
 	unsigned long nr_cmds, nr_mmio, nr_tlbi_el2;
 	/* Reads of CONS since a command error stopped the queue */
 	unsigned int stalled_reads;
@@ -88,6 +94,7 @@ static int nr_fakes;
 static uint64_t host_gift_next = HOST_GIFT_BASE;
 
 #define FAKE_NO_DMA	(~0ULL)
+#define FAKE_EVENT_IOVA	0x10000000ULL
 
 static bool fake_coherent(struct fake_smmu *s)
 {
@@ -516,13 +523,13 @@ static u32 fake_readl(const volatile void __iomem *addr)
 		}
 		fake_check_stalled(s);
 		return __atomic_load_n(&s->cmdq_cons, __ATOMIC_ACQUIRE);
-	case SZ_64K + ARM_SMMU_EVTQ_PROD: return s->evtq_prod;
-	case SZ_64K + ARM_SMMU_EVTQ_CONS: return s->evtq_cons;
+	case SZ_64K + ARM_SMMU_EVTQ_PROD: return __atomic_load_n(&s->evtq_prod, __ATOMIC_RELAXED);
+	case SZ_64K + ARM_SMMU_EVTQ_CONS: return __atomic_load_n(&s->evtq_cons, __ATOMIC_RELAXED);
 	default: return 0;
 	}
 }
 
-/* The registers of the command path, which a threaded fake shares without its lock */
+/* The registers of the queues, which a threaded fake shares without its lock */
 static bool fake_cmdq_reg(const volatile void __iomem *addr)
 {
 	uintptr_t o;
@@ -532,7 +539,9 @@ static bool fake_cmdq_reg(const volatile void __iomem *addr)
 		o = (uintptr_t)addr - (uintptr_t)fakes[i].regs;
 		if (fakes[i].regs && o < FAKE_MMIO_SIZE)
 			return o == ARM_SMMU_CMDQ_PROD || o == ARM_SMMU_CMDQ_CONS ||
-			       o == ARM_SMMU_GERROR || o == ARM_SMMU_GERRORN;
+			       o == ARM_SMMU_GERROR || o == ARM_SMMU_GERRORN ||
+			       o == SZ_64K + ARM_SMMU_EVTQ_PROD ||
+			       o == SZ_64K + ARM_SMMU_EVTQ_CONS;
 	}
 	return false;
 }
@@ -577,8 +586,8 @@ static void fake_writel(u32 val, volatile void __iomem *addr)
 		if (!(s->cr0 & CR0_CMDQEN))
 			__atomic_store_n(&s->cmdq_cons, val, __ATOMIC_RELAXED);
 		break;
-	case SZ_64K + ARM_SMMU_EVTQ_PROD: s->evtq_prod = val; break;
-	case SZ_64K + ARM_SMMU_EVTQ_CONS: s->evtq_cons = val; break;
+	case SZ_64K + ARM_SMMU_EVTQ_PROD: __atomic_store_n(&s->evtq_prod, val, __ATOMIC_RELAXED); break;
+	case SZ_64K + ARM_SMMU_EVTQ_CONS: __atomic_store_n(&s->evtq_cons, val, __ATOMIC_RELAXED); break;
 	default: break;
 	}
 }
@@ -697,33 +706,67 @@ static unsigned long fake_nr_mmio(struct fake_smmu *s)
 	return __atomic_load_n(&s->nr_mmio, __ATOMIC_RELAXED);
 }
 
-/*
- * Record an event as the SMMU does when a transaction faults: the record
- * at PROD, then PROD moves on. With the queue full the record is lost and
- * PROD's overflow flag toggles. Coherent fakes only: a non-coherent one
- * would write past the CPU's caches, which the harness does not model.
- */
-static void fake_event(struct fake_smmu *s, const u64 *rec)
+/* The record of the n-th event of the test: a translation fault of stream n % 64 */
+static void fake_event_record(u32 n, u64 *rec)
 {
-	u32 wrap, prod, cons;
-	u64 *ent;
-
-	pthread_mutex_lock(&fake_lock);
-	if (!fake_coherent(s))
-		abort();
-	wrap = BIT(FIELD_GET(Q_BASE_LOG2SIZE, s->evtq_base));
-	prod = s->evtq_prod;
-	cons = s->evtq_cons;
-	if ((prod & (2 * wrap - 1)) == ((cons & (2 * wrap - 1)) ^ wrap)) {
-		s->evtq_prod ^= Q_OVERFLOW_FLAG;
-	} else {
-		ent = pa_to_va((s->evtq_base & Q_BASE_ADDR_MASK) +
-			       (prod & (wrap - 1)) * EVTQ_ENT_DWORDS * 8);
-		memcpy(ent, rec, EVTQ_ENT_DWORDS * 8);
-		s->evtq_prod = Q_OVF(prod) | ((prod + 1) & (2 * wrap - 1));
-	}
-	pthread_mutex_unlock(&fake_lock);
+	rec[0] = FIELD_PREP(EVTQ_0_ID, EVT_ID_TRANSLATION_FAULT) |
+		 FIELD_PREP(EVTQ_0_SID, n % 64) | GENMASK_ULL(31, 12);
+	rec[1] = EVTQ_1_RnW | EVTQ_1_S2 | FIELD_PREP(EVTQ_1_STAG, 7) | EVTQ_1_STALL;
+	rec[2] = FAKE_EVENT_IOVA + (u64)n * SZ_4K;
+	rec[3] = MEM_BASE + SZ_1M;	/* the table the walk read */
 }
+
+/*
+ * Record the events asked for, as the SMMU does when transactions fault:
+ * a record at PROD, then PROD moves on; the slot is written only once CONS
+ * moved past it. With the queue full the record is lost and PROD's
+ * overflow flag toggles. Coherent fakes only: a non-coherent one would
+ * write past the CPU's caches, which the harness does not model.
+ */
+static void fake_evtq_run(struct fake_smmu *s)
+{
+	u32 wrap = BIT(FIELD_GET(Q_BASE_LOG2SIZE, s->evtq_base)), prod, cons, n;
+	u64 rec[EVTQ_ENT_DWORDS];
+
+	while ((n = __atomic_load_n(&s->evtq_recorded, __ATOMIC_RELAXED)) !=
+	       __atomic_load_n(&s->evtq_asked, __ATOMIC_RELAXED)) {
+		if (!fake_coherent(s))
+			abort();
+		prod = __atomic_load_n(&s->evtq_prod, __ATOMIC_RELAXED);
+		cons = __atomic_load_n(&s->evtq_cons, __ATOMIC_RELAXED);
+		/* What the CPU read of a slot before CONS passed it */
+		(void)__atomic_fetch_add(&harness_fence_word, 0, __ATOMIC_ACQUIRE);
+		if ((prod & (2 * wrap - 1)) == ((cons & (2 * wrap - 1)) ^ wrap)) {
+			prod ^= Q_OVERFLOW_FLAG;
+		} else {
+			fake_event_record(n, rec);
+			memcpy(pa_to_va((s->evtq_base & Q_BASE_ADDR_MASK) +
+					(prod & (wrap - 1)) * EVTQ_ENT_DWORDS * 8),
+			       rec, sizeof(rec));
+			/* The record, before the PROD that shows it */
+			(void)__atomic_fetch_add(&harness_fence_word, 0, __ATOMIC_RELEASE);
+			prod = Q_OVF(prod) | ((prod + 1) & (2 * wrap - 1));
+		}
+		__atomic_store_n(&s->evtq_prod, prod, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->evtq_recorded, n + 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Have @s record @n more events; return once they are in its queue. */
+static void fake_events(struct fake_smmu *s, u32 n)
+{
+	__atomic_fetch_add(&s->evtq_asked, n, __ATOMIC_RELAXED);
+	if (!fake_threaded) {
+		fake_evtq_run(s);
+		return;
+	}
+	while (__atomic_load_n(&s->evtq_recorded, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&s->evtq_asked, __ATOMIC_RELAXED))
+		sched_yield();
+}
+
+/* An event queue register, as the SMMU holds it */
+#define FAKE_EVTQ(s, reg)	__atomic_load_n(&(s)->evtq_##reg, __ATOMIC_RELAXED)
 
 /* ---- The fakes' own thread ---- */
 
@@ -747,6 +790,7 @@ static void *fake_thread_fn(void *arg)
 				continue;
 			s->lazy_seed = s->lazy_seed * 1103515245 + 12345;
 			fake_cmdq_run(s, s->lazy ? (s->lazy_seed >> 16) % 3 : U32_MAX);
+			fake_evtq_run(s);
 		}
 		pthread_mutex_unlock(&fake_lock);
 		sched_yield();

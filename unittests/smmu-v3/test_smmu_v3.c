@@ -690,56 +690,47 @@ static bool identity_then_second_smmu(void)
  * order across the queue's wrap, with only the fields the host may know
  * (the walk's table address stays in the hypervisor); CONS follows what
  * was taken and acknowledges an overflow; an empty queue answers 0 and an
- * unknown SMMU -EINVAL.
+ * unknown SMMU -EINVAL. In the ThreadSanitizer build the fake records the
+ * events from its own thread, while the CPU takes them.
  */
 static bool event_queue(void)
 {
 	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
 	struct kvm_arm_smmu_fault f;
-	u32 wrap, sid;
 	u64 rec[EVTQ_ENT_DWORDS];
-	int n, taken = 0, ret;
+	u32 wrap, n, taken = 0;
+	int ret;
 
 	snprintf(where, sizeof(where), "event queue");
 	CHECK(fake_register(s) == 0, "register");
 	CHECK(kvm_arm_smmu_next_fault(0, &f) == 0, "a record in an empty queue");
 	CHECK(kvm_arm_smmu_next_fault(1, &f) == -EINVAL, "a record of an unknown SMMU");
 	wrap = BIT(FIELD_GET(Q_BASE_LOG2SIZE, FAKE_GET(s, evtq_base)));
-	/* Three queues' worth, a batch of 100 at a time, taken in between */
-	for (n = 0; n < 3 * (int)wrap; n++) {
-		sid = n % 64;
-		rec[0] = FIELD_PREP(EVTQ_0_ID, EVT_ID_TRANSLATION_FAULT) |
-			 FIELD_PREP(EVTQ_0_SID, sid) | GENMASK_ULL(31, 12);
-		rec[1] = EVTQ_1_RnW | EVTQ_1_S2 | FIELD_PREP(EVTQ_1_STAG, 7) | EVTQ_1_STALL;
-		rec[2] = IOVA + (u64)n * SZ_4K;
-		rec[3] = MEM_BASE + SZ_1M;	/* the table the walk read */
-		fake_event(s, rec);
-		if (n % 100 != 99 && n != 3 * (int)wrap - 1)
-			continue;
-		for (; taken <= n; taken++) {
+	/* Three queues' worth, 100 at a time, taken in between */
+	for (n = 0; n < 3 * wrap; n += 100) {
+		fake_events(s, min(100U, 3 * wrap - n));
+		for (; taken < min(n + 100, 3 * wrap); taken++) {
 			ret = kvm_arm_smmu_next_fault(0, &f);
-			CHECK(ret == 1, "record %d: %d", taken, ret);
-			CHECK(f.id_sid == (FIELD_PREP(EVTQ_0_ID, EVT_ID_TRANSLATION_FAULT) |
-					   FIELD_PREP(EVTQ_0_SID, taken % 64)) &&
-			      f.flags == (EVTQ_1_RnW | EVTQ_1_S2) &&
-			      f.addr == IOVA + (u64)taken * SZ_4K,
-			      "record %d: %#llx %#llx %#llx", taken, (unsigned long long)f.id_sid,
+			fake_event_record(taken, rec);
+			CHECK(ret == 1, "record %u: %d", taken, ret);
+			CHECK(f.id_sid == (rec[0] & (EVTQ_0_ID | EVTQ_0_SID)) &&
+			      f.flags == (EVTQ_1_RnW | EVTQ_1_S2) && f.addr == rec[2],
+			      "record %u: %#llx %#llx %#llx", taken, (unsigned long long)f.id_sid,
 			      (unsigned long long)f.flags, (unsigned long long)f.addr);
 		}
-		CHECK(kvm_arm_smmu_next_fault(0, &f) == 0, "a record after %d", n);
-		CHECK(FAKE_GET(s, evtq_cons) == FAKE_GET(s, evtq_prod), "CONS %#x, PROD %#x",
-		      FAKE_GET(s, evtq_cons), FAKE_GET(s, evtq_prod));
+		CHECK(kvm_arm_smmu_next_fault(0, &f) == 0, "a record after %u", taken);
+		CHECK(FAKE_EVTQ(s, cons) == FAKE_EVTQ(s, prod), "CONS %#x, PROD %#x",
+		      FAKE_EVTQ(s, cons), FAKE_EVTQ(s, prod));
 	}
 	/* One more than the queue holds: the last is lost, and PROD says so. */
-	for (n = 0; n <= (int)wrap; n++)
-		fake_event(s, rec);
-	CHECK(Q_OVF(FAKE_GET(s, evtq_prod)), "no overflow");
+	fake_events(s, wrap + 1);
+	CHECK(Q_OVF(FAKE_EVTQ(s, prod)), "no overflow");
 	for (n = 0; kvm_arm_smmu_next_fault(0, &f) == 1; n++)
 		;
-	CHECK(n == (int)wrap, "%d records out of a full queue", n);
-	CHECK(FAKE_GET(s, evtq_cons) == FAKE_GET(s, evtq_prod),
-	      "the overflow not acknowledged: CONS %#x, PROD %#x", FAKE_GET(s, evtq_cons),
-	      FAKE_GET(s, evtq_prod));
+	CHECK(n == wrap, "%u records out of a full queue", n);
+	CHECK(FAKE_EVTQ(s, cons) == FAKE_EVTQ(s, prod),
+	      "the overflow not acknowledged: CONS %#x, PROD %#x", FAKE_EVTQ(s, cons),
+	      FAKE_EVTQ(s, prod));
 	return !failures;
 }
 

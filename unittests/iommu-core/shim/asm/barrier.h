@@ -5,7 +5,8 @@
  * include has inline assembly, which it cannot see):
  *  - smp_store_release() and smp_load_acquire(): a release store and an
  *    acquire load;
- *  - mb(), rmb(), smp_mb(), smp_rmb(), smp_wmb(): fences of that order;
+ *  - mb(), rmb(), dma_mb(), smp_mb(), smp_rmb(), smp_wmb(): fences of
+ *    that order (dma_mb() orders accesses to memory a device shares as mb());
  *    ThreadSanitizer does not take fences, so under it each is a
  *    read-modify-write of one word shared by all threads, with the fence's
  *    order: it sees them, and as stronger than they are (any two of them
@@ -29,6 +30,7 @@ extern int harness_fence_word;
 #endif
 
 #define mb()		__harness_fence(__ATOMIC_SEQ_CST)
+#define dma_mb()	mb()
 #define rmb()		__harness_fence(__ATOMIC_ACQUIRE)
 #define wmb()		((void)__atomic_fetch_add(&harness_device_order, 1, __ATOMIC_RELEASE))
 #define smp_mb()	mb()

@@ -904,7 +904,12 @@ int kvm_arm_smmu_next_fault(u64 iommu_id, struct kvm_arm_smmu_fault *fault)
 		smmu->evtq_cons = (smmu->evtq_cons + 1) & idx_mask;
 		ret = 1;
 	}
-	/* Acknowledge an overflow along with the records consumed. */
+	/*
+	 * Acknowledge an overflow along with the records consumed, once the
+	 * reads of them are done: the SMMU may write the slot as soon as it
+	 * sees CONS move.
+	 */
+	dma_mb();
 	writel_relaxed(smmu->evtq_cons | Q_OVF(prod),
 		       smmu->base + SMMU_PAGE1 + ARM_SMMU_EVTQ_CONS);
 	hyp_spin_unlock(&smmu->evtq_lock);
