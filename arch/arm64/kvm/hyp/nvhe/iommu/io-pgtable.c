@@ -191,6 +191,7 @@ static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 {
 	u32 first = iopte_index(pgt, w->addr, level), idx, nr = table_entries(pgt, level);
 	u64 size = level_size(level), attr = w->leaf_attr | leaf_type(level);
+	u32 changed = first;	/* entries up to here to clean */
 	int ret = 0;
 
 	for (idx = first; idx < nr && w->addr < w->end; idx++) {
@@ -199,6 +200,7 @@ static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 
 		if (!iopte_valid(pte) && level >= w->leaf_level) {
 			if (iopte_change(ptep, 0, w->phys | attr)) {
+				changed = idx + 1;
 				w->addr += size;
 				w->phys += size;
 				w->mapped += size;
@@ -216,7 +218,7 @@ static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		if (ret)
 			break;
 	}
-	clean_entries(pgt, table, first, idx);
+	clean_entries(pgt, table, first, changed);
 	return ret;
 }
 
@@ -260,6 +262,7 @@ static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 {
 	u32 first = iopte_index(pgt, w->addr, level), idx, nr = table_entries(pgt, level);
 	u64 size = level_size(level);
+	u32 changed = first;	/* entries up to here to clean */
 	int ret = 0;
 
 	for (idx = first; idx < nr && w->addr < w->end; idx++) {
@@ -283,11 +286,12 @@ static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 			ret = -ENOENT;	/* another CPU unmapped it */
 		if (ret)
 			break;
+		changed = idx + 1;
 		gather_leaf(gather, w->addr, pte & IOPTE_ADDR_MASK, size);
 		w->addr += size;
 	}
 	/* Before the caller's invalidation, which makes the walker read them again */
-	clean_entries(pgt, table, first, idx);
+	clean_entries(pgt, table, first, changed);
 	return ret;
 }
 
