@@ -56,17 +56,19 @@
 				 IOMMU_NOEXEC | IOMMU_MMIO | IOMMU_PRIV)
 
 /*
- * Cursor of a walk over [addr, end). Leaves go at leaf_level, or below it
- * inside a table that is there already; leaf_attr lacks the type bits.
+ * Cursor of a walk over [addr, end). A map puts leaves at leaf_level, or
+ * below it inside a table that is there already: the leaf for addr is
+ * addr + leaf_base, modulo 2^64, with its type bits (leaf_base is the
+ * output minus the input address, plus the attributes). A punch counts
+ * the bytes it unmapped in unmapped.
  */
 struct iopt_walk {
 	u64 addr;
 	u64 end;
-	phys_addr_t phys;
-	u64 leaf_attr;
+	u64 leaf_base;
 	u32 leaf_level;
 	void *mc;
-	size_t mapped;
+	size_t unmapped;
 };
 
 static u32 level_shift(u32 level)
@@ -190,20 +192,19 @@ static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		    struct iopt_walk *w)
 {
 	u32 first = iopte_index(pgt, w->addr, level), idx, nr = table_entries(pgt, level);
-	u64 size = level_size(level), attr = w->leaf_attr | leaf_type(level);
-	u32 changed = first;	/* entries up to here to clean */
+	u64 size = level_size(level), leaf = w->leaf_base + leaf_type(level);
+	u64 addr = w->addr, end = w->end;
+	u32 leaf_level = w->leaf_level, changed = first;	/* entries up to here to clean */
 	int ret = 0;
 
-	for (idx = first; idx < nr && w->addr < w->end; idx++) {
+	for (idx = first; idx < nr && addr < end; idx++) {
 		u64 *ptep = &table[idx];
 		u64 pte = READ_ONCE(*ptep);
 
-		if (!iopte_valid(pte) && level >= w->leaf_level) {
-			if (iopte_change(ptep, 0, w->phys | attr)) {
+		if (!iopte_valid(pte) && level >= leaf_level) {
+			if (iopte_change(ptep, 0, addr + leaf)) {
 				changed = idx + 1;
-				w->addr += size;
-				w->phys += size;
-				w->mapped += size;
+				addr += size;
 				continue;
 			}
 			pte = READ_ONCE(*ptep);	/* another CPU came first */
@@ -211,13 +212,17 @@ static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 			pte = link_new_table(pgt, ptep, w->mc);
 			ret = pte ? 0 : -ENOMEM;
 		}
-		if (!ret && (!iopte_is_table(pte, level) || level > w->leaf_level))
+		if (!ret && (!iopte_is_table(pte, level) || level > leaf_level))
 			ret = -EEXIST;	/* a leaf, or tables two levels down */
-		if (!ret)
+		if (!ret) {
+			w->addr = addr;
 			ret = map_walk(pgt, iopte_table(pgt, pte), level + 1, w);
+			addr = w->addr;
+		}
 		if (ret)
 			break;
 	}
+	w->addr = addr;
 	clean_entries(pgt, table, first, changed);
 	return ret;
 }
@@ -261,16 +266,18 @@ static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		      struct iopt_walk *w, struct kvm_io_pgtable_gather *gather)
 {
 	u32 first = iopte_index(pgt, w->addr, level), idx, nr = table_entries(pgt, level);
-	u64 size = level_size(level);
+	u64 size = level_size(level), addr = w->addr, end = w->end;
 	u32 changed = first;	/* entries up to here to clean */
 	int ret = 0;
 
-	for (idx = first; idx < nr && w->addr < w->end; idx++) {
+	for (idx = first; idx < nr && addr < end; idx++) {
 		u64 *ptep = &table[idx];
 		u64 pte = READ_ONCE(*ptep);
 
 		if (iopte_is_table(pte, level)) {
+			w->addr = addr;
 			ret = unmap_walk(pgt, iopte_table(pgt, pte), level + 1, w, gather);
+			addr = w->addr;
 			if (ret)
 				break;
 			continue;
@@ -278,7 +285,7 @@ static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		/* Blocks are not split: unmap all of one or none. */
 		if (!iopte_valid(pte))
 			ret = -ENOENT;
-		else if (!IS_ALIGNED(w->addr, size) || w->end - w->addr < size)
+		else if (!IS_ALIGNED(addr, size) || end - addr < size)
 			ret = -EINVAL;
 		else if (!gather_has_room(gather, pte & IOPTE_ADDR_MASK, size))
 			ret = -ENOSPC;
@@ -287,9 +294,10 @@ static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		if (ret)
 			break;
 		changed = idx + 1;
-		gather_leaf(gather, w->addr, pte & IOPTE_ADDR_MASK, size);
-		w->addr += size;
+		gather_leaf(gather, addr, pte & IOPTE_ADDR_MASK, size);
+		addr += size;
 	}
+	w->addr = addr;
 	/* Before the caller's invalidation, which makes the walker read them again */
 	clean_entries(pgt, table, first, changed);
 	return ret;
@@ -452,13 +460,12 @@ int kvm_io_pgtable_map(struct kvm_io_pgtable *pgt, u64 iova, phys_addr_t paddr,
 	w = (struct iopt_walk) {
 		.addr = iova,
 		.end = iova + size,
-		.phys = paddr,
-		.leaf_attr = leaf_attr(pgt, prot),
+		.leaf_base = paddr - iova + leaf_attr(pgt, prot),
 		.leaf_level = level,
 		.mc = mc,
 	};
 	ret = map_walk(pgt, pgt->pgd, pgt->start_level, &w);
-	*mapped = w.mapped;
+	*mapped = w.addr - iova;
 	return ret;
 }
 
@@ -547,7 +554,7 @@ static int punch_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		if (iopte_valid(pte)) {
 			WRITE_ONCE(*ptep, 0);
 			pgt->mm_ops->dcache_clean(ptep, sizeof(*ptep));
-			w->mapped += size;
+			w->unmapped += size;
 		}
 		w->addr = next;
 	}
@@ -580,7 +587,7 @@ long kvm_io_pgtable_punch(struct kvm_io_pgtable *pgt, u64 iova, size_t size, voi
 	    iova > BIT_ULL(pgt->ias) - size)
 		return -EINVAL;
 	ret = punch_walk(pgt, pgt->pgd, pgt->start_level, &w);
-	return ret ? ret : (long)w.mapped;
+	return ret ? ret : (long)w.unmapped;
 }
 
 /**
