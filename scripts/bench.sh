@@ -17,12 +17,42 @@
 #
 # Builds without the hypervisor debug options of the test kernel.
 # BENCH_SECONDS (default 5) is the duration of each run of a row.
+#
+# BENCH_CLOCK=icount (the default) runs QEMU with -icount shift=4,sleep=off:
+# guest time is 16 ns per instruction retired, whatever the instruction, on
+# one host thread, so the figures count work and repeat from run to run;
+# the table is in instructions, and the three runs of each one-thread row
+# must agree within 2%. Four vCPUs then take turns on that thread: the
+# four-thread rows measure contention and work, not parallel speed.
+# BENCH_CLOCK=tcg runs multi-threaded TCG and reports wall-clock
+# microseconds, which say as much about TCG as about the code.
+#
+#   scripts/bench.sh           the tables
+#   scripts/bench.sh --gate    make check's regression gate: the one-thread
+#                              rows once, in instruction time, each ratio
+#                              pKVM/stock against scripts/bench-budgets
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+
+clock=${BENCH_CLOCK:-icount}
+gate=
+[ "${1:-}" != --gate ] || gate=1 clock=icount
+case $clock in
+icount)
+	# 2^4 ns per instruction: one microsecond is 62.5 instructions.
+	export QEMU_EXTRA="${QEMU_EXTRA:+$QEMU_EXTRA }-icount shift=4,sleep=off"
+	scale=62.5 unit=instr ;;
+tcg) scale=1 unit=us ;;
+*) die "BENCH_CLOCK is '$clock': it is icount (instruction time) or tcg (wall clock)" ;;
+esac
 
 rows="1:1,1:4,16:1,16:4,256:1,256:4"
 runs=3
 seconds=${BENCH_SECONDS:-5}
+io_runs=$runs expect_io=(--expect-io)
+if [ -n "$gate" ]; then
+	rows="1:1,16:1,256:1" runs=1 seconds=${BENCH_SECONDS:-1} io_runs=0 expect_io=()
+fi
 logs=$BUILD/logs
 mkdir -p "$logs"
 
@@ -31,6 +61,8 @@ variants="stock"
 if grep -qs '^config ARM_SMMU_V3_PKVM$' -r "$LINUX/drivers/iommu/"; then
 	variants="stock pkvm"
 fi
+[ -z "$gate" ] || [ "$variants" = "stock pkvm" ] ||
+	die "the applied series has no pKVM driver to measure; run 'make kernel'"
 
 all_rows=$rows
 for _ in $(seq 2 $runs); do all_rows=$all_rows,$rows; done
@@ -39,22 +71,87 @@ for v in $variants; do
 	# The pKVM kernel is the one without debug options, with the test module.
 	case $v in stock) out=bench-stock ;; *) out=nodebug ;; esac
 	make -s -C "$top" "build/out/$out/.built"
-	log=$logs/bench-$v.log
+	log=$logs/bench-$v${gate:+-gate}.log
 	timeout_s=$((seconds * (6 + 2) * runs * 4 + 300))
-	echo "bench: $v driver, ${seconds}s per run of a row, $runs runs (console: $log)"
+	echo "bench: $v driver, ${seconds}s per run of a row, $runs runs, clock $clock (console: $log)"
 	rc=0
 	"$top/scripts/qemu.sh" -c max -m bench -t "$timeout_s" -l "$log" \
 		-k "$BUILD/out/$out/arch/arm64/boot/Image" \
 		-i "$BUILD/initramfs-test.cpio.gz" \
-		-a "bench_args=$all_rows bench_seconds=$seconds bench_io_runs=$runs" || rc=$?
+		-a "bench_args=$all_rows bench_seconds=$seconds bench_io_runs=$io_runs" || rc=$?
 	"$top/scripts/judge.py" bench "$log" --rc "$rc" --timeout "$timeout_s" \
-		--label "bench-$v" --expect-mode hVHE --expect-io --rows "$logs/bench-$v.rows" ||
+		--label "bench-$v" --expect-mode hVHE "${expect_io[@]}" \
+		--rows "$logs/bench-$v${gate:+-gate}.rows" ||
 		die "the $v benchmark run failed (see above)"
 	want=arm-smmu-v3
 	[ "$v" = stock ] || want=arm-smmu-v3-kvm
 	grep -Eq "^bench: smmu .* driver=$want[[:space:]]*$" "$log" ||
 		die "in the $v run, $want does not own the SMMU"
 done
+
+# Instruction time repeats: three runs of a one-thread row that differ by
+# more than 2% mean something other than the code changed the figure.
+if [ "$clock" = icount ] && [ "$runs" -gt 1 ]; then
+	for v in $variants; do
+		awk -v v="$v" '$2 == 1 && $1 ~ /^[0-9]+$/ {
+			k = $1; for (c = 3; c <= 4; c++) {
+				if (!((k, c) in lo) || $c < lo[k, c]) lo[k, c] = $c
+				if ($c > hi[k, c]) hi[k, c] = $c
+			}
+			seen[k] = 1
+		}
+		END {
+			for (k in seen) for (c = 3; c <= 4; c++)
+				if (lo[k, c] > 0 && (hi[k, c] - lo[k, c]) / lo[k, c] > 0.02) {
+					printf "bench: %s, %s pages, %s: runs from %.1f to %.1f us, more than 2%% apart\n",
+					       v, k, c == 3 ? "map" : "unmap", lo[k, c], hi[k, c]
+					bad = 1
+				}
+			exit bad
+		}' "$logs/bench-$v.rows" ||
+			die "instruction time did not repeat across runs: is something else in the guest running?"
+	done
+fi
+
+# The gate: one-thread ratios pKVM/stock against the committed budgets.
+if [ -n "$gate" ]; then
+	budgets=$top/scripts/bench-budgets
+	awk -v stock="$logs/bench-stock-gate.rows" -v scale="$scale" '
+	BEGIN {
+		while ((getline l < stock) > 0) {
+			split(l, w, " ")
+			if (w[2] == 1 && w[1] ~ /^[0-9]+$/) { sm[w[1]] = w[3]; su[w[1]] = w[4] }
+		}
+	}
+	FILENAME == ARGV[1] {
+		if ($1 ~ /^#/ || NF < 3) next
+		bm[$1] = $2; bu[$1] = $3; order[++n] = $1; next
+	}
+	$2 == 1 && $1 ~ /^[0-9]+$/ { pm[$1] = $3; pu[$1] = $4 }
+	$1 == "null" { null = $3 }
+	END {
+		printf "%9s | %14s %14s | %14s %14s | %13s %13s\n", "granule", "stock map",
+		       "unmap", "pKVM map", "unmap", "map/stock", "unmap/stock"
+		for (i = 1; i <= n; i++) {
+			g = order[i]
+			if (!(g in sm) || !(g in pm) || sm[g] <= 0 || su[g] <= 0) {
+				printf "bench gate: no %s-page row in both runs\n", g; bad = 1; continue
+			}
+			rm = pm[g] / sm[g]; ru = pu[g] / su[g]
+			over = (rm > bm[g] || ru > bu[g]) ? "  OVER BUDGET" : ""
+			printf "%6s pg | %10.0f ins %10.0f ins | %10.0f ins %10.0f ins | %5.2f (<=%4.2f) %5.2f (<=%4.2f)%s\n",
+			       g, sm[g] * scale, su[g] * scale, pm[g] * scale, pu[g] * scale,
+			       rm, bm[g], ru, bu[g], over
+			if (over != "") bad = 1
+		}
+		if (null != "")
+			printf "null hypercall: %.0f instructions\n", null * scale
+		exit bad
+	}' "$budgets" "$logs/bench-pkvm-gate.rows" ||
+		die "a ratio pKVM/stock passed its budget in $budgets (instruction time, QEMU -icount):" \
+			"find what made the calls dearer, or raise the budget with the reason in the commit"
+	exit 0
+fi
 
 # The same machine with every device in an identity domain
 # (iommu.passthrough=1): the stock driver lets DMA bypass the SMMU, the
@@ -70,7 +167,7 @@ for v in $variants; do
 	"$top/scripts/qemu.sh" -c max -m bench -t "$timeout_s" -l "$log" \
 		-k "$BUILD/out/$out/arch/arm64/boot/Image" \
 		-i "$BUILD/initramfs-test.cpio.gz" \
-		-a "iommu.passthrough=1 bench_args=$id_all bench_seconds=$seconds bench_io_runs=$runs" ||
+		-a "iommu.passthrough=1 bench_args=$id_all bench_seconds=$seconds bench_io_runs=$io_runs" ||
 		rc=$?
 	"$top/scripts/judge.py" bench "$log" --rc "$rc" --timeout "$timeout_s" \
 		--label "bench-$v-identity" --expect-mode hVHE --expect-io \
@@ -101,10 +198,17 @@ fi
 
 [ -f "$logs/bench-pkvm.rows" ] && [[ $variants == *pkvm* ]] || rm -f "$logs/bench-pkvm.rows"
 echo
-echo "dma_map_benchmark, QEMU TCG -cpu max, pKVM protected mode; latency in us, median of $runs"
+if [ "$clock" = icount ]; then
+	echo "dma_map_benchmark, QEMU -icount shift=4 -cpu max, pKVM protected mode; instructions" \
+		"per call (guest time / 16 ns), median of $runs"
+	echo "(four-thread rows: four vCPUs take turns on one host thread, so they count work"
+	echo " and contention, not parallel speed)"
+else
+	echo "dma_map_benchmark, QEMU TCG -cpu max, pKVM protected mode; latency in us, median of $runs"
+fi
 plots=$BUILD/bench
 mkdir -p "$plots"
-awk -v pkvm="$logs/bench-pkvm.rows" -v dat="$plots/bench.dat" '
+awk -v pkvm="$logs/bench-pkvm.rows" -v dat="$plots/bench.dat" -v scale="$scale" -v unit="$unit" '
 function median(v, n,    i, j, t) {
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
@@ -117,6 +221,7 @@ function med(vals, k,    n, v, i) {
 }
 function r(a, b) { return (a > 0 && b != "") ? sprintf("%.2f", b / a) : "-" }
 function f(x) { return x == "" ? "-" : sprintf("%.1f", x) }
+function sc(x) { return x == "" ? "" : x * scale }
 BEGIN {
 	while ((getline l < pkvm) > 0) {
 		split(l, w, " ")
@@ -149,14 +254,21 @@ END {
 		n1 = (g[2] in null) ? null[g[2]] : ""
 		fm = n1 != "" ? a + n1 : ""; fu = n1 != "" ? b + n1 : ""
 		printf "%6s pg %7s | %9.1f %9.1f | %9s %9s | %9s %9s | %9s %9s | %9s %9s\n", g[1],
-		       g[2], a, b, f(fm), f(fu), f(m), f(u), r(a, m), r(b, u), r(fm, m), r(fu, u)
+		       g[2], a * scale, b * scale, f(sc(fm)), f(sc(fu)), f(sc(m)), f(sc(u)),
+		       r(a, m), r(b, u), r(fm, m), r(fu, u)
+		if (g[2] == 1) { s1[g[1]] = a; u1[g[1]] = b; p1[g[1]] = m; q1[g[1]] = u }
 		# For the plot: "-" where a figure is missing
-		printf "\"%s pg, %s thr\" %s %s %s %s %s %s\n", g[1], g[2], a, b,
-		       fm == "" ? "-" : fm, fu == "" ? "-" : fu, m == "" ? "-" : m,
-		       u == "" ? "-" : u > dat
+		printf "\"%s pg, %s thr\" %s %s %s %s %s %s\n", g[1], g[2], a * scale, b * scale,
+		       fm == "" ? "-" : sc(fm), fu == "" ? "-" : sc(fu), m == "" ? "-" : sc(m),
+		       u == "" ? "-" : sc(u) > dat
 	}
+	if ((1 in s1) && (256 in s1) && p1[1] != "" && p1[256] != "")
+		printf "per page, one thread (from 1 to 256 pages): map %.1f %s stock, %.1f pKVM (%.2fx); unmap %.1f stock, %.1f pKVM (%.2fx)\n",
+		       (s1[256] - s1[1]) / 255 * scale, unit, (p1[256] - p1[1]) / 255 * scale,
+		       (p1[256] - p1[1]) / (s1[256] - s1[1]), (u1[256] - u1[1]) / 255 * scale,
+		       (q1[256] - q1[1]) / 255 * scale, (q1[256] - q1[1]) / (u1[256] - u1[1])
 	if (1 in null)
-		printf "null hypercall (refused at argument checking): %.2f us on one CPU, %.2f us each with every CPU calling\n", null[1], null[4]
+		printf "null hypercall (refused at argument checking): %.1f %s on one CPU, %.1f each with every CPU calling\n", null[1] * scale, unit, null[4] * scale
 	if (cas_ns != "")
 		printf "this CPU: a compare-and-swap (LSE CASAL) takes %.1f ns, a store %.1f ns; the hypervisor makes 2 per 4KiB page mapped or unmapped\n", cas_ns, store_ns
 	if (null_busy != "")
@@ -234,12 +346,12 @@ if command -v gnuplot >/dev/null; then
 	set terminal svg size 1100,520 dynamic noenhanced font "sans,11"
 	set output "$plots/bench.svg"
 	set datafile missing "-"
-	set multiplot layout 1,2 title "dma_map_benchmark under QEMU TCG -cpu max, median of $runs"
+	set multiplot layout 1,2 title "dma_map_benchmark under QEMU $clock -cpu max, median of $runs"
 	set style data histograms
 	set style histogram clustered gap 1
 	set style fill solid 0.8 border -1
 	set logscale y
-	set ylabel "latency (us)"
+	set ylabel "$( [ "$clock" = icount ] && echo "instructions per call" || echo "latency (us)")"
 	set xtics rotate by -35 nomirror
 	set key top left
 	set title "map"

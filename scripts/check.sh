@@ -107,6 +107,14 @@ if [ $built = 1 ]; then
 	# The SMMU-read boots also run the kernel users build: no debug options.
 	if make -s -C "$top" kernel-nodebug > "$logs/kernel-nodebug.log" 2>&1; then
 		pass "kernel without debug options builds"
+		section "instruction-time bench (budgets: scripts/bench-budgets)"
+		if "$top/scripts/bench.sh" --gate > "$logs/bench-gate.log" 2>&1; then
+			sed -n '/^  *granule/,$p' "$logs/bench-gate.log" | sed 's/^/    /'
+			pass "pKVM/stock within budget in instruction time, one thread"
+		else
+			tail -12 "$logs/bench-gate.log" | sed 's/^/    /'
+			fail "instruction-time bench over budget or failed (log: $logs/bench-gate.log)"
+		fi
 	else
 		tail -30 "$logs/kernel-nodebug.log"
 		fail "kernel without debug options (log: $logs/kernel-nodebug.log)"
