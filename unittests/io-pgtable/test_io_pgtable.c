@@ -949,8 +949,9 @@ static bool gather_edges(void)
  * in a region where no table is linked yet, so that they race to link the
  * tables they share: chunks of 8 pages over 4MiB from 1MiB, and 2MiB
  * blocks from 8MiB, dealt out to the CPUs in turn. Each CPU maps its ranges, checks
- * them, unmaps them through a gather, checks them gone and maps them again.
- * After each round every leaf translates, and the tables reachable from the
+ * them, unmaps them through a gather, checks them gone and maps them again;
+ * then every CPU unmaps every leaf of the round, each leaf going to exactly
+ * one of them. After the rounds no leaf is left, and the tables reachable from the
  * root are exactly the pages in use, each linked once: a table lost to
  * another CPU went back to the pool, and none was freed while linked. On
  * each seeded schedule some CPU loses a table to another.
@@ -968,6 +969,8 @@ static bool gather_edges(void)
 static struct kvm_io_pgtable *race_pgt;
 static uint64_t race_base;
 static int race_failed;
+static int race_at_barrier;
+static uint64_t race_unmapped;	/* by race_unmap_all(), all CPUs, all rounds */
 static bool race_seeded;
 static int race_turn;
 static bool race_done[RACE_CPUS];
@@ -1100,14 +1103,60 @@ static bool race_unmap_mine(void)
 	return race_check_mine(false);
 }
 
+/* Wait for every CPU of the round to come here; only the order of turns, no more. */
+static void race_barrier(void)
+{
+	__atomic_fetch_add(&race_at_barrier, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&race_at_barrier, __ATOMIC_RELAXED) < RACE_CPUS) {
+		if (race_seeded) {
+			race_pass();
+			race_wait_turn();
+		} else {
+			sched_yield();
+		}
+	}
+}
+
+/*
+ * Every CPU unmaps every leaf of the round, all in the same order, so that
+ * they meet on each: each leaf goes to exactly one of them, and the others
+ * find it gone.
+ */
+static bool race_unmap_all(void)
+{
+	struct kvm_io_pgtable_gather g;
+	uint64_t iova, off;
+	size_t size;
+	int n, i, ret;
+
+	for (n = 0; n < RACE_CHUNKS + RACE_BLOCKS; n++) {
+		i = n;
+		iova = race_range(i, &size);
+		for (off = 0; off < size; off += i < RACE_CHUNKS ? SZ_4K : SZ_2M) {
+			memset(&g, 0, sizeof(g));
+			ret = kvm_io_pgtable_unmap(race_pgt, iova + off,
+						   i < RACE_CHUNKS ? SZ_4K : SZ_2M, &g);
+			RACE_CHECK(ret == 0 || (ret == -ENOENT && !g.unmapped),
+				   "unmap of %#llx: %d, %#zx unmapped",
+				   (unsigned long long)(iova + off), ret, g.unmapped);
+			__atomic_fetch_add(&race_unmapped, g.unmapped, __ATOMIC_RELAXED);
+		}
+	}
+	return true;
+}
+
 static void *race_thread(void *arg)
 {
 	race_cpu = (int)(intptr_t)arg;
 	race_local_rng = race_cpu + 1;
 	if (race_seeded)
 		race_wait_turn();
-	if (race_map_mine() && race_unmap_mine())
-		race_map_mine();
+	if (race_map_mine() && race_unmap_mine() && race_map_mine()) {
+		race_barrier();
+		race_unmap_all();
+	} else {
+		__atomic_fetch_add(&race_at_barrier, 1, __ATOMIC_RELAXED);
+	}
 	__atomic_store_n(&race_done[race_cpu], true, __ATOMIC_RELAXED);
 	if (race_seeded)
 		race_pass();
@@ -1153,11 +1202,13 @@ static bool races(const struct config *c, uint64_t seed)
 	race_pgt = &pgt;
 	race_seeded = seed;
 	race_rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	race_unmapped = 0;
 	harness_preempt = race_preempt;
 	for (round = 0; round < RACE_ROUNDS && !race_failed; round++) {
 		race_base = ((1ULL << c->ias) / RACE_ROUNDS) * round;
 		memset(race_done, 0, sizeof(race_done));
 		race_turn = -1;
+		race_at_barrier = 0;
 		for (cpu = 0; cpu < RACE_CPUS; cpu++)
 			pthread_create(&t[cpu], NULL, race_thread, (void *)(intptr_t)cpu);
 		if (seed)
@@ -1167,13 +1218,17 @@ static bool races(const struct config *c, uint64_t seed)
 	}
 	harness_preempt = NULL;
 	CHECK(!race_failed, "a CPU failed");
+	CHECK(race_unmapped == (uint64_t)RACE_ROUNDS * (RACE_CHUNKS * RACE_CHUNK +
+							RACE_BLOCKS * SZ_2M),
+	      "the CPUs unmapped %#llx bytes of %#llx mapped", (unsigned long long)race_unmapped,
+	      (unsigned long long)RACE_ROUNDS * (RACE_CHUNKS * RACE_CHUNK + RACE_BLOCKS * SZ_2M));
 	for (round = 0; round < RACE_ROUNDS; round++) {
 		race_base = ((1ULL << c->ias) / RACE_ROUNDS) * round;
 		for (race_cpu = 0; race_cpu < RACE_CPUS; race_cpu++)
-			if (!race_check_mine(true))
+			if (!race_check_mine(false))
 				break;
 		race_cpu = -1;
-		CHECK(!race_failed, "round %d: a leaf is not where its CPU put it", round);
+		CHECK(!race_failed, "round %d: a leaf is left", round);
 	}
 	memset(seen, 0, sizeof(seen));
 	seen[page_idx(pgt.pgd)] = true;

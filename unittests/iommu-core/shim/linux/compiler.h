@@ -16,7 +16,18 @@
 
 #undef READ_ONCE
 #undef WRITE_ONCE
+#ifdef HARNESS_PREEMPT_AT_READ_ONCE
+/* A suite whose races turn on a read and the cmpxchg() after it: another CPU may run. */
+extern void (*harness_preempt)(void);
+#define READ_ONCE(x) ({							\
+	__typeof__(x) __r = __atomic_load_n(&(x), __ATOMIC_CONSUME);	\
+	if (harness_preempt)						\
+		harness_preempt();					\
+	__r;								\
+})
+#else
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_CONSUME)
+#endif
 #define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
 
 #endif
