@@ -21,6 +21,7 @@
 #include <linux/align.h>
 #include <linux/bitfield.h>
 #include <linux/atomic.h>
+#include <asm/barrier.h>
 #include <linux/bug.h>
 #include <linux/overflow.h>
 #include <linux/sizes.h>
@@ -40,17 +41,9 @@
 #define PTRS_PER_PTE		(1 << (PAGE_SHIFT - 3))
 
 
-/* ThreadSanitizer takes no fence: there, an RMW of one word all CPUs share. */
-#ifdef __SANITIZE_THREAD__
-extern int harness_fence_word;
-#define dsb(opt)		((void)__atomic_fetch_add(&harness_fence_word, 0, __ATOMIC_SEQ_CST))
-#else
-#define dsb(opt)		__atomic_thread_fence(__ATOMIC_SEQ_CST)
-#endif
+/* A DSB orders as mb(), in the IOMMU harness's barriers on C11 atomics. */
+#define dsb(opt)		mb()
 #define isb()			do { } while (0)
-#ifndef smp_store_release
-#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#endif
 
 /* Memory attribute indexes of the kernel's MAIR */
 #define MT_NORMAL		0
