@@ -24,7 +24,7 @@ NODEBUG_CONFIG := configs/pkvm-smmu.config configs/pkvm.config configs/test.conf
 PATCHES := $(sort $(wildcard patches/*.patch))
 
 .PHONY: all deps need-deps series series-check kernel kernel-nodebug run shell check bench \
-	fuzz mutate clean
+	profile fuzz mutate clean
 
 all: run
 
@@ -77,6 +77,9 @@ check: need-deps
 
 bench: need-deps
 	@scripts/bench.sh
+
+profile: need-deps
+	@profile/profile.sh
 
 fuzz: need-deps
 	@scripts/fuzz.sh

@@ -943,6 +943,57 @@ static bool gather_edges(void)
 }
 
 /*
+ * A gather with max_bytes set stops the walk before it would hold more
+ * bytes than that, also inside one run of contiguous pages, and also when
+ * it held earlier unmaps; its first leaf is always taken, however large.
+ */
+static bool gather_byte_limit(void)
+{
+	const size_t limits[] = { 99, 100, 101 };	/* pages, against 100 to unmap */
+	struct kvm_io_pgtable pgt;
+	struct kvm_io_pgtable_gather g;
+	size_t mapped, want;
+	unsigned int c;
+	int ret;
+
+	for (c = 0; c < sizeof(limits) / sizeof(limits[0]); c++) {
+		snprintf(where, sizeof(where), "gather limit of %zu pages", limits[c]);
+		pool_reset();
+		CHECK(!kvm_io_pgtable_init(&pgt, KVM_IO_PGTABLE_S2, 40, 40, &pool_mm_ops, NULL),
+		      "init");
+		CHECK(!kvm_io_pgtable_map(&pgt, 0, SZ_1M, SZ_4K, 200, IOMMU_READ, NULL, &mapped),
+		      "map");
+		memset(&g, 0, sizeof(g));
+		g.max_bytes = limits[c] * SZ_4K;
+		/* 10 pages first, then the rest of 100 with the gather as it is */
+		ret = kvm_io_pgtable_unmap(&pgt, 0, 10 * SZ_4K, &g) ?:
+		      kvm_io_pgtable_unmap(&pgt, 10 * SZ_4K, 90 * SZ_4K, &g);
+		want = limits[c] < 100 ? limits[c] : 100;
+		CHECK(limits[c] < 100 ? ret == -ENOSPC : !ret, "returned %d", ret);
+		CHECK(g.unmapped == want * SZ_4K && g.nr_leaves == 1 &&
+		      g.leaves[0].size == want * SZ_4K && g.end - g.start == want * SZ_4K,
+		      "%zu bytes in %u leaves for [%#llx, %#llx)", g.unmapped, g.nr_leaves,
+		      (unsigned long long)g.start, (unsigned long long)g.end);
+		CHECK(!kvm_io_pgtable_iova_to_phys(&pgt, (want - 1) * SZ_4K) &&
+		      kvm_io_pgtable_iova_to_phys(&pgt, want * SZ_4K) == SZ_1M + want * SZ_4K,
+		      "the pages around the limit");
+		destroy(&pgt, NULL);
+	}
+
+	snprintf(where, sizeof(where), "gather limit below a block");
+	pool_reset();
+	CHECK(!kvm_io_pgtable_init(&pgt, KVM_IO_PGTABLE_S2, 40, 40, &pool_mm_ops, NULL), "init");
+	CHECK(!kvm_io_pgtable_map(&pgt, 0, 0, SZ_2M, 2, IOMMU_READ, NULL, &mapped), "map");
+	memset(&g, 0, sizeof(g));
+	g.max_bytes = SZ_1M;
+	ret = kvm_io_pgtable_unmap(&pgt, 0, 2 * SZ_2M, &g);
+	CHECK(ret == -ENOSPC && g.unmapped == SZ_2M && kvm_io_pgtable_iova_to_phys(&pgt, SZ_2M),
+	      "returned %d, %zu bytes", ret, g.unmapped);
+	destroy(&pgt, NULL);
+	return true;
+}
+
+/*
  * ---- Races ----
  *
  * RACE_CPUS threads map and unmap disjoint ranges of one table, each round
@@ -1335,6 +1386,7 @@ int main(int argc, char **argv)
 		tap(ok, "edges_of_every_ias_oas_pair");
 	}
 	tap(gather_edges(), "gather_edges");
+	tap(gather_byte_limit(), "gather_byte_limit");
 	tap(races_of_configs(0), "races");
 	for (seed = 1; seed <= 3; seed++) {
 		char name[32];

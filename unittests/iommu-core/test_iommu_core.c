@@ -466,7 +466,7 @@ static bool memory_supply(void)
 static bool memcache_shortage(void)
 {
 	size_t mapped;
-	int ret;
+	int ret, in_use;
 
 	snprintf(where, sizeof(where), "memcache shortage");
 	set_memcache(64);
@@ -488,6 +488,23 @@ static bool memcache_shortage(void)
 	CHECK(!ret && mapped == SZ_2M, "unmap: %d, %zu bytes", ret, mapped);
 	ret = unmap(3, 5ULL * SZ_1G + SZ_2M, SZ_4K, 88, &mapped);
 	CHECK(!ret && mapped == 88 * SZ_4K && check_state(), "unmap the rest");
+
+	/*
+	 * A call's 2MiB across a 512GiB boundary where no table is yet: two
+	 * tables at each level below the root, the most one call adds. With a
+	 * page less cached it maps nothing and asks for that page.
+	 */
+	set_memcache(5);
+	in_use = kvm_iommu_pages_in_use();
+	ret = map(3, (1ULL << 40) - SZ_1M, MEM_BASE, SZ_4K, 512, RW, &mapped);
+	CHECK(ret == -ENOMEM && mapped == 0 && kvm_iommu_pages_needed() == 1,
+	      "6 tables with 5 pages cached: %d, %zu mapped", ret, mapped);
+	host_donate(1);
+	ret = map(3, (1ULL << 40) - SZ_1M, MEM_BASE, SZ_4K, 512, RW, &mapped);
+	CHECK(!ret && mapped == SZ_2M && kvm_iommu_pages_in_use() == in_use + 6 &&
+	      check_state(), "6 tables with 6 pages cached: %d, %zu mapped", ret, mapped);
+	ret = unmap(3, (1ULL << 40) - SZ_1M, SZ_4K, 512, &mapped);
+	CHECK(!ret && mapped == SZ_2M && check_state(), "unmap across 512GiB");
 
 	/*
 	 * A range needing far more tables than a donation brings maps step by

@@ -30,4 +30,9 @@ extern void (*harness_preempt)(void);
 #endif
 #define WRITE_ONCE(x, val)	__atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
 
+/* The kernel's zeroing of stack variables, which this attribute turns off, is not here. */
+#ifndef __uninitialized
+#define __uninitialized
+#endif
+
 #endif

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 #define U32_MAX		((u32)~0U)
+#define U64_MAX		((u64)~0ULL)
 #define INT_MAX		((int)(~0U >> 1))
 
 #endif

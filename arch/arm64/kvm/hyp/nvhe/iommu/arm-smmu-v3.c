@@ -612,11 +612,13 @@ static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 tag, u64 iova,
 		   FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S2_IPA) | FIELD_PREP(CMDQ_TLBI_0_VMID, tag);
 	u64 addr_mask = smmu_stage1 ? CMDQ_TLBI_1_VA_MASK : CMDQ_TLBI_1_IPA_MASK;
 	u64 pages = size >> PAGE_SHIFT, end = iova + size;
-	struct smmu_cmds cmds = {};
+	/* Read only up to n: not zeroed on every unmap. */
+	struct smmu_cmds cmds __uninitialized;
 
 	if (size > SMMU_TLBI_MAX_RANGE ||
 	    (!smmu->range_inv && pages > SMMU_TLBI_MAX_PAGES))
 		return smmu_tlbi_domain(smmu, tag);
+	cmds.n = 0;
 	if (smmu->range_inv) {
 		/*
 		 * One command covers NUM + 1 blocks of 2^SCALE pages: take the

@@ -17,6 +17,7 @@
 #include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/iommu.h>
+#include <linux/limits.h>
 #include <linux/sizes.h>
 #include <asm/barrier.h>
 
@@ -120,6 +121,22 @@ static bool iopte_change(u64 *ptep, u64 old, u64 new)
 	return cmpxchg(ptep, old, new) == old;
 }
 
+/*
+ * The table linked at @level for all of [addr, last], or NULL. The walks
+ * go down through it in a loop, not a call: most ranges fit in one table
+ * of the last level.
+ */
+static inline u64 *table_holding(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
+				 u64 addr, u64 last)
+{
+	u64 pte;
+
+	if ((addr ^ last) >> level_shift(level))
+		return NULL;
+	pte = READ_ONCE(table[iopte_index(pgt, addr, level)]);
+	return iopte_is_table(pte, level) ? iopte_table(pgt, pte) : NULL;
+}
+
 static void clean_entries(struct kvm_io_pgtable *pgt, u64 *table, u32 first, u32 end)
 {
 	if (end > first)
@@ -191,11 +208,19 @@ static u64 link_new_table(struct kvm_io_pgtable *pgt, u64 *ptep, void *mc)
 static int map_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		    struct iopt_walk *w)
 {
-	u32 first = iopte_index(pgt, w->addr, level), idx, nr = table_entries(pgt, level);
-	u64 size = level_size(level), leaf = w->leaf_base + leaf_type(level);
-	u64 addr = w->addr, end = w->end;
-	u32 leaf_level = w->leaf_level, changed = first;	/* entries up to here to clean */
+	u64 addr = w->addr, end = w->end, *below;
+	u32 leaf_level = w->leaf_level, first, idx, nr, changed;
+	u64 size, leaf;
 	int ret = 0;
+
+	for (; level < leaf_level &&
+	     (below = table_holding(pgt, table, level, addr, end - 1)); level++)
+		table = below;
+	first = iopte_index(pgt, addr, level);
+	nr = table_entries(pgt, level);
+	size = level_size(level);
+	leaf = w->leaf_base + leaf_type(level);
+	changed = first;	/* entries up to here to clean */
 
 	for (idx = first; idx < nr && addr < end; idx++) {
 		u64 *ptep = &table[idx];
@@ -261,19 +286,46 @@ static void gather_leaf(struct kvm_io_pgtable_gather *gather, u64 iova,
 	gather->unmapped += size;
 }
 
-/* Tables stay: only leaves are cleared, each by the one CPU that clears it. */
+/* Bytes @gather takes after @size more, before it reaches max_bytes. */
+static u64 gather_room_after(struct kvm_io_pgtable_gather *gather, size_t size)
+{
+	u64 taken = gather->unmapped + size;
+
+	if (!gather->max_bytes)
+		return U64_MAX;
+	return taken < gather->max_bytes ? gather->max_bytes - taken : 0;
+}
+
+/*
+ * Tables stay: only leaves are cleared, each by the one CPU that clears
+ * it. Leaves cleared in a row that are contiguous in output too go to
+ * @gather as one run, when the run ends: @gather is read once per run, not
+ * once per page. Its room for the run is taken when the run starts.
+ */
 static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		      struct iopt_walk *w, struct kvm_io_pgtable_gather *gather)
 {
-	u32 first = iopte_index(pgt, w->addr, level), idx, nr = table_entries(pgt, level);
-	u64 size = level_size(level), addr = w->addr, end = w->end;
-	u32 changed = first;	/* entries up to here to clean */
+	u64 addr = w->addr, end = w->end, size, *below;
+	u64 run_addr = 0, run_phys = 0, run_size = 0, run_room = 0;
+	u32 first, idx, nr, changed;
 	int ret = 0;
+
+	for (; level < IOPT_LAST_LEVEL &&
+	     (below = table_holding(pgt, table, level, addr, end - 1)); level++)
+		table = below;
+	first = iopte_index(pgt, addr, level);
+	nr = table_entries(pgt, level);
+	size = level_size(level);
+	changed = first;	/* entries up to here to clean */
 
 	for (idx = first; idx < nr && addr < end; idx++) {
 		u64 *ptep = &table[idx];
-		u64 pte = READ_ONCE(*ptep);
+		u64 pte = READ_ONCE(*ptep), phys = pte & IOPTE_ADDR_MASK;
 
+		if (run_size && (iopte_is_table(pte, level) || run_phys + run_size != phys)) {
+			gather_leaf(gather, run_addr, run_phys, run_size);
+			run_size = 0;
+		}
 		if (iopte_is_table(pte, level)) {
 			w->addr = addr;
 			ret = unmap_walk(pgt, iopte_table(pgt, pte), level + 1, w, gather);
@@ -287,16 +339,25 @@ static int unmap_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 			ret = -ENOENT;
 		else if (!IS_ALIGNED(addr, size) || end - addr < size)
 			ret = -EINVAL;
-		else if (!gather_has_room(gather, pte & IOPTE_ADDR_MASK, size))
+		else if (run_size ? size > run_room : !gather_has_room(gather, phys, size))
 			ret = -ENOSPC;
 		else if (!iopte_change(ptep, pte, 0))
 			ret = -ENOENT;	/* another CPU unmapped it */
 		if (ret)
 			break;
+		if (!run_size) {
+			run_addr = addr;
+			run_phys = phys;
+			run_room = gather_room_after(gather, size);
+		} else {
+			run_room -= size;
+		}
+		run_size += size;
 		changed = idx + 1;
-		gather_leaf(gather, addr, pte & IOPTE_ADDR_MASK, size);
 		addr += size;
 	}
+	if (run_size)
+		gather_leaf(gather, run_addr, run_phys, run_size);
 	w->addr = addr;
 	/* Before the caller's invalidation, which makes the walker read them again */
 	clean_entries(pgt, table, first, changed);
@@ -631,13 +692,19 @@ static size_t tables_to_cover(u64 addr, u64 last, u32 first, u32 leaf_level)
 static size_t missing_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 			   u64 addr, u64 last, u32 leaf_level)
 {
-	u32 idx = iopte_index(pgt, addr, level), nr = table_entries(pgt, level);
-	u64 size = level_size(level), next;
+	u64 size, next, *below;
 	size_t n = 0;
+	u32 idx, nr;
 
+	for (; level < leaf_level &&
+	     (below = table_holding(pgt, table, level, addr, last)); level++)
+		table = below;
 	/* Leaves go at leaf_level, or below it in the tables there. */
 	if (level >= leaf_level)
 		return 0;
+	idx = iopte_index(pgt, addr, level);
+	nr = table_entries(pgt, level);
+	size = level_size(level);
 	for (; idx < nr && addr <= last; idx++, addr = next) {
 		u64 pte = READ_ONCE(table[idx]);
 

@@ -327,6 +327,22 @@ static int check_prot(u64 prot)
 }
 
 /*
+ * Memory for the tables a map of @n @pgsize leaves at @iova adds. A call
+ * maps at most KVM_IOMMU_CALL_BYTES or one leaf, which span at most two
+ * tables of each of the three levels below the root: the memcache nearly
+ * always holds that many, and only when it does not are the tables read
+ * for the exact count.
+ */
+static int reserve_tables(struct kvm_hyp_iommu_domain *domain, u64 iova, u64 pgsize,
+			  u64 n)
+{
+	if (!kvm_iommu_reserve_pages(2 * 3))
+		return 0;
+	return kvm_iommu_reserve_pages(kvm_io_pgtable_missing_tables(&domain->pgt, iova,
+								    pgsize, n));
+}
+
+/*
  * Account and map @size bytes of @pgsize pages at @iova, with memory for
  * the tables reserved. What was not mapped was never visible to a device:
  * its accounting goes at once.
@@ -399,8 +415,7 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 	if (n > pgcount)
 		n = pgcount;
 	/* The memcache is this CPU's; other CPUs only ever add tables. */
-	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_missing_tables(&domain->pgt, iova,
-								    pgsize, n)) ?:
+	ret = reserve_tables(domain, iova, pgsize, n) ?:
 	      map_reserved(domain, iova, paddr, pgsize, n * pgsize, prot, mapped);
 	domain_put(domain);
 	return ret;
@@ -452,8 +467,7 @@ int kvm_iommu_map_runs(u64 domain_id, u64 iova, u64 prot, const u64 *runs,
 	domain = domain_get(domain_id);
 	if (!domain)
 		return domain_lookup_error(domain_id);
-	ret = kvm_iommu_reserve_pages(kvm_io_pgtable_missing_tables(&domain->pgt, iova,
-								    SZ_4K, size / SZ_4K));
+	ret = reserve_tables(domain, iova, SZ_4K, size / SZ_4K);
 	for (i = 0; !ret && *mapped < size; i++) {
 		phys = KVM_IOMMU_RUN_PHYS(runs[i]);
 		n = KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K;
