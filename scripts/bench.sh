@@ -272,7 +272,7 @@ END {
 	if (cas_ns != "")
 		printf "this CPU: a compare-and-swap (LSE CASAL) takes %.1f ns, a store %.1f ns; the hypervisor makes 2 per 4KiB page mapped or unmapped\n", cas_ns, store_ns
 	if (null_busy != "")
-		printf "null hypercall while the NVMe disk streams 1MiB reads: %.2f us on one CPU\n", null_busy
+		printf "null hypercall while the NVMe disk streams 1MiB reads: %.1f %s on one CPU\n", null_busy * scale, unit
 	printf "\nNVMe O_DIRECT reads, median of %d\n", '"$runs"'
 	printf "%-30s | %12s | %12s | %7s | %15s | %s\n", "", "stock", "pKVM", "/stock",
 	       "irqs per read", "pKVM map hypercalls per read"
@@ -285,6 +285,8 @@ function io_row(what, kind, col,    a, b, c, i) {
 	i = sprintf("%s, %s", f(med(sio, kind SUBSEP 3)), f(med(pio, kind SUBSEP 3)))
 	printf "%-30s | %12s | %12s | %7s | %15s | %s\n", what, f(a), f(b), r(a, b), i, c
 }' "$logs/bench-stock.rows"
+[ "$clock" != icount ] ||
+	echo "(read rates are not instruction time: with sleep=off the guest clock jumps while every vCPU waits for the disk, so they vary from run to run; BENCH_CLOCK=tcg for rates)"
 
 if [ -f "$logs/calls.rows" ]; then
 	echo
@@ -299,8 +301,12 @@ fi
 if [[ $variants == *pkvm* ]]; then
 	echo
 	echo "Identity domains (iommu.passthrough=1): stock bypass vs pKVM identity domain, median of $runs"
-	echo "(latency in us, as dma_map_benchmark reports it: in steps of 0.1 us)"
-	awk -v p="$logs/bench-pkvm-identity.rows" '
+	if [ "$clock" = icount ]; then
+		echo "(instructions per call; dma_map_benchmark reports steps of 0.1 us, 6.25 instructions)"
+	else
+		echo "(latency in us, as dma_map_benchmark reports it: in steps of 0.1 us)"
+	fi
+	awk -v p="$logs/bench-pkvm-identity.rows" -v scale="$scale" '
 	function median(v, n,    i, j, t) {
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
@@ -323,8 +329,9 @@ if [[ $variants == *pkvm* ]]; then
 		printf "%-16s | %9s %9s | %9s %9s | %7s %7s\n", "", "stock map", "unmap", "pKVM map", "unmap", "/stock", "unmap"
 		for (i = 1; i <= nk; i++) {
 			k = order[i]
-			printf "%-16s | %9.1f %9.1f | %9.1f %9.1f | %7s %7s\n", k, med(sm[k]), med(su[k]),
-			       med(pm[k]), med(pu[k]), r(med(sm[k]), med(pm[k])), r(med(su[k]), med(pu[k]))
+			printf "%-16s | %9.1f %9.1f | %9.1f %9.1f | %7s %7s\n", k, med(sm[k]) * scale,
+			       med(su[k]) * scale, med(pm[k]) * scale, med(pu[k]) * scale,
+			       r(med(sm[k]), med(pm[k])), r(med(su[k]), med(pu[k]))
 		}
 		printf "%-30s | %10s | %10s | %7s | %s\n", "NVMe O_DIRECT reads", "stock", "pKVM", "/stock", "pKVM map hypercalls per read"
 		split("rand seq", kinds, " "); split("4KiB random, 4 threads (IOPS)|1MiB sequential (MB/s)", what, "|")

@@ -709,6 +709,7 @@ static bool ffa_unshare_nth_range_fails(void)
  * ThreadSanitizer too (make tsan), where any report fails.
  */
 #define RACE_PAGES	16
+#define RACE_MEMCACHE	10	/* pages donated to each CPU's memcache */
 #define RACE_ROUNDS	3000
 #define RACE_PAGE(i)	HOST_PAGE(64 + (i))
 #define RACE_IOVA(cpu, i)	((u64)(cpu) * SZ_2M + (u64)(i) * PAGE_SIZE)
@@ -833,12 +834,16 @@ static bool races_with_donations(void)
 
 	for (i = 0; i < RACE_PAGES; i++)
 		CHECK(host_owns(RACE_PAGE(i)), "page %d is not the host's", i);
-	/* Each mapper's tables come from its CPU's memcache: pages past the set. */
+	/*
+	 * Each mapper's tables come from its CPU's memcache: pages past the
+	 * set: the six a map call starts with, and the tables it adds.
+	 */
 	for (cpu = 0; cpu < HARNESS_NR_CPUS; cpu++) {
 		harness_cpu = cpu;
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < RACE_MEMCACHE; k++)
 			CHECK(!kvm_iommu_donate_pages((RACE_PAGE(RACE_PAGES) >> PAGE_SHIFT) +
-						      cpu * 4 + k, 1), "memcache of CPU %d", cpu);
+						      cpu * RACE_MEMCACHE + k, 1),
+			      "memcache of CPU %d", cpu);
 	}
 	harness_cpu = 0;
 	CHECK(!kvm_iommu_alloc_domain(1), "domain 1");
@@ -870,7 +875,7 @@ static bool races_with_donations(void)
 			;
 	}
 	harness_cpu = 0;
-	for (i = 0; i < 4 * HARNESS_NR_CPUS; i++)
+	for (i = 0; i < RACE_MEMCACHE * HARNESS_NR_CPUS; i++)
 		CHECK(host_owns(RACE_PAGE(RACE_PAGES + i)), "memcache page %d not back", i);
 	return true;
 }

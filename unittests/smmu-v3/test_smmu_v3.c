@@ -450,7 +450,7 @@ static bool cmdq_races(void)
 	FAKE_SET(cmdq_fake, fail_iova, CMDQ_BAD_IOVA);
 	for (t = 0; t < CMDQ_THREADS; t++) {
 		harness_cpu = t;
-		host_donate(8);
+		host_donate(16);	/* the domain, its tables, a map call's six */
 		CHECK(!kvm_iommu_alloc_domain(1 + t) && !kvm_iommu_attach_dev(0, 1 + t, t),
 		      "domain %lu", (unsigned long)t);
 	}

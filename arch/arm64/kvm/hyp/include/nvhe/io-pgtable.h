@@ -85,7 +85,5 @@ int kvm_io_pgtable_unmap(struct kvm_io_pgtable *pgt, u64 iova, size_t size,
 			 struct kvm_io_pgtable_gather *gather);
 long kvm_io_pgtable_punch(struct kvm_io_pgtable *pgt, u64 iova, size_t size, void *mc);
 phys_addr_t kvm_io_pgtable_iova_to_phys(struct kvm_io_pgtable *pgt, u64 iova);
-size_t kvm_io_pgtable_missing_tables(struct kvm_io_pgtable *pgt, u64 iova,
-				     size_t pgsize, size_t pgcount);
 
 #endif /* __KVM_NVHE_IO_PGTABLE_H__ */

@@ -34,12 +34,17 @@
 
 /*
  * The work of one map or unmap hypercall: this many bytes of page
- * accounting, or a single leaf when it is larger. A
- * longer range returns early with the bytes done and the host continues
- * from there, as the IOMMU core does after a short map or unmap. A map
- * also reserves memory for this many bytes at a time: a few table pages.
+ * accounting, or a single leaf when it is larger. A longer range returns
+ * early with the bytes done and the host continues from there, as the
+ * IOMMU core does after a short map or unmap.
  */
 #define KVM_IOMMU_CALL_BYTES	SZ_2M
+/*
+ * The most tables one call adds: the range of a call spans at most two
+ * tables of each of the three levels below the root. A map starts only
+ * with that many pages in the memcache, so it never runs out halfway.
+ */
+#define KVM_IOMMU_CALL_TABLES	(2 * 3)
 
 /*
  * A slot's count is 0 while it is free and SLOT_CHANGING while a domain is
@@ -327,22 +332,6 @@ static int check_prot(u64 prot)
 }
 
 /*
- * Memory for the tables a map of @n @pgsize leaves at @iova adds. A call
- * maps at most KVM_IOMMU_CALL_BYTES or one leaf, which span at most two
- * tables of each of the three levels below the root: the memcache nearly
- * always holds that many, and only when it does not are the tables read
- * for the exact count.
- */
-static int reserve_tables(struct kvm_hyp_iommu_domain *domain, u64 iova, u64 pgsize,
-			  u64 n)
-{
-	if (!kvm_iommu_reserve_pages(2 * 3))
-		return 0;
-	return kvm_iommu_reserve_pages(kvm_io_pgtable_missing_tables(&domain->pgt, iova,
-								    pgsize, n));
-}
-
-/*
  * Account and map @size bytes of @pgsize pages at @iova, with memory for
  * the tables reserved. What was not mapped was never visible to a device:
  * its accounting goes at once.
@@ -377,9 +366,10 @@ static int map_reserved(struct kvm_hyp_iommu_domain *domain, u64 iova, u64 paddr
  *		those stay mapped and accounted.
  *
  * One call maps at most KVM_IOMMU_CALL_BYTES, or one leaf of @pgsize when
- * it is larger, with a memory reservation for that much: a longer range
- * returns 0 with @mapped short of it, and after -ENOMEM the caller donates
- * and continues from @mapped.
+ * it is larger: a longer range returns 0 with @mapped short of it. The
+ * call starts only when this CPU's memcache holds the most tables it can
+ * add, KVM_IOMMU_CALL_TABLES, and fails with -ENOMEM otherwise: the caller
+ * donates what it lacks and calls again.
  *
  * Return: 0; -EINVAL for a bad ID, size, alignment or prot; -ERANGE when
  * the range overflows or exceeds the domain's input or output size; -ENOENT
@@ -414,8 +404,8 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 	n = pgsize < KVM_IOMMU_CALL_BYTES ? KVM_IOMMU_CALL_BYTES / pgsize : 1;
 	if (n > pgcount)
 		n = pgcount;
-	/* The memcache is this CPU's; other CPUs only ever add tables. */
-	ret = reserve_tables(domain, iova, pgsize, n) ?:
+	/* The memcache is this CPU's: no other call takes from it. */
+	ret = kvm_iommu_reserve_pages(KVM_IOMMU_CALL_TABLES) ?:
 	      map_reserved(domain, iova, paddr, pgsize, n * pgsize, prot, mapped);
 	domain_put(domain);
 	return ret;
@@ -467,7 +457,7 @@ int kvm_iommu_map_runs(u64 domain_id, u64 iova, u64 prot, const u64 *runs,
 	domain = domain_get(domain_id);
 	if (!domain)
 		return domain_lookup_error(domain_id);
-	ret = reserve_tables(domain, iova, SZ_4K, size / SZ_4K);
+	ret = kvm_iommu_reserve_pages(KVM_IOMMU_CALL_TABLES);
 	for (i = 0; !ret && *mapped < size; i++) {
 		phys = KVM_IOMMU_RUN_PHYS(runs[i]);
 		n = KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K;

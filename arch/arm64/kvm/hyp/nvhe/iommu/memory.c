@@ -63,17 +63,17 @@ int kvm_iommu_set_noncoherent(void)
  * kvm_iommu_reserve_pages() - Check that this CPU can allocate @nr pages.
  * @nr:		Pages the caller is about to allocate.
  *
- * Records the shortfall, 0 when there is none, for kvm_iommu_pages_needed().
- *
- * Return: 0, or -ENOMEM.
+ * Return: 0, or -ENOMEM after recording the shortfall for
+ * kvm_iommu_pages_needed().
  */
 int kvm_iommu_reserve_pages(size_t nr)
 {
 	struct kvm_hyp_memcache *mc = this_cpu_ptr(&iommu_memcache);
-	unsigned long short_by = nr > mc->nr_pages ? nr - mc->nr_pages : 0;
 
-	*this_cpu_ptr(&iommu_pages_needed) = short_by;
-	return short_by ? -ENOMEM : 0;
+	if (mc->nr_pages >= nr)
+		return 0;
+	*this_cpu_ptr(&iommu_pages_needed) = nr - mc->nr_pages;
+	return -ENOMEM;
 }
 
 /**
