@@ -459,9 +459,11 @@ static void fake_cmdq_run(struct fake_smmu *s, u32 max)
  * acknowledge the error (GERRORN) after a few, as nothing moves before.
  * Past FAKE_STALLED_READS the test fails at once, rather than each wait
  * running to the driver's 10^6 polls; meanwhile the reader yields, so that
- * the CPU whose turn it is to skip the error runs.
+ * the CPU whose turn it is to skip the error runs. On a loaded host that
+ * CPU's thread may wait for a core while three others poll: 10,000 reads
+ * were once reached that way.
  */
-#define FAKE_STALLED_READS	10000
+#define FAKE_STALLED_READS	200000
 
 static void fake_check_stalled(struct fake_smmu *s)
 {

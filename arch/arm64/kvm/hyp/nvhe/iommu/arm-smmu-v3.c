@@ -469,12 +469,10 @@ static int smmu_tlbi_domain(struct hyp_arm_smmu *smmu, u16 tag)
 {
 	struct smmu_cmds cmds = {};
 
-	if (smmu_stage1)
-		smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) |
-				FIELD_PREP(CMDQ_TLBI_0_ASID, tag), 0);
-	else
-		smmu_cmd(&cmds, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) |
-				FIELD_PREP(CMDQ_TLBI_0_VMID, tag), 0);
+	smmu_cmd(&cmds, smmu_stage1 ?
+		 FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) | FIELD_PREP(CMDQ_TLBI_0_ASID, tag) :
+		 FIELD_PREP(CMDQ_0_OP, CMDQ_OP_TLBI_S12_VMALL) | FIELD_PREP(CMDQ_TLBI_0_VMID, tag),
+		 0);
 	return smmu_issue(smmu, &cmds);
 }
 
