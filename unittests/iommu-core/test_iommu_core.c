@@ -1094,6 +1094,25 @@ static void race_check_translates(u32 dom, uint64_t iova, uint64_t page, size_t 
 /* The 2MiB region of domain 24 that CPU 2 maps into this round, for CPU 3 too */
 static uint64_t pair_region;	/* __atomic accesses */
 
+/*
+ * A map starts only with KVM_IOMMU_CALL_TABLES pages in the memcache, and
+ * the random calls may leave a CPU with fewer: its pairs' maps donate, as
+ * the host driver does, pages of the CPU's own 4MiB past the races' pages.
+ */
+static __thread uint64_t race_next_gift;
+
+static void race_donate(unsigned long n)
+{
+	uint64_t base = MEM_BASE + SZ_1M + harness_cpu * SZ_4M;
+
+	for (; n; n--, race_next_gift += SZ_4K) {
+		if (race_next_gift >= SZ_4M ||
+		    kvm_iommu_donate_pages((base + race_next_gift) / SZ_4K, 1))
+			VIOLATION("CPU %d could not donate to its memcache", harness_cpu);
+		__atomic_fetch_add(&pages_donated, 1, __ATOMIC_RELAXED);
+	}
+}
+
 static void race_pair_round(int round)
 {
 	uint64_t page = MEM_BASE + (64 + harness_cpu) * SZ_4K;
@@ -1101,6 +1120,7 @@ static void race_pair_round(int round)
 	uint64_t iova = (harness_cpu % 2) * SZ_4K;
 	size_t done;
 	long pfn;
+	int ret;
 
 	switch (harness_cpu) {
 	case 1:
@@ -1123,7 +1143,15 @@ static void race_pair_round(int round)
 		iova += __atomic_load_n(&pair_region, __ATOMIC_RELAXED);
 		break;
 	}
-	if (kvm_iommu_map_pages(dom, iova, page, SZ_4K, 1, RW, &done))
+	ret = kvm_iommu_map_pages(dom, iova, page, SZ_4K, 1, RW, &done);
+	/* As the host driver: donate what the map asks for, and map again. */
+	if (ret == -ENOMEM) {
+		race_donate(kvm_iommu_pages_needed());
+		ret = kvm_iommu_map_pages(dom, iova, page, SZ_4K, 1, RW, &done);
+	}
+	if (ret == -ENOMEM)
+		VIOLATION("CPU %d ran out of memory in the pairs' rounds", harness_cpu);
+	if (ret)
 		return;
 	race_check_words();
 	race_check_translates(dom, iova, page, done);
