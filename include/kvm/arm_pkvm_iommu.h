@@ -30,6 +30,13 @@
 #define KVM_IOMMU_MAX_RUNS		13
 
 /*
+ * Flags of __pkvm_host_iommu_unmap_pages. DEFER: leave the invalidation to
+ * the domain's next flush (__pkvm_host_iommu_flush_domain); the pages stay
+ * counted as mapped until then.
+ */
+#define KVM_IOMMU_UNMAP_DEFER		1ULL
+
+/*
  * What the __pkvm_host_iommu_stat hypercall reports of the hypervisor's
  * own state:
  * DMA_PAGES:    4KiB pages accounted as mapped for DMA, over all domains.
@@ -37,6 +44,8 @@
  * PAGES_HELD:   pages donated and not reclaimed: in use or kept for reuse.
  * IDMAP_PAGES:  pages of the identity domain's tables, 0 without one.
  * IDMAP_RESERVE: pages the identity domain keeps for splitting its blocks.
+ * DEFERRED_PAGES: 4KiB pages of DMA_PAGES that deferred unmaps took out
+ *               of their tables, waiting for their domain's flush.
  */
 enum kvm_iommu_stat {
 	KVM_IOMMU_STAT_DMA_PAGES,
@@ -44,6 +53,7 @@ enum kvm_iommu_stat {
 	KVM_IOMMU_STAT_PAGES_HELD,
 	KVM_IOMMU_STAT_IDMAP_PAGES,
 	KVM_IOMMU_STAT_IDMAP_RESERVE,
+	KVM_IOMMU_STAT_DEFERRED_PAGES,
 	KVM_IOMMU_NR_STATS,
 };
 

@@ -143,6 +143,10 @@ FIXTURE_VARIANT_ADD(hostile, map_pgsize_unsupported) {
 	.name = "map_pgsize_unsupported",
 };
 
+FIXTURE_VARIANT_ADD(hostile, unmap_flag_unknown) {
+	.name = "unmap_flag_unknown",
+};
+
 FIXTURE_VARIANT_ADD(hostile, map_iova_unaligned) {
 	.name = "map_iova_unaligned",
 };

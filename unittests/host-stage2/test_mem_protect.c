@@ -778,7 +778,7 @@ static void *race_mapper(void *arg)
 		RACE_CHECK(!__atomic_load_n(&race_held[i], __ATOMIC_SEQ_CST),
 			   "page %d mapped while the hypervisor has it", i);
 		sched_yield();	/* so that CPU 0 meets the page mapped */
-		ret = kvm_iommu_unmap_pages(1, RACE_IOVA(harness_cpu, i), PAGE_SIZE, 1, &done);
+		ret = kvm_iommu_unmap_pages(1, RACE_IOVA(harness_cpu, i), PAGE_SIZE, 1, 0, &done);
 		RACE_CHECK(!ret && done == PAGE_SIZE, "unmap of page %d: %d", i, ret);
 		race_maps[harness_cpu]++;
 	}
@@ -1125,7 +1125,7 @@ static void unmap_slot(int d, int slot)
 {
 	size_t unmapped;
 	long i = model_index(slot_pa[d][slot]);
-	int ret = kvm_iommu_unmap_pages(d, (u64)slot * PAGE_SIZE, PAGE_SIZE, 1, &unmapped);
+	int ret = kvm_iommu_unmap_pages(d, (u64)slot * PAGE_SIZE, PAGE_SIZE, 1, 0, &unmapped);
 
 	if (ret || unmapped != PAGE_SIZE)
 		VIOLATION("unmap of a mapped page in domain %d: %d", d, ret);
@@ -1361,6 +1361,59 @@ static void check_all(void)
 #define IDMAP_SUPPLY(i)	HOST_PAGE(400 + (i))
 #define IDMAP_MMIO	(MMIO_BASE + SZ_4M)
 
+/*
+ * Lazy unmaps against the real transitions: a page whose only mapping is
+ * deferred is donated, or shared with the hypervisor, once the transition
+ * flushed its domain under host_mmu.lock; one with a live mapping is
+ * refused, and so is a deferred one whose flush fails.
+ */
+static bool lazy_unmap_then_transitions(void)
+{
+	const u64 pa = HOST_PAGE(800), rw = IOMMU_READ | IOMMU_WRITE;
+	struct hyp_page *p = hyp_phys_to_page(pa);
+	size_t done;
+	int i;
+
+	harness_cpu = 0;
+	/* The domain, its three tables, and the six a map call starts with */
+	for (i = 0; i < 12; i++)
+		CHECK(!kvm_iommu_donate_pages((HOST_PAGE(820) >> PAGE_SHIFT) + i, 1), "memcache");
+	CHECK(!kvm_iommu_alloc_domain(2), "domain 2");
+	i = kvm_iommu_map_pages(2, 0, pa, PAGE_SIZE, 3, rw, &done);
+	CHECK(!i && done == 3 * PAGE_SIZE, "map: %d", i);
+	CHECK(!kvm_iommu_unmap_pages(2, 0, PAGE_SIZE, 2, KVM_IOMMU_UNMAP_DEFER, &done) &&
+	      done == 2 * PAGE_SIZE, "lazy unmap");
+	CHECK(host_dma_count(p) == 1 && host_dma_deferred(p) == 1, "count %u, %u deferred",
+	      host_dma_count(p), host_dma_deferred(p));
+	flush_errors = 1;
+	i = __pkvm_host_donate_hyp(pa >> PAGE_SHIFT, 1);
+	CHECK(i == -EBUSY && host_owns(pa) && host_dma_deferred(p) == 1 && !flush_errors,
+	      "donated while its flush failed: %d, %u deferred, %d flush errors left", i,
+	      host_dma_deferred(p), flush_errors);
+	CHECK(!__pkvm_host_donate_hyp(pa >> PAGE_SHIFT, 1) && !host_owns(pa) &&
+	      !host_dma_count(p) && !host_dma_count(p + 1), "donation of a deferred page");
+	CHECK(!__pkvm_hyp_donate_host(pa >> PAGE_SHIFT, 1) && host_owns(pa), "back");
+	/* The refused attempt flushed the domain all the same. */
+	i = kvm_iommu_map_pages(2, 0, pa, PAGE_SIZE, 1, rw, &done);
+	CHECK(!i && !kvm_iommu_unmap_pages(2, 0, PAGE_SIZE, 1, KVM_IOMMU_UNMAP_DEFER, &done),
+	      "map and lazy unmap again: %d", i);
+	CHECK(__pkvm_host_donate_hyp(pa >> PAGE_SHIFT, 3) == -EBUSY && host_owns(pa) &&
+	      !host_dma_deferred(p) && host_dma_count(p + 2) == 1, "donated with a live mapping");
+	CHECK(!kvm_iommu_map_pages(2, 0, pa, PAGE_SIZE, 1, rw, &done) &&
+	      !kvm_iommu_unmap_pages(2, 0, PAGE_SIZE, 1, KVM_IOMMU_UNMAP_DEFER, &done),
+	      "map and lazy unmap once more");
+	CHECK(!__pkvm_host_share_hyp(pa >> PAGE_SHIFT) && !host_dma_count(p),
+	      "share of a deferred page");
+	CHECK(!__pkvm_host_unshare_hyp(pa >> PAGE_SHIFT) && host_owns(pa), "unshare");
+	CHECK(!kvm_iommu_unmap_pages(2, 2 * PAGE_SIZE, PAGE_SIZE, 1, 0, &done) &&
+	      !kvm_iommu_free_domain(2), "free domain 2");
+	while (kvm_iommu_reclaim_page() >= 0)
+		;
+	for (i = 0; i < 12; i++)
+		CHECK(host_owns(HOST_PAGE(820 + i)), "memcache page %d not back", i);
+	return true;
+}
+
 static bool identity_reaches(u64 pa)
 {
 	return kvm_iommu_iova_to_phys(KVM_IOMMU_IDENTITY_DOMAIN, pa) == pa;
@@ -1574,6 +1627,7 @@ int main(int argc, char **argv)
 	run("ffa_unshare_nth_range_fails", ffa_unshare_nth_range_fails);
 	run("ffa_frag_refused", ffa_frag_refused);
 	run("races_with_donations", races_with_donations);
+	run("lazy_unmap_then_transitions", lazy_unmap_then_transitions);
 	run("identity_domain_follows_owners", identity_domain_follows_owners);
 
 	rng_state = seed * 0x9e3779b97f4a7c15ULL | 1;

@@ -599,6 +599,103 @@ static bool flush_failure(void)
 }
 
 /*
+ * Lazy unmaps (KVM_IOMMU_UNMAP_DEFER): the entries go at once, the pages
+ * stay counted, as deferred, while the TLB may still hold them, and the
+ * domain's flush drops them after its invalidation (the model checks that
+ * no TLB entry reaches a page whose count drops). A donation of such a
+ * page flushes its domain rather than fail; a live mapping still refuses
+ * it, and so does a deferred one whose flush failed. The unmap that meets
+ * a full log flushes it first; detach and free flush first.
+ */
+static bool deferred_unmaps(void)
+{
+	const uint64_t iova = 13ULL * SZ_1G, page = MEM_BASE + 30 * SZ_1M;
+	const uint64_t far = FAR_BASE + SZ_512M;
+	unsigned long flushes;
+	s64 most = 0;
+	size_t n;
+	int i;
+
+	snprintf(where, sizeof(where), "deferred unmaps");
+	set_memcache(64);
+	CHECK(!alloc_domain(10) && !kvm_iommu_attach_dev(1, 10, 4), "alloc and attach");
+	CHECK(!map(10, iova, page, SZ_4K, 4, RW, &n) && n == 4 * SZ_4K, "map");
+	CHECK(device_translate(10, iova) == page && tlb_holds_leaf(10, iova, SZ_4K, page),
+	      "the device's walk fills the TLB");
+	CHECK(!unmap_deferred(10, iova, SZ_4K, 4, &n) && n == 4 * SZ_4K, "lazy unmap");
+	CHECK(!kvm_iommu_iova_to_phys(10, iova) && tlb_holds_leaf(10, iova, SZ_4K, page),
+	      "out of the tables, still in the TLB");
+	CHECK(mem_dma_count(mem_page(page)) == 1 && host_dma_deferred(&vmemmap[mem_page(page)]) == 1,
+	      "count %u, %u deferred", mem_dma_count(mem_page(page)),
+	      host_dma_deferred(&vmemmap[mem_page(page)]));
+	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == 4 && check_state(), "state");
+
+	/* The donation flushes the domain, then takes the page. */
+	CHECK(!__pkvm_host_donate_hyp(page / SZ_4K, 1), "donation of a deferred page");
+	CHECK(!tlb_holds_leaf(10, iova, SZ_4K, page) &&
+	      kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == 0 && check_state(),
+	      "the donation left the TLB or the log as it was");
+	memset(mem + (page - MEM_BASE), 0, SZ_4K);
+	CHECK(!__pkvm_hyp_donate_host(page / SZ_4K, 1), "the page back");
+
+	/* A live mapping refuses it, a deferred one beside it or not. */
+	CHECK(!map(10, iova, page, SZ_4K, 2, RW, &n) && !unmap_deferred(10, iova + SZ_4K, SZ_4K,
+									   1, &n),
+	      "map two, lazy unmap one");
+	CHECK(__pkvm_host_donate_hyp(page / SZ_4K, 2) == -EBUSY &&
+	      __pkvm_host_donate_hyp((page + SZ_4K) / SZ_4K, 1) == 0, "donations");
+	memset(mem + (page + SZ_4K - MEM_BASE), 0, SZ_4K);
+	CHECK(!__pkvm_hyp_donate_host((page + SZ_4K) / SZ_4K, 1) &&
+	      !unmap(10, iova, SZ_4K, 1, &n), "back, and unmapped");
+
+	/* A failed flush keeps the pages counted, and the donation refused. */
+	CHECK(!map(10, iova, page, SZ_4K, 1, RW, &n) && !unmap_deferred(10, iova, SZ_4K, 1, &n),
+	      "map and lazy unmap");
+	flush_fails = true;
+	CHECK(flush_domain(10) == -EIO && mem_dma_count(mem_page(page)) == 1, "failed flush");
+	CHECK(__pkvm_host_donate_hyp(page / SZ_4K, 1) == -EBUSY, "donated while its flush failed");
+	CHECK(kvm_iommu_detach_dev(1, 10, 4) == -EIO, "detached while its flush failed");
+	flush_fails = false;
+	CHECK(!flush_domain(10) && !mem_dma_count(mem_page(page)) &&
+	      kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == 0 && check_state(), "flush");
+
+	/* 2MiB per call: the log's bound holds, the unmaps flush it as it fills. */
+	flushes = nr_flushes;
+	for (i = 0; i < 8; i++) {
+		CHECK(!map(10, iova + i * SZ_2M, far + i * SZ_2M, SZ_4K, 512, RW, &n) &&
+		      n == SZ_2M, "map 2MiB, %d", i);
+		CHECK(!unmap_deferred(10, iova + i * SZ_2M, SZ_4K, 512, &n) && n == SZ_2M,
+		      "lazy unmap of 2MiB, %d", i);
+		if (kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) > most)
+			most = kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES);
+	}
+	CHECK(most == 2 * 512 && nr_flushes - flushes == 3 && check_state(),
+	      "the log held up to %lld pages, in %lu flushes", (long long)most,
+	      nr_flushes - flushes);
+	/* 2MiB scattered in 512 runs: more than a log holds, flushed at once */
+	for (i = 0; i < 512; i++)
+		CHECK(!map(10, iova + SZ_1G + i * SZ_4K, far + SZ_32M + 2 * i * SZ_4K, SZ_4K, 1,
+			   RW, &n), "map page %d", i);
+	CHECK(!unmap_deferred(10, iova + SZ_1G, SZ_4K, 512, &n) && n == SZ_2M &&
+	      kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == 2 * 512 && check_state(),
+	      "lazy unmap of 512 scattered pages");
+
+	CHECK(kvm_iommu_unmap_pages(10, iova, SZ_4K, 1, 2, &n) == -EINVAL &&
+	      kvm_iommu_unmap_pages(10, iova, SZ_4K, 1, BIT_ULL(63) | KVM_IOMMU_UNMAP_DEFER,
+				    &n) == -EINVAL && !n, "unknown unmap flags");
+	CHECK(kvm_iommu_flush_domain(KVM_IOMMU_MAX_DOMAINS) == -EINVAL &&
+	      kvm_iommu_flush_domain(11) == -ENOENT, "flush of no domain");
+
+	/* Detach and free flush first. */
+	CHECK(!kvm_iommu_detach_dev(1, 10, 4) &&
+	      kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == 0 && check_state(), "detach");
+	CHECK(!map(10, iova, page, SZ_4K, 1, RW, &n) && !unmap_deferred(10, iova, SZ_4K, 1, &n) &&
+	      !free_domain(10) && kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == 0 &&
+	      !mem_dma_count(mem_page(page)) && check_state(), "free");
+	return check_memory();
+}
+
+/*
  * With a stream attached, the IOMMU caches what it walked: an unmap must
  * drop the leaf from the TLB before the page's count, and leaves the
  * tables, which the walk cache may keep using, in place.
@@ -1155,7 +1252,7 @@ static void race_pair_round(int round)
 		return;
 	race_check_words();
 	race_check_translates(dom, iova, page, done);
-	kvm_iommu_unmap_pages(dom, iova, SZ_4K, 1, &done);
+	kvm_iommu_unmap_pages(dom, iova, SZ_4K, 1, 0, &done);
 }
 
 static void *race_thread(void *arg)
@@ -1213,7 +1310,7 @@ static void *race_thread(void *arg)
 				__atomic_fetch_add(&pages_reclaimed, 1, __ATOMIC_RELAXED);
 			break;
 		default:
-			kvm_iommu_unmap_pages(dom, iova, SZ_4K, 4, &done);
+			kvm_iommu_unmap_pages(dom, iova, SZ_4K, 4, 0, &done);
 			break;
 		}
 		race_check_words();
@@ -1272,7 +1369,7 @@ static bool races(double seconds, uint64_t seed)
 			!kvm_iommu_alloc_domain(RACE_PAIR_DOMAIN + 1) &&
 			!kvm_iommu_map_pages(RACE_PAIR_DOMAIN, 0, MEM_BASE + 64 * SZ_4K, SZ_4K, 1,
 					     RW, &(size_t){0}) &&
-			!kvm_iommu_unmap_pages(RACE_PAIR_DOMAIN, 0, SZ_4K, 1, &(size_t){0})),
+			!kvm_iommu_unmap_pages(RACE_PAIR_DOMAIN, 0, SZ_4K, 1, 0, &(size_t){0})),
 	      "the pairs' domains");
 	harness_preempt = seed ? race_sched_switch : race_preempt;
 	sched_seeded = seed;
@@ -1332,7 +1429,7 @@ static bool calls_before_init_refused(void)
 	return kvm_iommu_map_pages(0, 0, MEM_BASE, SZ_4K, 1, RW, &(size_t){0}) == -ENODEV &&
 	       kvm_iommu_alloc_domain(0) == -ENODEV && kvm_iommu_free_domain(0) == -ENODEV &&
 	       kvm_iommu_attach_dev(0, 0, 0) == -ENODEV &&
-	       kvm_iommu_unmap_pages(0, 0, SZ_4K, 1, &(size_t){0}) == -ENODEV;
+	       kvm_iommu_unmap_pages(0, 0, SZ_4K, 1, 0, &(size_t){0}) == -ENODEV;
 }
 
 static bool second_init_refused(void)
@@ -1441,6 +1538,7 @@ int main(int argc, char **argv)
 	tap(work_per_call_is_bounded, "work_per_call_is_bounded");
 	tap(map_runs_in_one_call, "map_runs_in_one_call");
 	tap(flush_failure, "flush_failure_keeps_pages_counted");
+	tap(deferred_unmaps, "deferred_unmaps_stay_counted_until_flushed");
 	tap(attached_unmap_invalidates, "attached_unmap_invalidates");
 	tap(refused_donation_claims_nothing, "refused_donation_claims_nothing");
 	tap(identity_domain_follows_ownership, "identity_domain_follows_ownership");

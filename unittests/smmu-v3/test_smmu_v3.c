@@ -426,7 +426,7 @@ static void *cmdq_thread(void *arg)
 			cmdq_wrong[t]++;
 			break;
 		}
-		ret = kvm_iommu_unmap_pages(1 + t, iova, SZ_4K, 1, &n);
+		ret = kvm_iommu_unmap_pages(1 + t, iova, SZ_4K, 1, 0, &n);
 		cmdq_bad[t] += bad;
 		if (ret != (bad ? -EIO : 0) || (!bad && fake_dma(cmdq_fake, t, iova) != FAKE_NO_DMA)) {
 			fprintf(stderr, "# thread %lu: unmap %d of %#llx returned %d\n",

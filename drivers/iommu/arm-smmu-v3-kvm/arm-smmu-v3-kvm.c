@@ -523,7 +523,7 @@ static size_t kvm_smmu_unmap_pages(struct iommu_domain *domain, unsigned long io
 	struct arm_smccc_res res;
 
 	kvm_smmu_hvc(KVM_SMMU_HC_UNMAP, __pkvm_host_iommu_unmap_pages, &res,
-		     kdomain->id, iova, pgsize, pgcount);
+		     kdomain->id, iova, pgsize, pgcount, 0);
 	atomic64_sub(res.a2, &kdomain->mapped);
 	stat_add(KVM_SMMU_MAPPED_PAGES, -(long)(res.a2 >> PAGE_SHIFT));
 	return res.a2;
@@ -902,6 +902,7 @@ static int kvm_smmu_hyp_stats_show(struct seq_file *m, void *unused)
 		[KVM_IOMMU_STAT_PAGES_HELD]	= "pages_held",
 		[KVM_IOMMU_STAT_IDMAP_PAGES]	= "identity_table_pages",
 		[KVM_IOMMU_STAT_IDMAP_RESERVE]	= "identity_reserve_pages",
+		[KVM_IOMMU_STAT_DEFERRED_PAGES]	= "deferred_pages",
 	};
 	struct arm_smccc_res res;
 	int i;

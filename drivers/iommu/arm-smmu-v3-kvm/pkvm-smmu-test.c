@@ -67,7 +67,7 @@ static bool still_works(struct seq_file *m, struct page *page)
 	if (!check(m, (phys_addr_t)r.ret == page_to_phys(page), __LINE__,
 		   "iova_to_phys returned another page"))
 		return false;
-	r = test_hvc(__pkvm_host_iommu_unmap_pages, TEST_DOMAIN, TEST_IOVA + SZ_1M, SZ_4K, 1);
+	r = unmap(TEST_DOMAIN, TEST_IOVA + SZ_1M, SZ_4K, 1);
 	return check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed");
 }
 
@@ -331,6 +331,27 @@ static bool map_pgcount_zero(struct seq_file *m, struct page *page)
 	if (!check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 0), -EINVAL, __LINE__))
 		return false;
 	return true;
+}
+
+/* An unknown unmap flag is refused and leaves the mapping; so is a flush of no domain. */
+static bool unmap_flag_unknown(struct seq_file *m, struct page *page)
+{
+	if (!check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(page), SZ_4K, 1, RW), 0,
+		       __LINE__))
+		return false;
+	if (!check_ret(m, unmap_flags(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1, 2), -EINVAL, __LINE__) ||
+	    !check_ret(m, unmap_flags(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1, BIT_ULL(63)), -EINVAL,
+		       __LINE__))
+		return false;
+	if (!check(m, (phys_addr_t)test_hvc(__pkvm_host_iommu_iova_to_phys, TEST_DOMAIN,
+					    TEST_IOVA).ret == page_to_phys(page),
+		   __LINE__, "a refused unmap unmapped"))
+		return false;
+	if (!check_ret(m, test_hvc(__pkvm_host_iommu_flush_domain, KVM_IOMMU_MAX_DOMAINS), -EINVAL,
+		       __LINE__) ||
+	    !check_ret(m, test_hvc(__pkvm_host_iommu_flush_domain, OTHER_DOMAIN), -ENOENT, __LINE__))
+		return false;
+	return check_ret(m, unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1), 0, __LINE__);
 }
 
 static bool map_pgsize_unsupported(struct seq_file *m, struct page *page)
@@ -1360,6 +1381,7 @@ static const struct {
 	CASE(unmap_pgcount_overflow),
 	CASE(map_pgcount_zero),
 	CASE(map_pgsize_unsupported),
+	CASE(unmap_flag_unknown),
 	CASE(map_iova_unaligned),
 	CASE(map_paddr_unaligned),
 	CASE(map_paddr_beyond_output_size),

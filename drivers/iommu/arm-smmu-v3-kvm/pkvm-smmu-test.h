@@ -81,9 +81,14 @@ static inline struct hvc map(u32 id, u64 iova, phys_addr_t pa, u64 pgsize, u64 n
 	return r;
 }
 
+static inline struct hvc unmap_flags(u32 id, u64 iova, u64 pgsize, u64 n, u64 flags)
+{
+	return test_hvc(__pkvm_host_iommu_unmap_pages, id, iova, pgsize, n, flags);
+}
+
 static inline struct hvc unmap(u32 id, u64 iova, u64 pgsize, u64 n)
 {
-	return test_hvc(__pkvm_host_iommu_unmap_pages, id, iova, pgsize, n);
+	return unmap_flags(id, iova, pgsize, n, 0);
 }
 
 static inline struct hvc attach(u32 iommu, u32 id, u32 sid)

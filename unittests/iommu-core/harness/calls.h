@@ -195,6 +195,9 @@ static int map_runs(uint64_t dom, uint64_t iova, uint64_t prot, const u64 *runs,
 	return ret;
 }
 
+/* Flags of the unmaps of this thread: KVM_IOMMU_UNMAP_DEFER for lazy ones */
+static __thread uint64_t unmap_flags;
+
 static int unmap(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 		 size_t *unmapped_out)
 {
@@ -203,7 +206,7 @@ static int unmap(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 
 	in_call = IN_UNMAP;
 	in_domain = dom;
-	ret = kvm_iommu_unmap_pages(dom, iova, pgsize, pgcount, &unmapped);
+	ret = kvm_iommu_unmap_pages(dom, iova, pgsize, pgcount, unmap_flags, &unmapped);
 	in_call = IN_NONE;
 	if (unmapped > (unsigned __int128)pgsize * pgcount)
 		VIOLATION("unmap of %#llx bytes unmapped %#zx", (unsigned long long)(pgsize * pgcount),
@@ -212,7 +215,7 @@ static int unmap(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 	/* Mappings gone from the tables but still counted: their flush failed. */
 	for (i = 0; flush_fails && dom < KVM_IOMMU_MAX_DOMAINS && live_domains[dom] &&
 	     i < nr_maps; i++)
-		if (maps[i].domain == dom && !maps[i].stuck &&
+		if (maps[i].domain == dom && !maps[i].stuck && !maps[i].deferred &&
 		    !walk_leaf(&live_domains[dom]->pgt, dom, maps[i].iova, cpu_read, false,
 			       &level))
 			maps[i].stuck = true;
@@ -272,6 +275,35 @@ static int free_domain_once(uint64_t dom)
 			  (unsigned long long)dom);
 	if (!ret)
 		live_domains[dom] = NULL;
+	drop_consumed();
+	return ret;
+}
+
+/* A lazy unmap: its pages stay counted until the domain's next flush. */
+static int unmap_deferred(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
+			  size_t *unmapped_out)
+{
+	int ret;
+
+	unmap_flags = KVM_IOMMU_UNMAP_DEFER;
+	ret = unmap(dom, iova, pgsize, pgcount, unmapped_out);
+	unmap_flags = 0;
+	return ret;
+}
+
+static int flush_domain(uint64_t dom)
+{
+	uint64_t bytes = __atomic_load_n(&dropped_deferred_bytes, __ATOMIC_RELAXED);
+	int ret;
+
+	in_call = IN_FLUSH;
+	in_domain = dom;
+	ret = kvm_iommu_flush_domain(dom);
+	in_call = IN_NONE;
+	bytes = __atomic_load_n(&dropped_deferred_bytes, __ATOMIC_RELAXED) - bytes;
+	if (bytes > 2 * SZ_2M)
+		VIOLATION("one flush of domain %llu dropped %llu bytes of deferred counts",
+			  (unsigned long long)dom, (unsigned long long)bytes);
 	drop_consumed();
 	return ret;
 }

@@ -345,7 +345,7 @@ static bool check_state(void)
 		 * After a failed flush the IOVA may be mapped again: the stale
 		 * TLB entry still points at a page that stays counted.
 		 */
-		if (m->consumed || m->stuck)
+		if (m->consumed || m->stuck || m->deferred)
 			continue;
 		d = live_domains[m->domain];
 		CHECK(d, "domain %u has a mapping but is not live", m->domain);
@@ -388,6 +388,11 @@ static bool check_state(void)
 	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_DMA_PAGES) == (s64)p,
 	      "the hypervisor reports %lld DMA pages, %llu mapped",
 	      (long long)kvm_iommu_stat(KVM_IOMMU_STAT_DMA_PAGES), (unsigned long long)p);
+	for (i = 0, p = 0; i < nr_maps; i++)
+		p += maps[i].deferred ? maps[i].size / SZ_4K - maps[i].consumed : 0;
+	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == (s64)p,
+	      "the hypervisor reports %lld deferred pages, %llu deferred",
+	      (long long)kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES), (unsigned long long)p);
 	return true;
 }
 

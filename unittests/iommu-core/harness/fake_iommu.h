@@ -441,6 +441,7 @@ static int fake_detach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 static int fake_flush(struct kvm_hyp_iommu_domain *d, u64 iova, size_t size)
 {
 	__atomic_fetch_add(&nr_flushes, 1, __ATOMIC_RELAXED);
+	flushed_domain = d->id;
 	if (flush_fails)
 		return -EIO;
 	model_lock_take();

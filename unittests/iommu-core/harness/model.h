@@ -143,6 +143,7 @@ struct mapping {
 	uint64_t iova, phys, size;
 	int prot;
 	bool stuck;		/* gone from the tables, but its flush failed */
+	bool deferred;		/* gone from the tables, waiting for its domain's flush */
 	uint64_t consumed;	/* pages whose count was dropped, from phys up */
 };
 
@@ -153,7 +154,9 @@ static int nr_maps;
  * What the hypercall in progress is; the model checks unshares against it.
  * IN_RACE: several threads call at once and only the counts are checked.
  */
-static enum { IN_NONE, IN_MAP, IN_UNMAP, IN_FREE, IN_RACE } in_call;
+static enum { IN_NONE, IN_MAP, IN_UNMAP, IN_FREE, IN_FLUSH, IN_RACE } in_call;
+/* The domain the fake IOMMU last flushed on this thread: deferred counts drop after it. */
+static __thread u32 flushed_domain;
 
 /* Serializes the model, as host_mmu.lock does the host stage-2. */
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -179,6 +182,8 @@ static u32 in_domain;
 static bool device_reaches(u32 domain, uint64_t iova, uint64_t pa);
 static bool cpu_reaches(u32 domain, uint64_t iova, uint64_t pa);
 static bool tlb_holds_leaf(u32 domain, uint64_t iova, uint64_t size, uint64_t pa);
+/* The fake IOMMU fails its flushes (fake_iommu.h) */
+static bool flush_fails;
 static bool walk_cache_holds(long page);
 /* A device-side cache that may still translate into [pa, pa + len) (fake SMMUs) */
 static bool (*device_caches)(uint64_t pa, uint64_t len);
@@ -191,8 +196,9 @@ static bool (*device_tables_reach)(u32 domain, uint64_t iova, uint64_t pa);
  * how many bytes were matched by one mapping that no device can reach any
  * more, neither through the tables in memory nor through a TLB.
  */
-static uint64_t take_unshare(uint64_t pa, uint64_t len)
+static uint64_t take_unshare(uint64_t pa, uint64_t len, bool deferred)
 {
+	u32 domain = deferred ? flushed_domain : in_domain;
 	const char *reachable = NULL;
 	int i;
 
@@ -200,24 +206,28 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len)
 		struct mapping *m = &maps[i];
 		uint64_t n, iova;
 
-		if (m->domain != in_domain || m->stuck || pa != m->phys + m->consumed * SZ_4K ||
-		    m->consumed * SZ_4K >= m->size)
+		if (m->domain != domain || m->stuck || m->deferred != deferred ||
+		    pa != m->phys + m->consumed * SZ_4K || m->consumed * SZ_4K >= m->size)
 			continue;
 		n = m->size - m->consumed * SZ_4K;
 		if (n > len)
 			n = len;
 		iova = m->iova + m->consumed * SZ_4K;
-		/* Another mapping of the same page may be the one that went. */
-		if (in_call == IN_UNMAP && cpu_reaches(in_domain, iova, pa)) {
+		/*
+		 * Another mapping of the same page may be the one that went. A
+		 * deferred one left the tables when it was deferred, and its IOVA
+		 * may map the page again since: only the TLB matters for it.
+		 */
+		if (!deferred && in_call == IN_UNMAP && cpu_reaches(domain, iova, pa)) {
 			reachable = "through the tables";
 			continue;
 		}
-		if (device_reaches(in_domain, iova, pa) ||
-		    (device_tables_reach && device_tables_reach(in_domain, iova, pa))) {
+		if (!deferred && (device_reaches(domain, iova, pa) ||
+				  (device_tables_reach && device_tables_reach(domain, iova, pa)))) {
 			reachable = "through the tables in memory";
 			continue;
 		}
-		if (tlb_holds_leaf(in_domain, m->iova, m->size, m->phys) ||
+		if (tlb_holds_leaf(domain, m->iova, m->size, m->phys) ||
 		    (device_caches && device_caches(pa, n))) {
 			reachable = "through a TLB entry";
 			continue;
@@ -231,8 +241,8 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len)
 	return 0;
 }
 
-/* As mem_protect.c: host_dma_unshare() on the range's part in each region */
-static int unshare_by_region(uint64_t phys, uint64_t size)
+/* As mem_protect.c: a host_dma.c change on the range's part in each region */
+static int change_by_region(uint64_t phys, uint64_t size, int (*change)(u64 phys, u64 size))
 {
 	unsigned int i;
 	int ret = 0;
@@ -243,7 +253,7 @@ static int unshare_by_region(uint64_t phys, uint64_t size)
 		uint64_t to = phys + size < end ? phys + size : end;
 
 		if (from < to)
-			ret = host_dma_unshare(from, to - from);
+			ret = change(from, to - from);
 	}
 	return ret;
 }
@@ -286,8 +296,8 @@ bool host_mmio_owned(u64 start, u64 end)
 	return mmio_range_host_owned(start, end - start);
 }
 
-/* The largest count of a page: 31 bits of the word host_dma.c keeps */
-#define HOST_DMA_COUNT_MAX	0x7fffffffU
+/* The most mappings of a page, live and deferred: 15 bits of the word host_dma.c keeps */
+#define HOST_DMA_COUNT_MAX	0x7fffU
 
 /* What the model expects of __pkvm_host_share_dma() for host memory. */
 static int model_share_dma(u64 phys, u64 size)
@@ -339,7 +349,7 @@ int __pkvm_host_share_dma(u64 phys, u64 size)
  * As __pkvm_host_unshare_dma(): any range made of earlier shares, memory
  * of several regions and MMIO alike; only memory pages are counted.
  */
-static int model_unshare_dma(u64 phys, u64 size)
+static int model_unshare_dma(u64 phys, u64 size, bool deferred)
 {
 	bool mmio = range_is_mmio(phys, size);
 	uint64_t pa, n;
@@ -347,16 +357,17 @@ static int model_unshare_dma(u64 phys, u64 size)
 	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
 		return -EINVAL;
 	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K) {
-		if (is_mem(pa) && !mem_dma_count(mem_page(pa)))
-			VIOLATION("unshare of %#llx, which has no DMA mapping",
-				  (unsigned long long)pa);
+		if (is_mem(pa) && !(deferred ? host_dma_deferred(&vmemmap[mem_page(pa)]) :
+				    mem_dma_count(mem_page(pa)) - host_dma_deferred(&vmemmap[mem_page(pa)])))
+			VIOLATION("%s of %#llx, which has no such DMA mapping",
+				  deferred ? "deferred drop" : "unshare", (unsigned long long)pa);
 	}
 	/* Races on pages of their own: no TLB may hold one whose count drops. */
 	if (in_call == IN_RACE && device_caches && device_caches(phys, size))
 		VIOLATION("count of %#llx dropped while a TLB holds it", (unsigned long long)phys);
 	/* Only the tail of a failed map was never visible. */
 	for (pa = phys; in_call != IN_MAP && in_call != IN_RACE && pa < phys + size; pa += n) {
-		n = take_unshare(pa, phys + size - pa);
+		n = take_unshare(pa, phys + size - pa, deferred);
 		if (!n)
 			VIOLATION("count of %#llx dropped, but no unmapped mapping has it",
 				  (unsigned long long)pa);
@@ -365,8 +376,8 @@ static int model_unshare_dma(u64 phys, u64 size)
 		return 0;
 	for (pa = phys, n = 0; pa < phys + size; pa += SZ_4K)
 		n += is_mem(pa);
-	if (unshare_by_region(phys, size))
-		VIOLATION("host_dma_unshare() of %#llx+%#llx failed", (unsigned long long)phys,
+	if (change_by_region(phys, size, deferred ? host_dma_drop_deferred : host_dma_unshare))
+		VIOLATION("the count drop of %#llx+%#llx failed", (unsigned long long)phys,
 			  (unsigned long long)size);
 	__atomic_fetch_sub(&mem_dma_total, n, __ATOMIC_RELAXED);
 	return 0;
@@ -383,18 +394,69 @@ int __pkvm_host_unshare_dma(u64 phys, u64 size)
 	__atomic_fetch_add(&accounted_bytes, size, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&unshare_calls, 1, __ATOMIC_RELAXED);
 	model_lock_take();
-	ret = model_unshare_dma(phys, size);
+	ret = model_unshare_dma(phys, size, false);
 	model_lock_drop();
 	return ret;
 }
 
-/* Whether the record has a mapping of memory page @pa whose count stands. */
-static bool model_page_mapped(uint64_t pa)
+/* Bytes passed to __pkvm_host_drop_deferred_dma() */
+static uint64_t dropped_deferred_bytes;	/* __atomic accesses */
+
+/* As __pkvm_host_drop_deferred_dma(): the domain just flushed drops its log. */
+int __pkvm_host_drop_deferred_dma(u64 phys, u64 size)
+{
+	int ret;
+
+	__atomic_fetch_add(&dropped_deferred_bytes, size, __ATOMIC_RELAXED);
+	model_lock_take();
+	ret = model_unshare_dma(phys, size, true);
+	model_lock_drop();
+	return ret;
+}
+
+/*
+ * As __pkvm_host_defer_dma(): the leaves of [phys, phys + size), in IOVA
+ * order in the domain unmapping them, left its tables; their counts stay,
+ * as deferred.
+ */
+int __pkvm_host_defer_dma(u64 phys, u64 size)
+{
+	uint64_t pa = phys;
+	int i;
+
+	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
+		return -EINVAL;
+	model_lock_take();
+	for (i = 0; in_call != IN_RACE && i < nr_maps && pa < phys + size; i++) {
+		struct mapping *m = &maps[i];
+
+		if (m->domain != in_domain || m->stuck || m->deferred || m->consumed ||
+		    m->phys != pa || m->size > phys + size - pa ||
+		    cpu_reaches(in_domain, m->iova, m->phys))
+			continue;
+		m->deferred = true;
+		pa += m->size;
+		i = -1;	/* the next leaf may be recorded before this one */
+	}
+	if (in_call != IN_RACE && pa != phys + size)
+		VIOLATION("deferred %#llx+%#llx, but no unmapped mapping has %#llx",
+			  (unsigned long long)phys, (unsigned long long)size,
+			  (unsigned long long)pa);
+	if (!range_is_mmio(phys, size) && change_by_region(phys, size, host_dma_defer))
+		VIOLATION("host_dma_defer() of %#llx+%#llx failed", (unsigned long long)phys,
+			  (unsigned long long)size);
+	model_lock_drop();
+	return 0;
+}
+
+/* Whether the record has a mapping of memory page @pa whose count stands, deferred or not. */
+static bool model_page_mapped(uint64_t pa, bool deferred)
 {
 	int i;
 
 	for (i = 0; i < nr_maps; i++)
-		if (pa >= maps[i].phys + maps[i].consumed * SZ_4K &&
+		if (maps[i].deferred == deferred &&
+		    pa >= maps[i].phys + maps[i].consumed * SZ_4K &&
 		    pa < maps[i].phys + maps[i].size)
 			return true;
 	return false;
@@ -444,7 +506,7 @@ static void idmap_check_gone(uint64_t pa, uint64_t nr_pages);
  */
 static int model_claim(uint64_t pa, uint64_t nr_pages, enum owner to)
 {
-	bool mapped = false;
+	bool mapped = false, deferred = false;
 	int ret = 0;
 	uint64_t i;
 
@@ -455,14 +517,27 @@ static int model_claim(uint64_t pa, uint64_t nr_pages, enum owner to)
 	for (i = 0; i < nr_pages && !ret; i++) {
 		if (mem_owner[mem_page(pa) + i] != HOST)
 			ret = -EPERM;
-		if (in_call != IN_RACE)
-			mapped |= model_page_mapped(pa + i * SZ_4K);
+		if (in_call != IN_RACE) {
+			mapped |= model_page_mapped(pa + i * SZ_4K, false);
+			deferred |= model_page_mapped(pa + i * SZ_4K, true);
+		}
 	}
+	/*
+	 * As host_claim_initiator(): pages whose only mappings are deferred
+	 * have their domains flushed, and are claimed once more. Only a live
+	 * mapping, or a flush that failed, refuses the claim.
+	 */
 	if (!ret) {
 		ret = host_dma_claim(pa, nr_pages * SZ_4K);
-		if (in_call != IN_RACE && (ret == -EBUSY) != mapped)
-			VIOLATION("claim of %#llx returned %d, the model has %s mapping",
-				  (unsigned long long)pa, ret, mapped ? "a" : "no");
+		if (ret == -EAGAIN)
+			ret = kvm_iommu_flush_deferred(pa, nr_pages * SZ_4K) ?:
+			      host_dma_claim(pa, nr_pages * SZ_4K);
+		if (ret)
+			ret = -EBUSY;
+		if (in_call != IN_RACE && (ret == -EBUSY) != (mapped || (deferred && flush_fails)))
+			VIOLATION("claim of %#llx returned %d, the model has %s mapping%s",
+				  (unsigned long long)pa, ret, mapped ? "a" : "no live",
+				  deferred ? " and a deferred one" : "");
 	}
 	/* As host_claim_initiator(): out of the identity domain, or not claimed */
 	if (!ret) {

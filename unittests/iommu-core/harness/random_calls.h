@@ -351,7 +351,7 @@ static bool release_leaks(void)
 		if (!range_is_mmio(m->phys, m->size)) {
 			for (pa = m->phys; pa < m->phys + m->size; pa += SZ_4K)
 				mem_dma_total -= is_mem(pa);
-			CHECK(!unshare_by_region(m->phys, m->size), "release of a leak");
+			CHECK(!change_by_region(m->phys, m->size, host_dma_unshare), "release of a leak");
 		}
 	}
 	nr_maps = 0;

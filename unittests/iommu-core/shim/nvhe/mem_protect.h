@@ -23,6 +23,8 @@ extern struct host_mmu host_mmu;
 
 int __pkvm_host_share_dma(u64 phys, u64 size);
 int __pkvm_host_unshare_dma(u64 phys, u64 size);
+int __pkvm_host_defer_dma(u64 phys, u64 size);
+int __pkvm_host_drop_deferred_dma(u64 phys, u64 size);
 int __pkvm_host_donate_hyp(u64 pfn, u64 nr_pages);
 int __pkvm_hyp_donate_host(u64 pfn, u64 nr_pages);
 bool addr_is_memory(phys_addr_t phys);

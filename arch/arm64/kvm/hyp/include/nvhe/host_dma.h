@@ -20,10 +20,13 @@ struct hyp_page;
 
 int host_dma_share(u64 phys, u64 size);
 int host_dma_unshare(u64 phys, u64 size);
+int host_dma_defer(u64 phys, u64 size);
+int host_dma_drop_deferred(u64 phys, u64 size);
 int host_dma_claim(u64 addr, u64 size);
 int host_dma_reach(u64 start, u64 end);
 bool host_dma_unmapped(u64 addr, u64 size);
 void host_dma_note_owned(struct hyp_page *page, bool owned);
 u32 host_dma_count(struct hyp_page *page);
+u32 host_dma_deferred(struct hyp_page *page);
 
 #endif /* __KVM_NVHE_HOST_DMA_H__ */

@@ -12,9 +12,18 @@
 #include <nvhe/io-pgtable.h>
 #include <nvhe/spinlock.h>
 
+/* Host pages unmapped from a domain, counted until its next flush */
+struct kvm_iommu_deferred {
+	u64 phys;
+	u64 size;
+};
+
 struct kvm_hyp_iommu_domain {
 	u32 id;
-	/* Protects nr_attached; the tables take no lock (see io-pgtable.c) */
+	/*
+	 * Protects nr_attached and the deferred log; the tables take no lock
+	 * (see io-pgtable.c)
+	 */
 	hyp_spinlock_t lock;
 	struct kvm_io_pgtable pgt;
 	u32 nr_attached;
@@ -23,12 +32,24 @@ struct kvm_hyp_iommu_domain {
 	 * domain's context descriptor here.
 	 */
 	u64 iommu_data[8] __aligned(64);
+	/*
+	 * The deferred log: what deferred unmaps cleared from the tables,
+	 * whose pages keep a deferred count until the domain's next flush.
+	 * It fills the rest of the domain's page.
+	 */
+	u32 nr_deferred;
+	u64 deferred_bytes;
+	struct kvm_iommu_deferred deferred[];
 };
+
+#define KVM_IOMMU_DEFERRED_RANGES					\
+	((PAGE_SIZE - sizeof(struct kvm_hyp_iommu_domain)) /		\
+	 sizeof(struct kvm_iommu_deferred))
 
 /*
  * What an IOMMU driver at EL2 provides. attach_dev and detach_dev are
- * called with the domain's lock held, flush_range without it, while a
- * reference keeps the domain alive; all must validate their own
+ * called with the domain's lock held, flush_range with or without it,
+ * while a reference keeps the domain alive; all must validate their own
  * arguments (IOMMU and stream IDs).
  */
 struct kvm_iommu_ops {
@@ -72,11 +93,14 @@ int kvm_iommu_detach_dev(u64 iommu_id, u64 domain_id, u64 sid);
 int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 			u64 pgcount, u64 prot, size_t *mapped);
 int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
-			  size_t *unmapped);
+			  u64 flags, size_t *unmapped);
+int kvm_iommu_flush_domain(u64 domain_id);
 int kvm_iommu_map_runs(u64 domain_id, u64 iova, u64 prot, const u64 *runs,
 		       u64 nr, size_t *mapped);
 phys_addr_t kvm_iommu_iova_to_phys(u64 domain_id, u64 iova);
 s64 kvm_iommu_stat(u64 stat);
+/* For transitions that meet pages whose only mappings are deferred */
+int kvm_iommu_flush_deferred(u64 addr, u64 size);
 
 /*
  * Memory for domains and tables: pages the host donated. Provided by the

@@ -45,6 +45,11 @@
  * with that many pages in the memcache, so it never runs out halfway.
  */
 #define KVM_IOMMU_CALL_TABLES	(2 * 3)
+/*
+ * The most a domain's deferred log holds: a flush then drops as many
+ * counts as two unmap calls do.
+ */
+#define KVM_IOMMU_DEFERRED_BYTES	(2 * KVM_IOMMU_CALL_BYTES)
 
 /*
  * A slot's count is 0 while it is free and SLOT_CHANGING while a domain is
@@ -64,6 +69,8 @@ static struct kvm_iommu_domain_slot domain_slots[KVM_IOMMU_MAX_DOMAINS];
 
 /* 4KiB pages accounted for DMA through this file, for kvm_iommu_stat(). */
 static atomic64_t iommu_dma_pages;
+/* Of those, the pages of deferred logs */
+static atomic64_t iommu_deferred_pages;
 
 /* Set once, before the host is deprivileged. */
 static const struct kvm_iommu_ops *iommu_ops;
@@ -160,6 +167,33 @@ int kvm_iommu_flush(struct kvm_hyp_iommu_domain *domain, u64 iova, size_t size)
 	return iommu_ops->flush_range(domain, iova, size);
 }
 
+/*
+ * Invalidate all of the domain's TLB entries on every IOMMU, then drop the
+ * counts its deferred log holds. Under the domain's lock. On error the log
+ * stays as it is, for the next flush.
+ */
+static int flush_deferred(struct kvm_hyp_iommu_domain *domain)
+{
+	u64 pages = domain->deferred_bytes / SZ_4K;
+	u32 i;
+	int ret;
+
+	if (!domain->nr_deferred)
+		return 0;
+	/* The whole input range: one invalidation of the domain's tag per IOMMU */
+	ret = iommu_ops->flush_range(domain, 0, BIT_ULL(iommu_ias));
+	if (ret)
+		return ret;
+	for (i = 0; i < domain->nr_deferred; i++)
+		WARN_ON(__pkvm_host_drop_deferred_dma(domain->deferred[i].phys,
+						      domain->deferred[i].size));
+	atomic64_sub(pages, &iommu_deferred_pages);
+	atomic64_sub(pages, &iommu_dma_pages);
+	domain->nr_deferred = 0;
+	domain->deferred_bytes = 0;
+	return 0;
+}
+
 /**
  * kvm_iommu_alloc_domain() - Create an empty domain, or the identity domain.
  * @domain_id:	Host-chosen ID, below KVM_IOMMU_MAX_DOMAINS. The identity
@@ -218,14 +252,16 @@ out_free_slot:
  * kvm_iommu_free_domain() - Free a domain no stream is attached to.
  * @domain_id:	Its ID.
  *
- * Mappings left in the domain are removed and their pages' accounting
- * dropped: no stream can use them since the last detach. One call drops
+ * Its deferred unmaps are completed first. Mappings left in the domain
+ * are removed and their pages' accounting dropped: no stream can use them
+ * since the last detach. One call drops
  * KVM_IOMMU_CALL_BYTES of them, or one leaf when it is larger; the domain
  * is freed by the call that finds none left.
  *
  * Return: 0; -EINVAL for an ID out of range; -ENOENT when no domain has
  * this ID; -EBUSY while streams are attached or another hypercall uses it;
- * -EAGAIN when mappings remain: the domain is still there, to free again.
+ * -EAGAIN when mappings remain: the domain is still there, to free again;
+ * the IOMMU's error when completing the deferred unmaps failed.
  */
 int kvm_iommu_free_domain(u64 domain_id)
 {
@@ -242,7 +278,7 @@ int kvm_iommu_free_domain(u64 domain_id)
 		return refs == 0 ? -ENOENT : -EBUSY;
 
 	domain = slot->domain;
-	ret = domain->nr_attached ? -EBUSY : 0;
+	ret = domain->nr_attached ? -EBUSY : flush_deferred(domain);
 	if (!ret && domain_id == KVM_IOMMU_IDENTITY_DOMAIN) {
 		kvm_iommu_idmap_release();
 		kvm_io_pgtable_destroy(&domain->pgt, NULL, 0);
@@ -272,7 +308,10 @@ static int domain_stream_op(u64 iommu_id, u64 domain_id, u64 sid, bool attach)
 	if (!domain)
 		return domain_lookup_error(domain_id);
 	hyp_spin_lock(&domain->lock);
-	ret = (attach ? iommu_ops->attach_dev : iommu_ops->detach_dev)(domain, iommu_id, sid);
+	/* A detach completes the deferred unmaps first: the domain may go next. */
+	ret = attach ? 0 : flush_deferred(domain);
+	ret = ret ?: (attach ? iommu_ops->attach_dev : iommu_ops->detach_dev)(domain, iommu_id,
+									       sid);
 	if (!ret)
 		domain->nr_attached += attach ? 1 : -1;
 	hyp_spin_unlock(&domain->lock);
@@ -301,8 +340,11 @@ int kvm_iommu_attach_dev(u64 iommu_id, u64 domain_id, u64 sid)
  * @domain_id:	The domain the stream is attached to.
  * @sid:	Stream ID.
  *
+ * The domain's deferred unmaps are completed first.
+ *
  * Return: 0; -EINVAL for an out-of-range ID; -ENOENT when the domain does
- * not exist or the stream is not attached to it.
+ * not exist or the stream is not attached to it; the IOMMU's error when
+ * completing the deferred unmaps failed: the stream stays attached.
  */
 int kvm_iommu_detach_dev(u64 iommu_id, u64 domain_id, u64 sid)
 {
@@ -501,28 +543,76 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
 	return 0;
 }
 
+/* Add a range to the deferred log, which has room, merged with the last if they touch. */
+static void log_deferred(struct kvm_hyp_iommu_domain *domain, u64 phys, u64 size)
+{
+	struct kvm_iommu_deferred *next = &domain->deferred[domain->nr_deferred];
+
+	if (domain->nr_deferred && next[-1].phys + next[-1].size == phys) {
+		next[-1].size += size;
+		return;
+	}
+	next->phys = phys;
+	next->size = size;
+	domain->nr_deferred++;
+}
+
+/*
+ * Keep what @gather holds for the domain's next flush: its pages' counts
+ * become deferred and their ranges go to the log. A log without room is
+ * flushed first, and a gather larger than a whole log is flushed now, as
+ * without deferring: a log never holds more than its bounds.
+ */
+static int defer_gather(struct kvm_hyp_iommu_domain *domain,
+			struct kvm_io_pgtable_gather *gather)
+{
+	unsigned int i;
+	int ret = 0;
+
+	if (gather->nr_leaves > KVM_IOMMU_DEFERRED_RANGES ||
+	    gather->unmapped > KVM_IOMMU_DEFERRED_BYTES)
+		return flush_gather(domain, gather);
+	hyp_spin_lock(&domain->lock);
+	if (domain->nr_deferred + gather->nr_leaves > KVM_IOMMU_DEFERRED_RANGES ||
+	    domain->deferred_bytes + gather->unmapped > KVM_IOMMU_DEFERRED_BYTES)
+		ret = flush_deferred(domain);
+	for (i = 0; !ret && i < gather->nr_leaves; i++) {
+		WARN_ON(__pkvm_host_defer_dma(gather->leaves[i].phys, gather->leaves[i].size));
+		log_deferred(domain, gather->leaves[i].phys, gather->leaves[i].size);
+	}
+	if (!ret) {
+		domain->deferred_bytes += gather->unmapped;
+		atomic64_add(gather->unmapped / SZ_4K, &iommu_deferred_pages);
+	}
+	hyp_spin_unlock(&domain->lock);
+	return ret;
+}
+
 /**
  * kvm_iommu_unmap_pages() - Unmap a range of a domain.
  * @domain_id:	The domain.
  * @iova:	I/O virtual address, aligned to @pgsize.
  * @pgsize:	4KiB, 2MiB or 1GiB.
  * @pgcount:	Number of @pgsize pages.
+ * @flags:	0, or KVM_IOMMU_UNMAP_DEFER.
  * @unmapped:	Set to the bytes unmapped from @iova up.
  *
  * Unmapping stops at the first hole and at a block that is not wholly
  * inside the range. The pages of what was unmapped are released only
- * after the IOMMU flushed their translations. One call unmaps at most
- * KVM_IOMMU_CALL_BYTES plus one leaf: a longer range returns 0 with
+ * after the IOMMU flushed their translations: before the call returns, or
+ * with KVM_IOMMU_UNMAP_DEFER at the domain's next flush, which the call
+ * makes first when the domain's deferred log is full. One call unmaps at
+ * most KVM_IOMMU_CALL_BYTES plus one leaf: a longer range returns 0 with
  * @unmapped short of it, for the caller to continue.
  *
- * Return: 0 when all was unmapped; -EINVAL for a bad ID, size or
- * alignment, or a block straddling the range; -ERANGE when the range
+ * Return: 0 when all was unmapped; -EINVAL for a bad ID, size, alignment
+ * or flag, or a block straddling the range; -ERANGE when the range
  * overflows or exceeds the input size; -ENOENT when the domain does not
  * exist or at a hole; -EPERM for the identity domain; the IOMMU's error
  * when a flush failed.
  */
 int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
-			  size_t *unmapped)
+			  u64 flags, size_t *unmapped)
 {
 	struct kvm_io_pgtable_gather *gather = this_cpu_ptr(&unmap_gather);
 	struct kvm_hyp_iommu_domain *domain;
@@ -537,6 +627,8 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 	ret = check_range(iova, pgsize, pgcount, &size);
 	if (ret)
 		return ret;
+	if (flags & ~KVM_IOMMU_UNMAP_DEFER)
+		return -EINVAL;
 
 	domain = domain_get(domain_id);
 	if (!domain)
@@ -549,7 +641,7 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 		ret = kvm_io_pgtable_unmap(&domain->pgt, iova + *unmapped,
 					   size - *unmapped, gather);
 		/* What the gather holds is out of the tables and this call's alone. */
-		err = flush_gather(domain, gather);
+		err = flags ? defer_gather(domain, gather) : flush_gather(domain, gather);
 		if (err) {
 			ret = err;
 			break;
@@ -560,6 +652,79 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 	if (ret == -ENOSPC)
 		ret = 0;
 	domain_put(domain);
+	return ret;
+}
+
+/**
+ * kvm_iommu_flush_domain() - Complete the deferred unmaps of a domain.
+ * @domain_id:	The domain.
+ *
+ * Invalidates the domain's TLB entries on every IOMMU and, once that
+ * completed, drops the counts its deferred unmaps kept.
+ *
+ * Return: 0; -EINVAL for an ID out of range; -ENOENT when no domain has
+ * this ID; the IOMMU's error when the invalidation failed: the pages stay
+ * counted, and the flush may be called again.
+ */
+int kvm_iommu_flush_domain(u64 domain_id)
+{
+	struct kvm_hyp_iommu_domain *domain;
+	int ret;
+
+	if (!iommu_registered())
+		return -ENODEV;
+	domain = domain_get(domain_id);
+	if (!domain)
+		return domain_lookup_error(domain_id);
+	hyp_spin_lock(&domain->lock);
+	ret = flush_deferred(domain);
+	hyp_spin_unlock(&domain->lock);
+	domain_put(domain);
+	return ret;
+}
+
+/* Whether the deferred log of @domain holds a page of [addr, addr + size) */
+static bool log_holds(struct kvm_hyp_iommu_domain *domain, u64 addr, u64 size)
+{
+	struct kvm_iommu_deferred *d;
+
+	for (d = domain->deferred; d < domain->deferred + domain->nr_deferred; d++) {
+		if (d->phys < addr + size && addr < d->phys + d->size)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * kvm_iommu_flush_deferred() - Flush the domains whose deferred unmaps
+ * hold pages of a range.
+ * @addr:	Start of the range, page aligned.
+ * @size:	Its size.
+ *
+ * For a transition that takes the range from the host and found pages
+ * whose only mappings are deferred: it need not wait for the host to
+ * flush. Under host_mmu.lock, which the lock of each domain nests in. At
+ * most every domain is flushed once, each dropping the counts of at most
+ * KVM_IOMMU_DEFERRED_BYTES.
+ *
+ * Return: 0, or the first IOMMU error; then the pages stay counted.
+ */
+int kvm_iommu_flush_deferred(u64 addr, u64 size)
+{
+	struct kvm_hyp_iommu_domain *domain;
+	int ret = 0;
+	u64 id;
+
+	for (id = 0; id < KVM_IOMMU_MAX_DOMAINS && !ret; id++) {
+		domain = domain_get(id);
+		if (!domain)
+			continue;
+		hyp_spin_lock(&domain->lock);
+		if (log_holds(domain, addr, size))
+			ret = flush_deferred(domain);
+		hyp_spin_unlock(&domain->lock);
+		domain_put(domain);
+	}
 	return ret;
 }
 
@@ -607,6 +772,8 @@ s64 kvm_iommu_stat(u64 stat)
 		return kvm_iommu_idmap_pages(false);
 	case KVM_IOMMU_STAT_IDMAP_RESERVE:
 		return kvm_iommu_idmap_pages(true);
+	case KVM_IOMMU_STAT_DEFERRED_PAGES:
+		return atomic64_read(&iommu_deferred_pages);
 	default:
 		return -EINVAL;
 	}
