@@ -156,7 +156,7 @@ static void random_call(uint64_t (*next)(void))
 	if (iommu == SPARE_IOMMU && sid == SPARE_SID)
 		sid = 0;
 	harness_cpu = cpu;
-	flush_fails = kind >= 11 && kind < 16 && next() % 64 == 0;
+	flush_fails = ((kind >= 11 && kind < 16) || kind == 18) && next() % 64 == 0;
 	flush_failed |= flush_fails;
 
 	/* A map of runs reserves run by run: a retry that got further may ask again. */
@@ -225,7 +225,14 @@ static void random_call(uint64_t (*next)(void))
 			break;
 		case 11 ... 15:
 			want_ret = want_arg_error(false, dom, iova, 0, pgsize, pgcount, 0);
-			ret = unmap(dom, iova, pgsize, pgcount, &done);
+			/* Lazy or not: a domain may have both. */
+			ret = (next() % 2 ? unmap_deferred : unmap)(dom, iova, pgsize, pgcount, &done);
+			break;
+		case 18:	/* a flush of a domain's deferred unmaps */
+			want_ret = dom >= KVM_IOMMU_MAX_DOMAINS ? -EINVAL : 0;
+			ret = flush_domain(dom);
+			if (!want_ret && ret != 0 && ret != -ENOENT && !(flush_fails && ret == -EIO))
+				VIOLATION("a flush of domain %u returned %d", dom, ret);
 			break;
 		case 16:	/* a hostile donation: any pages, the counts are checked */
 			nr = next() % (KVM_IOMMU_DONATE_MAX + 2);
@@ -311,9 +318,8 @@ static void set_owners(void)
 /* Random hypercalls, with the invariants checked after each. */
 static bool random_calls(int calls)
 {
-	int n;
-
 	unsigned long long checked = ~0ULL;
+	int n, deferred_calls = 0;
 
 	set_owners();
 	for (n = 0; n < calls; n++) {
@@ -321,6 +327,7 @@ static bool random_calls(int calls)
 		random_call(rnd);
 		if (!check_state() || (n % 256 == 0 && (!check_device_tables() || !check_memory())))
 			return false;
+		deferred_calls += kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) > 0;
 		if (owner_changes != checked || n % 64 == 0) {
 			checked = owner_changes;
 			if (!check_idmap())
@@ -329,6 +336,9 @@ static bool random_calls(int calls)
 	}
 	/* Half the host's donations are above 4GiB: tables, domains, leaves too. */
 	CHECK(calls < 1000 || far_in_use_max, "no page above 4GiB was ever in use");
+	/* Lazy unmaps left pages waiting for a flush after a part of the calls. */
+	CHECK(calls < 1000 || deferred_calls > calls / 20,
+	      "deferred pages after only %d calls of %d", deferred_calls, calls);
 	return true;
 }
 
