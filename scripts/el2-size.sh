@@ -4,9 +4,10 @@
 # The size of what the series runs at EL2: code lines (not blank, not only
 # a comment) of the C files it adds under arch/arm64/kvm/hyp/, plus the C
 # lines its diffs add to the hypervisor's existing files (mem_protect.c,
-# hyp-main.c, ...). Lines inside #ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST are
-# the test build's fault injection, which a user's kernel does not hold:
-# they are counted apart. Prints the part of each file and the totals; with
+# hyp-main.c, ...). Lines inside #ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST, and
+# the statements under if (IS_ENABLED(CONFIG_ARM_SMMU_V3_PKVM_TEST) ...),
+# are the test build's fault injection, which a user's kernel does not
+# hold (the compiler drops the second): they are counted apart. Prints the part of each file and the totals; with
 # --max N, fails when the EL2 of a user's kernel is above N lines.
 #
 #   scripts/el2-size.sh [--max N]
@@ -21,14 +22,26 @@ python3 - "$max" <<'PY'
 import glob, re, sys
 
 TEST_ONLY = '#ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST'
+TEST_IF = 'if (IS_ENABLED(CONFIG_ARM_SMMU_V3_PKVM_TEST)'
 
 def code_lines(text):
     """(lines of every build, lines of test builds only)"""
     text = re.sub(r'/\*.*?\*/', lambda m: '\n' * m.group(0).count('\n'), text, flags=re.S)
     n, test, depth = [0, 0], None, 0
+    test_if, braces = False, 0
     for l in text.split('\n'):
         l = l.strip()
         if not l or l.startswith('//'):
+            continue
+        # An if whose condition starts with the test option: to its ';' or its '}'
+        if not test_if and l.startswith(TEST_IF):
+            test_if, braces, opened = True, 0, False
+        if test_if:
+            n[1] += 1
+            braces += l.count('{') - l.count('}')
+            opened = opened or '{' in l
+            if (opened and braces == 0) or (not opened and l.endswith(';')):
+                test_if = False
             continue
         if test is None and l == TEST_ONLY:
             test, depth = True, 0

@@ -15,7 +15,6 @@ struct kvm_arm_smmu_fault {
 };
 
 int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages);
-int kvm_arm_smmu_register_pmcg(u64 mmio, u64 size);
 int kvm_arm_smmu_next_fault(u64 iommu_id, struct kvm_arm_smmu_fault *fault);
 int kvm_arm_smmu_test_cmdq_error(void);
 

@@ -845,27 +845,6 @@ int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 }
 
 /**
- * kvm_arm_smmu_register_pmcg() - Take an SMMU's performance monitor counter
- * group from the host.
- * @mmio:	Physical address of a page-aligned region of its registers.
- * @size:	Size of the region.
- *
- * Only before the host is deprivileged. A PMCG that signals overflow with
- * an MSI writes to a physical address held in its registers, without
- * translation: left to the host, that is a write to any page. Its
- * registers leave the host stage-2 for good; the hypervisor does not use
- * them, so the counters stay as reset, disabled.
- *
- * Return: 0, or the error of the MMIO donation: -EINVAL for a region that
- * is not MMIO, -EPERM when the host does not own it, -ENOSPC when the
- * hypervisor holds too many MMIO regions.
- */
-int kvm_arm_smmu_register_pmcg(u64 mmio, u64 size)
-{
-	return __pkvm_host_donate_hyp_mmio(mmio, size);
-}
-
-/**
  * kvm_arm_smmu_next_fault() - Take the oldest record of an SMMU's event queue.
  * @iommu_id:	Index of the SMMU, as registered.
  * @fault:	Filled with what the host may know of the record: the event
