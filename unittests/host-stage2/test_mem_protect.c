@@ -33,6 +33,8 @@
 #include <nvhe/mem_protect.h>
 #include <nvhe/mm.h>
 
+#include "../iommu-core/harness/host_dma_count.h"
+
 /*
  * Physical memory: region 0 [MEM0, +8MiB), a 2MiB carve-out, region 1,
  * which ends one page into a 2MiB block, as a region does when firmware

@@ -33,6 +33,7 @@
  * Included once by each test program (unit tests, fuzzer). This file holds
  * the memory layout and the failure macros; the parts in harness/, in the
  * order it includes them, hold the rest:
+ *  - host_dma_count.h: a page's DMA counts, read as host_dma.c keeps them;
  *  - model.h: the ownership model and mem_protect.c's transitions;
  *  - vmemmap.h: the vmemmap and memory.c's memcache lists;
  *  - fake_iommu.h: the fake IOMMU and its descriptors;
@@ -154,6 +155,7 @@ int harness_fence_word;
 
 static enum kvm_io_pgtable_fmt harness_fmt = KVM_IO_PGTABLE_S2;
 
+#include "harness/host_dma_count.h"
 #include "harness/model.h"
 #include "harness/vmemmap.h"
 #include "harness/fake_iommu.h"

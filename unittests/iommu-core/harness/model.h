@@ -297,7 +297,7 @@ bool host_mmio_owned(u64 start, u64 end)
 }
 
 /* The most mappings of a page, live and deferred: 15 bits of the word host_dma.c keeps */
-#define HOST_DMA_COUNT_MAX	0x7fffU
+#define HOST_DMA_COUNT_MAX	HOST_DMA_MAX_MAPPINGS
 
 /* What the model expects of __pkvm_host_share_dma() for host memory. */
 static int model_share_dma(u64 phys, u64 size)

@@ -35,14 +35,6 @@
 #include <nvhe/mem_protect.h>
 #include <nvhe/memory.h>
 
-#define HOST_DMA_NOT_OWNED	BIT(31)
-#define HOST_DMA_LIVE		GENMASK(14, 0)
-#define HOST_DMA_DEFERRED	GENMASK(29, 15)
-#define HOST_DMA_ONE_LIVE	1
-#define HOST_DMA_ONE_DEFERRED	BIT(15)
-/* Live and deferred together: then a live one always has room to defer. */
-#define HOST_DMA_MAX_MAPPINGS	HOST_DMA_LIVE
-
 static atomic_t *page_dma(u64 phys)
 {
 	return &hyp_phys_to_page(phys)->host_dma;
@@ -274,26 +266,4 @@ void host_dma_note_owned(struct hyp_page *page, bool owned)
 		atomic_andnot(HOST_DMA_NOT_OWNED, &page->host_dma);
 	else
 		atomic_or(HOST_DMA_NOT_OWNED, &page->host_dma);
-}
-
-/**
- * host_dma_count() - Read the count of IOMMU mappings of a memory page.
- * @page:	The page.
- *
- * Return: its live and deferred mappings.
- */
-u32 host_dma_count(struct hyp_page *page)
-{
-	return word_mappings(atomic_read(&page->host_dma));
-}
-
-/**
- * host_dma_deferred() - Read the count of deferred mappings of a memory page.
- * @page:	The page.
- *
- * Return: the mappings waiting for their domain's flush.
- */
-u32 host_dma_deferred(struct hyp_page *page)
-{
-	return FIELD_GET(HOST_DMA_DEFERRED, atomic_read(&page->host_dma));
 }

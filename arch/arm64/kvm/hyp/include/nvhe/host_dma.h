@@ -6,7 +6,17 @@
 #ifndef __KVM_NVHE_HOST_DMA_H__
 #define __KVM_NVHE_HOST_DMA_H__
 
+#include <linux/bits.h>
 #include <linux/types.h>
+
+/* hyp_page::host_dma: the page's live and deferred IOMMU mappings, and a flag */
+#define HOST_DMA_NOT_OWNED	BIT(31)
+#define HOST_DMA_LIVE		GENMASK(14, 0)
+#define HOST_DMA_DEFERRED	GENMASK(29, 15)
+#define HOST_DMA_ONE_LIVE	1
+#define HOST_DMA_ONE_DEFERRED	BIT(15)
+/* Live and deferred together: then a live one always has room to defer. */
+#define HOST_DMA_MAX_MAPPINGS	HOST_DMA_LIVE
 
 /* What host_dma_reach() finds of a range */
 enum {
@@ -26,7 +36,5 @@ int host_dma_claim(u64 addr, u64 size);
 int host_dma_reach(u64 start, u64 end);
 bool host_dma_unmapped(u64 addr, u64 size);
 void host_dma_note_owned(struct hyp_page *page, bool owned);
-u32 host_dma_count(struct hyp_page *page);
-u32 host_dma_deferred(struct hyp_page *page);
 
 #endif /* __KVM_NVHE_HOST_DMA_H__ */

@@ -534,9 +534,7 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 	}
 
 	domain_make_ste(domain, cd, new);
-	ste[1] = new[1];
-	ste[2] = new[2];
-	ste[3] = new[3];
+	memcpy(&ste[1], &new[1], sizeof(new) - sizeof(new[0]));
 	smmu_sync_to_device(smmu, ste, STRTAB_STE_DWORDS * 8);
 	/* The valid bit goes last, once the rest of the STE is visible. */
 	ste_write0(smmu, ste, new[0] | STRTAB_STE_0_V);
@@ -745,7 +743,7 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 		return -E2BIG;
 	if (mmio_size < SZ_128K || !PAGE_ALIGNED(mmio | mmio_size))
 		return -EINVAL;
-	/* A slot a failed registration used is reused from scratch. */
+	/* A slot a failed registration used is reused from scratch, its locks free. */
 	memset(smmu, 0, sizeof(*smmu));
 
 	ret = __pkvm_host_donate_hyp_mmio(mmio, mmio_size);
@@ -794,9 +792,6 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	smmu->evtq = smmu->cmdq + PAGE_SIZE / sizeof(u64);
 	smmu->strtab_l1 = smmu->evtq + PAGE_SIZE / sizeof(u64);
 	memset(smmu->cmdq, 0, nr_pages * PAGE_SIZE);
-	hyp_spin_lock_init(&smmu->lock);
-	hyp_spin_lock_init(&smmu->cmdq_lock);
-	hyp_spin_lock_init(&smmu->evtq_lock);
 
 	ret = smmu_reset(smmu);
 	if (ret)

@@ -403,11 +403,12 @@ int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,
 }
 
 /*
- * Clear the leaves below @table and pass each to @leaf, until one more
- * would take *@released past @max_bytes; the first is always taken.
- * Return: false when it stopped with leaves left.
+ * Clear the leaves below @table, passing each to @leaf when there is one,
+ * and free the tables below and @table, each once it is empty. Stops before
+ * a leaf that would take *@released past @max_bytes; the first is always
+ * taken. Return: false when it stopped, with @table still in place.
  */
-static bool release_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
+static bool destroy_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 			 void (*leaf)(phys_addr_t phys, size_t size),
 			 size_t *released, size_t max_bytes)
 {
@@ -418,34 +419,24 @@ static bool release_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 		u64 pte = READ_ONCE(table[idx]);
 
 		if (iopte_is_table(pte, level)) {
-			if (!release_walk(pgt, iopte_table(pgt, pte), level + 1, leaf,
+			if (!destroy_walk(pgt, iopte_table(pgt, pte), level + 1, leaf,
 					  released, max_bytes))
 				return false;
-		} else if (iopte_valid(pte)) {
-			if (*released && *released + size > max_bytes)
-				return false;
-			/* Cleaned too: the domain may be attached again before the next call. */
-			if (!iopte_change(&table[idx], pte, 0))
-				return false;
-			clean_entries(pgt, table, idx, idx + 1);
+			WRITE_ONCE(table[idx], 0);
+		} else if (!leaf || !iopte_valid(pte)) {
+			continue;
+		} else if ((*released && *released + size > max_bytes) ||
+			   !iopte_change(&table[idx], pte, 0)) {
+			return false;
+		} else {
 			leaf(pte & IOPTE_ADDR_MASK, size);
 			*released += size;
 		}
-	}
-	return true;
-}
-
-static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level)
-{
-	u32 idx, nr = table_entries(pgt, level);
-
-	for (idx = 0; idx < nr; idx++) {
-		u64 pte = READ_ONCE(table[idx]);
-
-		if (iopte_is_table(pte, level))
-			free_walk(pgt, iopte_table(pgt, pte), level + 1);
+		/* Cleaned too: the domain may be attached again before the next call. */
+		clean_entries(pgt, table, idx, idx + 1);
 	}
 	pgt->mm_ops->free_table(table);
+	return true;
 }
 
 /**
@@ -457,8 +448,9 @@ static void free_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level)
  * @max_bytes:	With @leaf, the bytes of leaves one call may pass to it;
  *		the first leaf is always passed, however large.
  *
- * Leaves are passed to @leaf as they are cleared. When more remain than
- * @max_bytes allows, the tables stay as they are, for another call.
+ * Leaves are passed to @leaf as they are cleared, and a table is freed
+ * once its leaves are. When more remain than @max_bytes allows, the root
+ * and the tables that still hold leaves stay, for another call.
  *
  * Return: 0 when the tables are freed, -EAGAIN when leaves remain.
  */
@@ -467,10 +459,8 @@ int kvm_io_pgtable_destroy(struct kvm_io_pgtable *pgt,
 {
 	size_t released = 0;
 
-	if (leaf && !release_walk(pgt, pgt->pgd, pgt->start_level, leaf, &released,
-				  max_bytes))
+	if (!destroy_walk(pgt, pgt->pgd, pgt->start_level, leaf, &released, max_bytes))
 		return -EAGAIN;
-	free_walk(pgt, pgt->pgd, pgt->start_level);
 	pgt->pgd = NULL;
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <linux/errno.h>
 #include <linux/iommu.h>
 #include <linux/limits.h>
+#include <linux/minmax.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 
@@ -225,9 +226,8 @@ int kvm_iommu_alloc_domain(u64 domain_id)
 		ret = -ENOMEM;
 		goto out_free_slot;
 	}
-	/* The page is zeroed: nothing attached. */
+	/* The page is zeroed: nothing attached, the lock free. */
 	domain->id = domain_id;
-	hyp_spin_lock_init(&domain->lock);
 	ret = kvm_io_pgtable_init(&domain->pgt, iommu_fmt, iommu_ias, iommu_oas,
 				  &kvm_iommu_mm_ops, NULL);
 	if (!ret && domain_id == KVM_IOMMU_IDENTITY_DOMAIN) {
@@ -443,9 +443,7 @@ int kvm_iommu_map_pages(u64 domain_id, u64 iova, u64 paddr, u64 pgsize,
 	if (!domain)
 		return domain_lookup_error(domain_id);
 
-	n = pgsize < KVM_IOMMU_CALL_BYTES ? KVM_IOMMU_CALL_BYTES / pgsize : 1;
-	if (n > pgcount)
-		n = pgcount;
+	n = min_t(u64, pgcount, max_t(u64, KVM_IOMMU_CALL_BYTES / pgsize, 1));
 	/* The memcache is this CPU's: no other call takes from it. */
 	ret = kvm_iommu_reserve_pages(KVM_IOMMU_CALL_TABLES) ?:
 	      map_reserved(domain, iova, paddr, pgsize, n * pgsize, prot, mapped);
@@ -490,9 +488,8 @@ int kvm_iommu_map_runs(u64 domain_id, u64 iova, u64 prot, const u64 *runs,
 		return -EINVAL;
 	for (i = 0; i < nr; i++)
 		size += KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K;
-	if (size > KVM_IOMMU_CALL_BYTES)
-		size = KVM_IOMMU_CALL_BYTES;
-	ret = check_range(iova, SZ_4K, size / SZ_4K, &size) ?: check_prot(prot);
+	ret = check_range(iova, SZ_4K, min_t(u64, size, KVM_IOMMU_CALL_BYTES) / SZ_4K, &size) ?:
+	      check_prot(prot);
 	if (ret)
 		return ret;
 
@@ -502,9 +499,7 @@ int kvm_iommu_map_runs(u64 domain_id, u64 iova, u64 prot, const u64 *runs,
 	ret = kvm_iommu_reserve_pages(KVM_IOMMU_CALL_TABLES);
 	for (i = 0; !ret && *mapped < size; i++) {
 		phys = KVM_IOMMU_RUN_PHYS(runs[i]);
-		n = KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K;
-		if (n > size - *mapped)
-			n = size - *mapped;
+		n = min_t(u64, KVM_IOMMU_RUN_PAGES(runs[i]) * SZ_4K, size - *mapped);
 		if (phys > BIT_ULL(iommu_oas) - n) {
 			ret = -ERANGE;
 			break;
@@ -543,18 +538,11 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
 	return 0;
 }
 
-/* Add a range to the deferred log, which has room, merged with the last if they touch. */
+/* Add a range to the deferred log, which has room. */
 static void log_deferred(struct kvm_hyp_iommu_domain *domain, u64 phys, u64 size)
 {
-	struct kvm_iommu_deferred *next = &domain->deferred[domain->nr_deferred];
-
-	if (domain->nr_deferred && next[-1].phys + next[-1].size == phys) {
-		next[-1].size += size;
-		return;
-	}
-	next->phys = phys;
-	next->size = size;
-	domain->nr_deferred++;
+	domain->deferred[domain->nr_deferred].phys = phys;
+	domain->deferred[domain->nr_deferred++].size = size;
 }
 
 /*
