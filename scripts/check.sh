@@ -136,17 +136,21 @@ for cpu in max cortex-a72 cortex-a53; do
 	timeout_s=${CHECK_TIMEOUT:-900}
 	# The SMMU with both stages (the driver uses stage 2), then with
 	# stage 1 only; then devices in identity domains (iommu.passthrough=1),
-	# with both stages on both CPUs and with stage 1 on -cpu max.
-	boots="nested 1 nested:identity"
+	# with both stages on both CPUs and with stage 1 on -cpu max; then
+	# lazy unmapping (iommu.strict=0, DMA-FQ domains) on both CPUs.
+	boots="nested 1 nested:identity nested:lazy"
 	[ "$cpu" = max ] && boots="$boots 1:identity"
 	[ "$cpu" = cortex-a53 ] && boots="nested:identity"
 	for boot in $boots; do
 		stages=${boot%%:*}
 		case $stages in nested) stage=2 tag=$cpu ;; *) stage=1 tag=$cpu-s1 ;; esac
 		args= what="stage $stage"
-		if [ "$boot" != "$stages" ]; then
-			args=iommu.passthrough=1 tag=$tag-identity what="$what, identity domains"
-		fi
+		case $boot in
+		*:identity)
+			args=iommu.passthrough=1 tag=$tag-identity what="$what, identity domains" ;;
+		*:lazy)
+			args=iommu.strict=0 tag=$tag-lazy what="$what, lazy unmapping" ;;
+		esac
 		log=$logs/check-$tag.log
 		rc=0
 		"$top/scripts/qemu.sh" -c "$cpu" -s "$stages" -m check -t "$timeout_s" -l "$log" \

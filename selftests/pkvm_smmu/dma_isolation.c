@@ -15,7 +15,10 @@
  *  - in the identity domain: host pages at their own address arrive, but
  *    reads of the hypervisor's memory, of a page donated to it while the
  *    stream is attached and of the SMMU's registers are blocked with a
- *    translation fault.
+ *    translation fault;
+ *  - after a lazy unmap, whose page the hypervisor keeps counted until a
+ *    flush: sharing the page with the hypervisor and donating it to the
+ *    hypervisor pass, and then the old IOVA faults and does not reach it.
  *
  * The driver checks the memory; this test checks that each fault reached
  * the host's log, naming the event and the edu device's stream, and the
@@ -140,6 +143,11 @@ FIXTURE_VARIANT_ADD(edu, dma_after_failed_attach) {
 
 FIXTURE_VARIANT_ADD(edu, dma_in_identity) {
 	.name = "dma_in_identity",
+	.fault = "F_TRANSLATION",
+};
+
+FIXTURE_VARIANT_ADD(edu, dma_after_lazy_unmap) {
+	.name = "dma_after_lazy_unmap",
 	.fault = "F_TRANSLATION",
 };
 

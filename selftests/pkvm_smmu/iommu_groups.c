@@ -4,7 +4,8 @@
  * that group translates DMA instead of letting it through untranslated. A
  * group of type "identity" is only right when the boot asked for it
  * (iommu.passthrough=1) and the hypervisor holds the identity domain, which
- * maps the host's pages only.
+ * maps the host's pages only. A translating group is "DMA-FQ", which
+ * unmaps lazily, exactly when the boot asked for it (iommu.strict=0).
  *
  * On device-tree systems a PCI function is configured for the IOMMU when a
  * driver probes it, so a function that no driver has claimed has no group
@@ -157,6 +158,15 @@ static bool passthrough_asked(void)
 	       strstr(cmdline, "iommu.passthrough=1");
 }
 
+/* Whether it asks for lazy unmapping: DMA-FQ default domains */
+static bool lazy_asked(void)
+{
+	char cmdline[4096];
+
+	return !read_sysfs("/proc", "cmdline", cmdline, sizeof(cmdline)) &&
+	       strstr(cmdline, "iommu.strict=0");
+}
+
 static void check_group_translates(struct __test_metadata *_metadata,
 				   const char *dev)
 {
@@ -167,6 +177,12 @@ static void check_group_translates(struct __test_metadata *_metadata,
 		return;
 	snprintf(dir, sizeof(dir), "/sys/kernel/iommu_groups/%d", group);
 	ASSERT_EQ(0, read_sysfs(dir, "type", type, sizeof(type)));
+	if (!strcmp(type, "DMA") || !strcmp(type, "DMA-FQ")) {
+		EXPECT_EQ(lazy_asked(), !strcmp(type, "DMA-FQ"))
+			TH_LOG("%s: group %d is %s, which the boot did not ask for", dev,
+			       group, type);
+		return;
+	}
 	if (strcmp(type, "identity"))
 		return;
 	EXPECT_TRUE(passthrough_asked())

@@ -82,6 +82,23 @@ static inline long hyp_stat(const char *name)
 }
 
 /*
+ * The hypervisor's dma_pages once no unmap is deferred: with lazy unmapping
+ * (iommu.strict=0) the pages of unmaps stay counted until the flush queue's
+ * flush, at most 10ms later. -1 when they are still deferred after 2s.
+ */
+static inline long hyp_settled_dma_pages(void)
+{
+	int ms;
+
+	for (ms = 0; ms < 2000; ms += 10) {
+		if (hyp_stat("deferred_pages") == 0)
+			return hyp_stat("dma_pages");
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
  * Whether the change of the hypervisor's figure @hyp since @hyp_base equals
  * the change of what the driver's counters say, computed by @driver, since
  * @driver_base, at a moment with no mapping or donation in flight: a

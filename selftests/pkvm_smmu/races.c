@@ -8,7 +8,10 @@
  *  - free_domain against map, unmap and iova_to_phys;
  *  - free_domain against attach, detach and map;
  *  - sharing the mapped pages with the hypervisor against map and unmap:
- *    refused while a page is mapped, and while shared no domain reaches it.
+ *    refused while a page is mapped, and while shared no domain reaches it;
+ *  - donating the pages to the hypervisor against lazy unmaps and flushes:
+ *    a page whose unmaps are only deferred is donated, the hypervisor
+ *    completing them first.
  *
  * Every call must return one of its documented results, and once the
  * domains are freed no page may stay DMA-counted or held by the hypervisor.
@@ -43,6 +46,10 @@ FIXTURE_VARIANT_ADD(race, free_domain_vs_attach_detach) {
 
 FIXTURE_VARIANT_ADD(race, share_hyp_vs_map_unmap) {
 	.name = "race_share_hyp_vs_map_unmap",
+};
+
+FIXTURE_VARIANT_ADD(race, donate_vs_lazy_unmap) {
+	.name = "race_donate_vs_lazy_unmap",
 };
 
 FIXTURE_SETUP(race)

@@ -59,7 +59,7 @@ enum kvm_smmu_stat {
 	KVM_SMMU_RECLAIMED, KVM_SMMU_FAULTS, KVM_SMMU_HC_ALLOC, KVM_SMMU_HC_FREE,
 	KVM_SMMU_HC_ATTACH, KVM_SMMU_HC_DETACH, KVM_SMMU_HC_MAP, KVM_SMMU_HC_UNMAP,
 	KVM_SMMU_HC_IOVA_TO_PHYS, KVM_SMMU_HC_DONATE, KVM_SMMU_HC_RECLAIM,
-	KVM_SMMU_HC_NEXT_FAULT, KVM_SMMU_HC_MAP_RUNS, KVM_SMMU_NR_STATS,
+	KVM_SMMU_HC_NEXT_FAULT, KVM_SMMU_HC_MAP_RUNS, KVM_SMMU_HC_FLUSH, KVM_SMMU_NR_STATS,
 };
 
 /*
@@ -76,7 +76,7 @@ static const char * const kvm_smmu_stat_names[KVM_SMMU_NR_STATS] = {
 	"hypercalls_detach_dev", "hypercalls_map_pages",
 	"hypercalls_unmap_pages", "hypercalls_iova_to_phys",
 	"hypercalls_donate_pages", "hypercalls_reclaim_page",
-	"hypercalls_next_fault", "hypercalls_map_runs",
+	"hypercalls_next_fault", "hypercalls_map_runs", "hypercalls_flush_domain",
 };
 
 /* Per CPU, so that mapping on every CPU shares no cache line: summed when read. */
@@ -520,13 +520,46 @@ static size_t kvm_smmu_unmap_pages(struct iommu_domain *domain, unsigned long io
 				   struct iommu_iotlb_gather *gather)
 {
 	struct kvm_smmu_domain *kdomain = to_kvm_smmu_domain(domain);
+	/*
+	 * A DMA-FQ domain's queued unmap defers the invalidation to the
+	 * flush queue's flush_iotlb_all(): until then the hypervisor keeps
+	 * the pages counted as mapped.
+	 */
+	u64 flags = iommu_iotlb_gather_queued(gather) ? KVM_IOMMU_UNMAP_DEFER : 0;
 	struct arm_smccc_res res;
 
 	kvm_smmu_hvc(KVM_SMMU_HC_UNMAP, __pkvm_host_iommu_unmap_pages, &res,
-		     kdomain->id, iova, pgsize, pgcount, 0);
+		     kdomain->id, iova, pgsize, pgcount, flags);
 	atomic64_sub(res.a2, &kdomain->mapped);
 	stat_add(KVM_SMMU_MAPPED_PAGES, -(long)(res.a2 >> PAGE_SHIFT));
 	return res.a2;
+}
+
+/*
+ * Invalidate the domain on every SMMU and complete its deferred unmaps: the
+ * flush queue frees the IOVAs it held only after this.
+ */
+static void kvm_smmu_flush_iotlb_all(struct iommu_domain *domain)
+{
+	struct arm_smccc_res res;
+	int ret;
+
+	kvm_smmu_hvc(KVM_SMMU_HC_FLUSH, __pkvm_host_iommu_flush_domain, &res,
+		     to_kvm_smmu_domain(domain)->id);
+	ret = hvc_ret(res.a1);
+	/* The pages stay counted at the hypervisor: nothing is unsafe, but they stay busy. */
+	if (ret)
+		pr_err_ratelimited("pkvm-smmu: cannot flush domain %u: %d\n",
+				   to_kvm_smmu_domain(domain)->id, ret);
+}
+
+/*
+ * Lazy unmapping is safe here: the hypervisor keeps a page counted until
+ * the flush that follows its deferred unmap, whatever the host does.
+ */
+static bool kvm_smmu_capable(struct device *dev, enum iommu_cap cap)
+{
+	return cap == IOMMU_CAP_DEFERRED_FLUSH;
 }
 
 static phys_addr_t kvm_smmu_iova_to_phys(struct iommu_domain *domain,
@@ -660,6 +693,7 @@ static void kvm_smmu_get_resv_regions(struct device *dev, struct list_head *head
 }
 
 static const struct iommu_ops kvm_smmu_ops = {
+	.capable		= kvm_smmu_capable,
 	.identity_domain	= &kvm_smmu_identity_domain.domain,
 	.blocked_domain		= &kvm_smmu_blocked_domain,
 	.release_domain		= &kvm_smmu_blocked_domain,
@@ -676,6 +710,7 @@ static const struct iommu_ops kvm_smmu_ops = {
 		.map_pages	= kvm_smmu_map_pages,
 		.map_sg		= kvm_smmu_map_sg,
 		.unmap_pages	= kvm_smmu_unmap_pages,
+		.flush_iotlb_all = kvm_smmu_flush_iotlb_all,
 		.iova_to_phys	= kvm_smmu_iova_to_phys,
 		.free		= kvm_smmu_domain_free,
 	},

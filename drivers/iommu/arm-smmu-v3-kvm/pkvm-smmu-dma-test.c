@@ -376,6 +376,108 @@ out:
 }
 
 /*
+ * Map @page alone at IOVA_STALE of RAW_DOMAIN, write the device's 0xa5
+ * through the mapping, so that the SMMU's TLB holds it, then unmap it
+ * lazily: the hypervisor must keep the page counted.
+ */
+static bool write_then_lazy_unmap(struct seq_file *m, struct page *page)
+{
+	memset(page_address(page), 0, PAGE_SIZE);
+	return check(m, !map(RAW_DOMAIN, IOVA_STALE, page_to_phys(page), SZ_4K, 1,
+			     IOMMU_READ | IOMMU_WRITE).ret, __LINE__, "cannot map the page") &&
+	       check(m, !edu_dma(IOVA_STALE, true), __LINE__, "the write DMA timed out") &&
+	       check(m, page_filled(page, 0xa5), __LINE__, "the data did not arrive while mapped") &&
+	       check(m, !unmap_flags(RAW_DOMAIN, IOVA_STALE, SZ_4K, 1,
+				     KVM_IOMMU_UNMAP_DEFER).ret, __LINE__, "the lazy unmap failed") &&
+	       check(m, deferred_pages() > 0, __LINE__,
+		     "the hypervisor does not count the lazily unmapped page");
+}
+
+/*
+ * Before any flush, the old IOVA may still reach the page through the TLB:
+ * allowed while the host owns it. Sharing the page with the hypervisor
+ * completes the deferred unmap: the share passes, and then a write to the
+ * old IOVA faults and leaves the page, which the host still sees, as it is.
+ */
+static bool lazy_unmap_then_share(struct seq_file *m, struct page *page)
+{
+	bool ok;
+
+	if (!write_then_lazy_unmap(m, page))
+		return false;
+	memset(page_address(page), 0x5a, PAGE_SIZE);
+	if (!check(m, !edu_dma(IOVA_STALE, true), __LINE__, "the write DMA timed out") ||
+	    !check(m, page_filled(page, 0x5a) || page_filled(page, 0xa5), __LINE__,
+		   "a write through the old IOVA left something else"))
+		return false;
+	if (!check(m, !test_hvc(__pkvm_host_share_hyp, page_to_pfn(page)).ret, __LINE__,
+		   "cannot share a page whose unmap is deferred"))
+		return false;
+	memset(page_address(page), 0x5a, PAGE_SIZE);
+	ok = check(m, !edu_dma(IOVA_STALE, true), __LINE__, "the write DMA timed out") &&
+	     check(m, page_filled(page, 0x5a), __LINE__,
+		   "a write through the old IOVA reached a page shared with the hypervisor");
+	ok &= check(m, !test_hvc(__pkvm_host_unshare_hyp, page_to_pfn(page)).ret, __LINE__,
+		    "cannot unshare the page");
+	return ok;
+}
+
+/*
+ * Donating the page to the hypervisor completes the deferred unmap too:
+ * the donation passes, and a read from the old IOVA then faults and brings
+ * nothing of the page to @pages->dst.
+ */
+static bool lazy_unmap_then_donate(struct seq_file *m, struct edu_pages *pages)
+{
+	struct page *page = pages->victim;
+	bool ok;
+
+	if (!write_then_lazy_unmap(m, page))
+		return false;
+	memset(page_address(page), 0x5a, PAGE_SIZE);
+	/* The donation goes to this CPU's memcache, where the reclaim looks. */
+	migrate_disable();
+	ok = check(m, !donate_page(page).ret, __LINE__,
+		   "cannot donate a page whose unmap is deferred");
+	if (ok) {
+		ok = dma_read_blocked(m, pages, IOVA_STALE) &&
+		     check(m, !memchr(page_address(pages->dst), 0x5a, PAGE_SIZE), __LINE__,
+			   "a read through the old IOVA reached a donated page");
+		/* Never free a page the hypervisor still holds. */
+		if (!reclaim_donated(page)) {
+			pages->victim = NULL;
+			ok = check(m, false, __LINE__, "the donated page is lost");
+		}
+	}
+	migrate_enable();
+	return ok;
+}
+
+/*
+ * (g) Lazy unmaps, behind the host driver's back: a page whose unmap is
+ * deferred stays counted until a flush, and the transitions that take it
+ * from the host complete the unmap themselves rather than fail.
+ */
+static bool dma_after_lazy_unmap(struct seq_file *m, struct edu_pages *pages)
+{
+	u32 sid = edu_sid();
+	bool ok;
+
+	/* The device's buffer holds 0xa5, written through a domain of the driver's. */
+	if (!run_in_domain(m, load_pattern, pages))
+		return false;
+	if (!check(m, !alloc_domain(RAW_DOMAIN), __LINE__, "cannot allocate the domain"))
+		return false;
+	ok = check(m, !attach(0, RAW_DOMAIN, sid).ret, __LINE__, "cannot attach the stream");
+	if (ok) {
+		ok = lazy_unmap_then_share(m, pages->dst) && lazy_unmap_then_donate(m, pages);
+		ok &= check(m, !detach(0, RAW_DOMAIN, sid).ret, __LINE__, "cannot detach");
+	}
+	ok &= check(m, !free_domain(RAW_DOMAIN).ret, __LINE__, "cannot free the domain");
+	return ok;
+}
+
+/*
  * What make bench counts: CALLS_PER_RUN maps of @nr_pages pages, each at
  * its own IOVA and all of the same pages, then their unmaps, with the
  * device's stream attached, as dma-iommu makes them for DMA mappings.
@@ -420,13 +522,13 @@ static bool calls_256(struct seq_file *m, struct iommu_domain *domain, struct ed
 
 enum edu_case {
 	EDU_MAPPED, EDU_UNMAPPED, EDU_NO_DOMAIN, EDU_STALE_TLB, EDU_FAILED_ATTACH,
-	EDU_IDENTITY, EDU_CALLS_1, EDU_CALLS_16, EDU_CALLS_256, EDU_NR_CASES
+	EDU_IDENTITY, EDU_LAZY_UNMAP, EDU_CALLS_1, EDU_CALLS_16, EDU_CALLS_256, EDU_NR_CASES
 };
 
 static const char * const edu_case_names[EDU_NR_CASES] = {
 	"dma_to_mapped_iova", "dma_to_unmapped_iova", "dma_without_domain",
-	"dma_after_unmap", "dma_after_failed_attach", "dma_in_identity", "calls_1", "calls_16",
-	"calls_256",
+	"dma_after_unmap", "dma_after_failed_attach", "dma_in_identity", "dma_after_lazy_unmap",
+	"calls_1", "calls_16", "calls_256",
 };
 
 static bool run_case(struct seq_file *m, enum edu_case c, struct edu_pages *pages)
@@ -444,6 +546,8 @@ static bool run_case(struct seq_file *m, enum edu_case c, struct edu_pages *page
 		return dma_after_failed_attach(m, pages);
 	case EDU_IDENTITY:
 		return dma_in_identity(m, pages);
+	case EDU_LAZY_UNMAP:
+		return dma_after_lazy_unmap(m, pages);
 	case EDU_CALLS_1:
 		return run_in_domain(m, calls_1, pages);
 	case EDU_CALLS_16:
@@ -486,6 +590,7 @@ static int edu_case_show(struct seq_file *m, void *unused)
 	if (run_case(m, c, &pages))
 		seq_puts(m, "ok\n");
 	iommu_device_release_dma_owner(dev);
+	reclaim_all();
 out_unlock:
 	mutex_unlock(&edu_lock);
 out_free:

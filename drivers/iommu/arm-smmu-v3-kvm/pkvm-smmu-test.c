@@ -1025,12 +1025,14 @@ static u32 race_ms = 2000;
 
 enum race_op {
 	RACE_ALLOC, RACE_FREE, RACE_MAP, RACE_UNMAP, RACE_IOVA_TO_PHYS,
-	RACE_ATTACH, RACE_DETACH, RACE_SHARE_HYP, RACE_UNMAP_ALL, RACE_NR_OPS
+	RACE_ATTACH, RACE_DETACH, RACE_SHARE_HYP, RACE_UNMAP_ALL, RACE_UNMAP_LAZY,
+	RACE_FLUSH, RACE_DONATE, RACE_NR_OPS
 };
 
 static const char * const race_op_names[RACE_NR_OPS] = {
 	"alloc_domain", "free_domain", "map", "unmap", "iova_to_phys",
-	"attach", "detach", "share_hyp", "unmap_all",
+	"attach", "detach", "share_hyp", "unmap_all", "unmap_lazy", "flush_domain",
+	"donate",
 };
 
 struct race {
@@ -1043,12 +1045,17 @@ struct race {
 	char failure[160];
 	atomic_long_t calls[RACE_NR_OPS];
 	atomic_long_t refused[RACE_NR_OPS];	/* documented errors */
-	atomic_long_t shared;		/* shares with the hypervisor made */
+	atomic_long_t shared;		/* shares and donations to the hypervisor made */
+	bool deferred_seen;		/* the hypervisor counted a deferred page */
 };
+
+/* Pages a donating CPU reclaims before its own: freed tables left for reclaim */
+#define RACE_RECLAIM_MAX	1024
 
 struct race_cpu {
 	struct race *race;
 	unsigned int cpu;
+	unsigned long *others;	/* RACE_RECLAIM_MAX pfns */
 };
 
 static u64 race_iova(unsigned int cpu, u32 slot)
@@ -1079,24 +1086,25 @@ static bool race_result(struct race_cpu *rc, enum race_op op, struct hvc r, bool
 	return false;
 }
 
+/* Every slot of every CPU's window in every race domain */
+#define for_each_race_slot(id, cpu, slot)					\
+	for (id = RACE_FIRST_DOMAIN; id < RACE_FIRST_DOMAIN + RACE_DOMAINS; id++)	\
+		for_each_online_cpu(cpu)					\
+			for (slot = 0; slot < RACE_SLOTS; slot++)
+
 /* No slot of any CPU's window in any race domain translates to @phys. */
-static bool race_unreachable(struct race_cpu *rc, phys_addr_t phys)
+static bool race_unreachable(struct race_cpu *rc, enum race_op op, phys_addr_t phys)
 {
 	unsigned int cpu;
 	u32 id, slot;
 	struct hvc r;
 
-	for (id = RACE_FIRST_DOMAIN; id < RACE_FIRST_DOMAIN + RACE_DOMAINS; id++) {
-		for_each_online_cpu(cpu) {
-			for (slot = 0; slot < RACE_SLOTS; slot++) {
-				r = test_hvc(__pkvm_host_iommu_iova_to_phys, id,
-					     race_iova(cpu, slot));
-				if ((phys_addr_t)r.ret != phys)
-					continue;
-				r.ret = -EFAULT;
-				return race_result(rc, RACE_SHARE_HYP, r, false);
-			}
-		}
+	for_each_race_slot(id, cpu, slot) {
+		r = test_hvc(__pkvm_host_iommu_iova_to_phys, id, race_iova(cpu, slot));
+		if ((phys_addr_t)r.ret != phys)
+			continue;
+		r.ret = -EFAULT;
+		return race_result(rc, op, r, false);
 	}
 	return true;
 }
@@ -1115,9 +1123,68 @@ static bool race_share_hyp(struct race_cpu *rc, phys_addr_t phys)
 	if (r.ret)
 		return ok;
 	atomic_long_inc(&rc->race->shared);
-	ok = race_unreachable(rc, phys) && ok;
+	ok = race_unreachable(rc, RACE_SHARE_HYP, phys) && ok;
 	r = test_hvc(__pkvm_host_unshare_hyp, PHYS_PFN(phys));
 	return race_result(rc, RACE_SHARE_HYP, r, !r.ret) && ok;
+}
+
+/*
+ * Unmap @phys lazily wherever a race domain may map it, so that its
+ * mappings are deferred ones, unless another CPU maps it again meanwhile.
+ */
+static bool race_unmap_page_lazily(struct race_cpu *rc, phys_addr_t phys)
+{
+	unsigned int cpu;
+	u32 id, slot;
+	struct hvc r;
+
+	for_each_race_slot(id, cpu, slot) {
+		if (race_page(rc->race, slot) != phys)
+			continue;
+		r = unmap_flags(id, race_iova(cpu, slot), SZ_4K, 1, KVM_IOMMU_UNMAP_DEFER);
+		if (!race_result(rc, RACE_UNMAP_LAZY, r, (!r.ret && r.x2 == SZ_4K) ||
+				 (r.ret == -ENOENT && !r.x2)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Donate a page the others map and unmap lazily to this CPU's memcache,
+ * check, and take it back. It is unmapped lazily everywhere first: a page
+ * whose mappings are only deferred must be donated, the hypervisor
+ * completing them first. One with a live
+ * mapping is refused with -EBUSY, one another CPU holds with -EPERM. No
+ * other hypercall runs on this CPU meanwhile, so no table takes the page;
+ * the pages freed tables left for reclaim come back first, and go again,
+ * to this CPU's memcache.
+ */
+static bool race_donate(struct race_cpu *rc, phys_addr_t phys)
+{
+	unsigned long *others = rc->others;
+	unsigned int n = 0;
+	struct hvc r;
+	bool ok;
+
+	if (!race_unmap_page_lazily(rc, phys))
+		return false;
+	preempt_disable();
+	r = donate_page(phys_to_page(phys));
+	ok = race_result(rc, RACE_DONATE, r, !r.ret || r.ret == -EBUSY || r.ret == -EPERM);
+	if (!r.ret) {
+		atomic_long_inc(&rc->race->shared);
+		ok = race_unreachable(rc, RACE_DONATE, phys) && ok;
+		do {
+			r = test_hvc(__pkvm_host_iommu_reclaim_page);
+			if (r.ret >= 0 && r.ret != PHYS_PFN(phys) && n < RACE_RECLAIM_MAX)
+				others[n++] = r.ret;
+		} while (r.ret >= 0 && r.ret != PHYS_PFN(phys) && n < RACE_RECLAIM_MAX);
+		ok = race_result(rc, RACE_DONATE, r, r.ret == PHYS_PFN(phys)) && ok;
+		while (n--)
+			donate_page(pfn_to_page(others[n]));
+	}
+	preempt_enable();
+	return ok;
 }
 
 static bool race_call(struct race_cpu *rc, enum race_op op)
@@ -1145,9 +1212,13 @@ static bool race_call(struct race_cpu *rc, enum race_op op)
 				   (r.ret == -EPERM && !r.x2) ||
 				   (r.ret == -EEXIST && r.x2 < size));
 	case RACE_UNMAP:
+	case RACE_UNMAP_LAZY:
 		n = 1 + get_random_u32_below(RACE_SLOTS - slot);
-		r = unmap(id, iova, SZ_4K, n);
+		r = unmap_flags(id, iova, SZ_4K, n, op == RACE_UNMAP ? 0 : KVM_IOMMU_UNMAP_DEFER);
 		size = n * SZ_4K;
+		if (op == RACE_UNMAP_LAZY && r.x2 && !READ_ONCE(rc->race->deferred_seen) &&
+		    deferred_pages() > 0)
+			WRITE_ONCE(rc->race->deferred_seen, true);
 		return race_result(rc, op, r, (!r.ret && r.x2 == size) ||
 				   (r.ret == -ENOENT && r.x2 < size));
 	case RACE_IOVA_TO_PHYS:
@@ -1162,6 +1233,11 @@ static bool race_call(struct race_cpu *rc, enum race_op op)
 		return race_result(rc, op, r, !r.ret || r.ret == -ENOENT);
 	case RACE_SHARE_HYP:
 		return race_share_hyp(rc, race_page(rc->race, slot));
+	case RACE_FLUSH:
+		r = flush_domain(id);
+		return race_result(rc, op, r, !r.ret || r.ret == -ENOENT);
+	case RACE_DONATE:
+		return race_donate(rc, race_page(rc->race, slot));
 	case RACE_UNMAP_ALL:
 		/* This CPU's window of a domain, slot by slot, holes and all */
 		for (slot = 0; slot < RACE_SLOTS; slot++) {
@@ -1202,12 +1278,17 @@ static int race_thread(void *data)
 static int race_on_all_cpus(struct race *race)
 {
 	unsigned int nr_cpus = num_online_cpus(), cpu, i = 0;
+	unsigned long *others;
 	struct race_cpu *rcs;
 	struct task_struct *t;
 
 	rcs = kcalloc(nr_cpus, sizeof(*rcs), GFP_KERNEL);
-	if (!rcs)
+	others = kvcalloc(nr_cpus * RACE_RECLAIM_MAX, sizeof(*others), GFP_KERNEL);
+	if (!rcs || !others) {
+		kfree(rcs);
+		kvfree(others);
 		return -ENOMEM;
+	}
 	init_completion(&race->done);
 	atomic_set(&race->running, 1);
 	race->deadline = jiffies + msecs_to_jiffies(race_ms);
@@ -1215,7 +1296,9 @@ static int race_on_all_cpus(struct race *race)
 	for_each_online_cpu(cpu) {
 		if (i == nr_cpus)
 			break;
-		rcs[i] = (struct race_cpu){ .race = race, .cpu = cpu };
+		rcs[i] = (struct race_cpu){
+			.race = race, .cpu = cpu, .others = others + i * RACE_RECLAIM_MAX,
+		};
 		t = kthread_create_on_cpu(race_thread, &rcs[i], cpu, "pkvm-smmu-race/%u");
 		if (IS_ERR(t))
 			continue;
@@ -1228,6 +1311,7 @@ static int race_on_all_cpus(struct race *race)
 	if (!atomic_dec_and_test(&race->running))
 		wait_for_completion(&race->done);
 	kfree(rcs);
+	kvfree(others);
 	return i;
 }
 
@@ -1244,8 +1328,8 @@ static void race_report(struct seq_file *m, struct race *race, int nr_cpus)
 			seq_printf(m, " %s %ld (%ld refused)", race_op_names[op],
 				   atomic_long_read(&race->calls[op]),
 				   atomic_long_read(&race->refused[op]));
-	if (race->ops & BIT(RACE_SHARE_HYP))
-		seq_printf(m, ", %ld shares made", atomic_long_read(&race->shared));
+	if (race->ops & (BIT(RACE_SHARE_HYP) | BIT(RACE_DONATE)))
+		seq_printf(m, ", %ld shares or donations made", atomic_long_read(&race->shared));
 	seq_putc(m, '\n');
 }
 
@@ -1294,8 +1378,9 @@ static bool race_and_check(struct seq_file *m, struct race *race)
 	race_report(m, race, nr_cpus);
 	if (!check(m, !atomic_read(&race->failed), __LINE__, race->failure))
 		return false;
-	if (!check(m, !(race->ops & BIT(RACE_SHARE_HYP)) || atomic_long_read(&race->shared),
-		   __LINE__, "no share with the hypervisor went through"))
+	if (!check(m, !(race->ops & (BIT(RACE_SHARE_HYP) | BIT(RACE_DONATE))) ||
+		   atomic_long_read(&race->shared), __LINE__,
+		   "no share or donation to the hypervisor went through"))
 		return false;
 
 	for (id = RACE_FIRST_DOMAIN; id < RACE_FIRST_DOMAIN + RACE_DOMAINS; id++) {
@@ -1307,7 +1392,9 @@ static bool race_and_check(struct seq_file *m, struct race *race)
 			return false;
 	}
 	return check(m, pages_in_use() == before, __LINE__,
-		     "the hypervisor kept pages after the domains were freed");
+		     "the hypervisor kept pages after the domains were freed") &&
+	       check(m, !(race->ops & BIT(RACE_UNMAP_LAZY)) || race->deferred_seen, __LINE__,
+		     "no lazy unmap was deferred");
 }
 
 static bool run_race(struct seq_file *m, unsigned long ops)
@@ -1349,6 +1436,16 @@ static bool race_share_hyp_vs_map_unmap(struct seq_file *m, struct page *page)
 {
 	return run_race(m, BIT(RACE_ALLOC) | BIT(RACE_MAP) | BIT(RACE_UNMAP) |
 			BIT(RACE_UNMAP_ALL) | BIT(RACE_SHARE_HYP));
+}
+
+/*
+ * Lazy unmaps on every CPU, with flushes, against donations of the same
+ * pages: a donation that meets a deferred count completes it and passes.
+ */
+static bool race_donate_vs_lazy_unmap(struct seq_file *m, struct page *page)
+{
+	return run_race(m, BIT(RACE_ALLOC) | BIT(RACE_MAP) | BIT(RACE_UNMAP_LAZY) |
+			BIT(RACE_FLUSH) | BIT(RACE_DONATE));
 }
 
 #define CASE(name)	{ #name, name }
@@ -1417,6 +1514,7 @@ static const struct {
 	CASE(race_free_domain_vs_map_unmap),
 	CASE(race_free_domain_vs_attach_detach),
 	CASE(race_share_hyp_vs_map_unmap),
+	CASE(race_donate_vs_lazy_unmap),
 };
 
 static int test_case_show(struct seq_file *m, void *unused)
@@ -1439,6 +1537,7 @@ static int test_case_show(struct seq_file *m, void *unused)
 		free_domain(OTHER_DOMAIN);
 		free_domain(TEST_DOMAIN);
 	}
+	reclaim_all();
 	__free_page(page);
 	return 0;
 }

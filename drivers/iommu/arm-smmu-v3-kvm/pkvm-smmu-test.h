@@ -91,6 +91,18 @@ static inline struct hvc unmap(u32 id, u64 iova, u64 pgsize, u64 n)
 	return unmap_flags(id, iova, pgsize, n, 0);
 }
 
+/* Complete the domain's deferred unmaps */
+static inline struct hvc flush_domain(u32 id)
+{
+	return test_hvc(__pkvm_host_iommu_flush_domain, id);
+}
+
+/* The pages the hypervisor keeps counted for deferred unmaps, of every domain */
+static inline long deferred_pages(void)
+{
+	return test_hvc(__pkvm_host_iommu_stat, KVM_IOMMU_STAT_DEFERRED_PAGES).ret;
+}
+
 static inline struct hvc attach(u32 iommu, u32 id, u32 sid)
 {
 	struct hvc r;
@@ -115,6 +127,19 @@ static inline struct hvc free_domain(u32 id)
 		r = test_hvc(__pkvm_host_iommu_free_domain, id);
 	} while (r.ret == -EAGAIN);
 	return r;
+}
+
+/*
+ * Take back every page the hypervisor holds unused for this CPU, and free
+ * them: what a case donated does not stay for the host driver to reclaim
+ * as its own.
+ */
+static inline void reclaim_all(void)
+{
+	long pfn;
+
+	while ((pfn = test_hvc(__pkvm_host_iommu_reclaim_page).ret) >= 0)
+		__free_page(pfn_to_page(pfn));
 }
 
 static inline struct hvc inject_cmdq_error(void)
