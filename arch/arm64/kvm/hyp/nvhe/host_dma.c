@@ -47,18 +47,19 @@ static u32 word_mappings(int word)
 
 /*
  * One more mapping of a page the host owns. The first try guesses the
- * usual word, owned and unmapped, and needs no read.
+ * usual word, owned and unmapped, which needs neither a read nor a check;
+ * a failed try returns the word found, which is checked before the next.
  */
 static int host_dma_get(atomic_t *dma)
 {
 	int old = 0;
 
-	do {
+	while (!atomic_try_cmpxchg(dma, &old, old + HOST_DMA_ONE_LIVE)) {
 		if (old & HOST_DMA_NOT_OWNED)
 			return -EPERM;
 		if (word_mappings(old) == HOST_DMA_MAX_MAPPINGS)
 			return -EOVERFLOW;
-	} while (!atomic_try_cmpxchg(dma, &old, old + HOST_DMA_ONE_LIVE));
+	}
 	return 0;
 }
 
