@@ -14,7 +14,7 @@ PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-source-$BASE_SERIES flex
 libssl-dev cpio make git python3 python3-ply python3-git xz-utils rsync curl
 ca-certificates
 clang llvm libclang-rt-14-dev sparse device-tree-compiler gnuplot-nox
-libglib2.0-dev pkg-config"
+libglib2.0-dev pkg-config qemu-efi-aarch64"
 BACKPORTS_PKGS="qemu-system-arm"
 QEMU_MIN_MAJOR=10
 BUSYBOX_DIR=$top/build/busybox

@@ -10,21 +10,25 @@
 # that ends at a no-map carve-out, its last page reserved.
 #
 #   scripts/qemu.sh -c CPU -m MODE -k IMAGE -i INITRD [-s STAGES] [-t SECONDS] [-l LOG]
-#                 [-a "ENV=VAL ..."]
+#                 [-a "ENV=VAL ..."] [-b dt|acpi]
 #
 # CPU is "max" (pKVM in hVHE mode), "cortex-a72" (classic nVHE) or
 # "cortex-a53" (nVHE, with a physical address range smaller than the
 # SMMU's, as on most phones). STAGES
 # are the SMMU's translation stages: "nested" (both, the default) or "1"
 # (stage 1 only, as QEMU's virt machines before 9.2 had it). MODE is
-# what the guest init does (check, run, bench, shell). Without a terminal the
+# what the guest init does (check, run, bench, shell). The boot (-b) is "dt"
+# (the default: the kernel started directly, with the device tree below) or
+# "acpi": through UEFI firmware (Debian's qemu-efi-aarch64) with
+# acpi=force, so that the kernel finds the SMMU in QEMU's IORT, which has
+# no PMCG; the kernel needs CONFIG_EFI and CONFIG_ACPI. Without a terminal the
 # console goes to LOG and QEMU is killed after SECONDS; the exit status is
 # QEMU's, or 124 on timeout. QEMU_EXTRA adds QEMU options (tracing, say).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-cpu=max mode=shell kernel= initrd= timeout_s=600 log= extra= stages=nested
-while getopts "c:m:k:i:s:t:l:a:" o; do
+cpu=max mode=shell kernel= initrd= timeout_s=600 log= extra= stages=nested boot=dt
+while getopts "c:m:k:i:s:t:l:a:b:" o; do
 	case $o in
 	c) cpu=$OPTARG ;;
 	m) mode=$OPTARG ;;
@@ -34,6 +38,7 @@ while getopts "c:m:k:i:s:t:l:a:" o; do
 	t) timeout_s=$OPTARG ;;
 	l) log=$OPTARG ;;
 	a) extra=$OPTARG ;;
+	b) boot=$OPTARG ;;
 	*) die "bad option" ;;
 	esac
 done
@@ -45,6 +50,15 @@ max) cpuopt="max,pauth-impdef=on" ;;	# cheaper pointer auth under TCG
 cortex-a72) cpuopt=cortex-a72 ;;
 cortex-a53) cpuopt=cortex-a53 ;;	# a 40-bit physical address range, below the SMMU's 44
 *) die "unknown CPU variant '$cpu' (max, cortex-a72 or cortex-a53)" ;;
+esac
+
+firmware=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+case $boot in
+dt) ;;
+acpi)
+	[ -f "$firmware" ] || die "no UEFI firmware at $firmware; run 'make deps' (qemu-efi-aarch64)"
+	extra="acpi=force $extra" ;;
+*) die "unknown boot '$boot' (dt or acpi)" ;;
 esac
 
 case $stages in
@@ -103,7 +117,11 @@ cat >> "$disks/virt.dts" <<DTS
 DTS
 dtc -q -I dts -O dtb -o "$disks/pmcg.dtb" "$disks/virt.dts" ||
 	die "dtc could not build the device tree with a PMCG and a carve-out"
-qemu+=(-dtb "$disks/pmcg.dtb")
+if [ "$boot" = acpi ]; then
+	qemu+=(-bios "$firmware")
+else
+	qemu+=(-dtb "$disks/pmcg.dtb")
+fi
 
 if [ "$mode" = shell ] && [ -t 0 ]; then
 	"${qemu[@]}"

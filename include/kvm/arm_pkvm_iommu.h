@@ -37,6 +37,13 @@
 #define KVM_IOMMU_UNMAP_DEFER		1ULL
 
 /*
+ * Flags of __pkvm_smmu_register. NONCOHERENT: firmware does not describe
+ * the SMMU as coherent (no "dma-coherent" in the device tree, no COHACC
+ * override in the IORT), whatever IDR0.COHACC says.
+ */
+#define KVM_SMMU_REGISTER_NONCOHERENT	1ULL
+
+/*
  * What the __pkvm_host_iommu_stat hypercall reports of the hypervisor's
  * own state:
  * DMA_PAGES:    4KiB pages accounted as mapped for DMA, over all domains.

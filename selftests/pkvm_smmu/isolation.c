@@ -289,6 +289,9 @@ TEST_F(hostile, refused)
 {
 	ASSERT_EQ(0, run_case(CASES, variant->name, self->out, sizeof(self->out)))
 		TH_LOG("cannot run case %s", variant->name);
+	/* What the platform does not have, such as a PMCG in QEMU's IORT */
+	if (!strncmp(self->out, "skip: ", 6))
+		SKIP(return, "%s", self->out + 6);
 	ASSERT_EQ(0, strcmp(self->out, "ok\n")) TH_LOG("%s: %s", variant->name, self->out);
 }
 

@@ -130,6 +130,18 @@ class JudgeTest(unittest.TestCase):
         self.assertIn("failed: pkvm_smmu:dma_roundtrip disk.nvme.random_roundtrip", out)
         self.assertEqual(counts, (6, 1))
 
+    def test_skipped_subtest(self):
+        text = fixture("check-max-pass.log").replace(
+            "# ok 1 disk.nvme.random_roundtrip",
+            "# ok 1 disk.nvme.random_roundtrip # SKIP no NVMe", 1)
+        rc, out, counts = self.judge(text)
+        self.assertEqual(rc, 1)
+        self.assertIn("skipped: pkvm_smmu:dma_roundtrip disk.nvme.random_roundtrip", out)
+        rc, out, counts = self.judge(text, extra=["--allow-skip", "nvme.random_roundtrip"])
+        self.assertEqual(rc, 0, out)
+        self.assertIn("allowed here: no NVMe", out)
+        self.assertEqual(counts, (6, 0))
+
     def test_failed_program_beyond_subtests(self):
         text = fixture("check-max-pass.log").replace(
             "ok 3 selftests: pkvm_smmu: dma_roundtrip",

@@ -77,6 +77,8 @@ struct fake_smmu {
 	u64 ste_cache[FAKE_MAX_SIDS][STRTAB_STE_DWORDS];
 	u64 cd_cache[FAKE_MAX_SIDS][CTXDESC_CD_DWORDS];
 	struct fake_tlb_entry tlb[FAKE_TLB_ENTRIES];
+	/* The system does not snoop for it, whatever IDR0.COHACC says: firmware knows. */
+	bool fw_noncoherent;
 };
 
 static struct fake_smmu fakes[NR_FAKE_SMMUS];
@@ -98,7 +100,7 @@ static uint64_t host_gift_next = HOST_GIFT_BASE;
 
 static bool fake_coherent(struct fake_smmu *s)
 {
-	return s->idr[0] & IDR0_COHACC;
+	return (s->idr[0] & IDR0_COHACC) && !s->fw_noncoherent;
 }
 
 /* ---- Memory as the fakes read it ---- */
@@ -818,7 +820,8 @@ static void fake_thread_end(void)
 static int fake_register(struct fake_smmu *s)
 {
 	/* Two queue pages and the level-1 table of 16-bit stream IDs: 8KiB */
-	return kvm_arm_smmu_register(s->mmio, SZ_128K, host_pages(4), 4);
+	return kvm_arm_smmu_register(s->mmio, SZ_128K, host_pages(4), 4,
+				     s->fw_noncoherent ? KVM_SMMU_REGISTER_NONCOHERENT : 0);
 }
 
 static void fake_init(void)

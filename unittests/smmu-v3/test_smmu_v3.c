@@ -290,6 +290,24 @@ static bool noncoherent(void)
 }
 
 /*
+ * IDR0.COHACC says the SMMU can snoop, but the system does not let it, as
+ * firmware says (no dma-coherent, no IORT COHACC override): the hypervisor
+ * must clean as for a non-coherent SMMU. Unknown flags are refused.
+ */
+static bool noncoherent_by_firmware(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	int ret;
+
+	snprintf(where, sizeof(where), "SMMU non-coherent by firmware");
+	ret = kvm_arm_smmu_register(s->mmio, SZ_128K, host_pages(4), 4, BIT(1));
+	CHECK(ret == -EINVAL, "an unknown flag: %d", ret);
+	s->fw_noncoherent = true;
+	CHECK(fake_register(s) == 0, "register");
+	return dma_lifecycle(s, 2, 3, MEM_BASE + 3 * SZ_1M);
+}
+
+/*
  * One unmap of many pages: the range invalidations that cover it, a few
  * commands of NUM blocks of 2^SCALE pages each, or one command per page
  * without range invalidation, must reach every page the device cached.
@@ -746,6 +764,7 @@ int main(void)
 	run(first_attach_drops_the_tag, "first_attach_drops_the_tag");
 	run(registration_end_state, "registration_end_state");
 	run(noncoherent, "noncoherent_smmu");
+	run(noncoherent_by_firmware, "noncoherent_smmu_by_firmware");
 	run(stage1_only, "stage1_only_smmu");
 	run(stage1_mixed_coherence, "stage1_cd_reaches_a_noncoherent_smmu");
 	run(coherent_then_noncoherent_with_a_domain, "noncoherent_smmu_after_a_table_refused");

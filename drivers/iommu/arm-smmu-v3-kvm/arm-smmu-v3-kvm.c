@@ -3,7 +3,8 @@
  * pKVM paravirtual SMMUv3, the host side.
  *
  * In protected mode the pKVM hypervisor owns the SMMUs. This driver hands
- * each SMMU of the device tree to the hypervisor before the host is
+ * each SMMU of the device tree or of the ACPI IORT, and their performance
+ * monitor counter groups, to the hypervisor before the host is
  * deprivileged, and from then on never touches its registers or tables: the
  * IOMMU API turns into hypercalls, which the hypervisor checks against the
  * ownership of every page. Memory the hypervisor needs for domains and page
@@ -11,13 +12,14 @@
  */
 #include <linux/arm-smccc.h>
 #include <linux/debugfs.h>
+#include <linux/dma-map-ops.h>
 #include <linux/idr.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/iommu.h>
 #include <linux/kvm_host.h>
 #include <linux/of.h>
-#include <linux/of_address.h>
+#include <linux/of_device.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
 #include <linux/platform_device.h>
@@ -28,6 +30,9 @@
 
 #include "../arm/arm-smmu-v3/arm-smmu-v3.h"
 #include "../dma-iommu.h"
+#ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST
+#include "pkvm-smmu-test.h"
+#endif
 
 #define KVM_SMMU_MAX		4
 #define KVM_SMMU_MAX_SID_BITS	16
@@ -36,7 +41,6 @@
 struct kvm_smmu {
 	struct iommu_device iommu;
 	struct device *dev;
-	struct device_node *np;
 	u32 id;			/* at the hypervisor */
 	u32 sid_bits;
 	u32 stage;		/* of the translation: 2 if the SMMU has it */
@@ -743,33 +747,63 @@ static const struct of_device_id kvm_smmu_pmcg_of_match[] = {
 };
 
 /*
- * Hand every SMMU performance monitor counter group of the device tree to
- * the hypervisor, before the first SMMU: a PMCG's MSI is an untranslated
- * write to an address the host would choose. Returns 0 when all went.
+ * The platform devices of SMMUs and of their PMCGs, from the device tree
+ * or from the IORT, which names them "arm-smmu-v3" and "arm-smmu-v3-pmcg".
  */
-static int kvm_smmu_take_pmcgs(void)
+static bool kvm_smmu_dev_is_smmu(struct device *dev)
 {
-	struct device_node *np;
-	struct resource regs;
+	return of_device_is_compatible(dev->of_node, "arm,smmu-v3") ||
+	       !strcmp(to_platform_device(dev)->name, "arm-smmu-v3");
+}
+
+static bool kvm_smmu_dev_is_pmcg(struct device *dev)
+{
+	return of_match_device(kvm_smmu_pmcg_of_match, dev) ||
+	       !strcmp(to_platform_device(dev)->name, "arm-smmu-v3-pmcg");
+}
+
+/* No driver has this name: a PMCG the hypervisor takes stays unbound. */
+#define KVM_SMMU_PMCG_OWNER	"pkvm-hypervisor"
+
+/*
+ * In protected mode a PMCG goes to the hypervisor with the first SMMU:
+ * keep the SMMUv3 PMU driver, built in or loaded later, from binding to it
+ * meanwhile and after. Without pKVM, let it bind again.
+ */
+static int kvm_smmu_keep_pmcg(struct device *dev, void *keep)
+{
+	if (kvm_smmu_dev_is_pmcg(dev) &&
+	    !device_set_driver_override(dev, keep ? KVM_SMMU_PMCG_OWNER : NULL) && !keep)
+		WARN_ON(device_attach(dev) < 0);
+	return 0;
+}
+
+/*
+ * Hand a PMCG to the hypervisor, before the first SMMU: a PMCG's MSI is an
+ * untranslated write to an address the host would choose.
+ */
+static int kvm_smmu_take_pmcg(struct device *dev, void *unused)
+{
+	struct resource *regs;
 	unsigned long ret;
 	phys_addr_t start;
-	int i, err = 0;
+	int i;
 
-	for_each_matching_node(np, kvm_smmu_pmcg_of_match) {
-		if (!of_device_is_available(np))
-			continue;
-		for (i = 0; !of_address_to_resource(np, i, &regs); i++) {
-			start = PAGE_ALIGN_DOWN(regs.start);
-			ret = kvm_call_hyp_nvhe(__pkvm_smmu_register_pmcg, start,
-						PAGE_ALIGN(regs.end + 1) - start);
-			if (IS_ERR_VALUE(ret)) {
-				pr_err("pkvm-smmu: %pOF: the hypervisor refused the PMCG: %ld\n",
-				       np, (long)ret);
-				err = (int)(long)ret;
-			}
+	if (!kvm_smmu_dev_is_pmcg(dev))
+		return 0;
+	for (i = 0; (regs = platform_get_resource(to_platform_device(dev), IORESOURCE_MEM, i));
+	     i++) {
+		start = PAGE_ALIGN_DOWN(regs->start);
+		ret = kvm_call_hyp_nvhe(__pkvm_smmu_register_pmcg, start,
+					PAGE_ALIGN(regs->end + 1) - start);
+		if (IS_ERR_VALUE(ret)) {
+			dev_err(dev, "pkvm-smmu: the hypervisor refused the PMCG: %ld\n",
+				(long)ret);
+			return (int)(long)ret;
 		}
 	}
-	return err;
+	dev_info(dev, "pkvm-smmu: PMCG owned by the hypervisor, not by the SMMUv3 PMU driver\n");
+	return 0;
 }
 
 /* Hand an SMMU to the hypervisor, before pKVM finalizes. */
@@ -790,7 +824,7 @@ static int kvm_smmu_take(struct platform_device *pdev)
 		return -ENOSPC;
 	/* Without its PMCGs, an SMMU would not isolate what it claims to. */
 	if (!nr_kvm_smmus) {
-		err = kvm_smmu_take_pmcgs();
+		err = bus_for_each_dev(&platform_bus_type, NULL, NULL, kvm_smmu_take_pmcg);
 		if (err)
 			return err;
 	}
@@ -814,8 +848,14 @@ static int kvm_smmu_take(struct platform_device *pdev)
 		kfree(smmu);
 		return -ENOMEM;
 	}
+	/*
+	 * The firmware says whether the system lets the SMMU snoop: the
+	 * "dma-coherent" property or the IORT's COHACC override, as the stock
+	 * driver reads them. Without it, the hypervisor cleans what it writes.
+	 */
 	ret = kvm_call_hyp_nvhe(__pkvm_smmu_register, mmio->start,
-				resource_size(mmio), virt_to_pfn(mem), nr_pages);
+				resource_size(mmio), virt_to_pfn(mem), nr_pages,
+				dev_is_dma_coherent(dev) ? 0 : KVM_SMMU_REGISTER_NONCOHERENT);
 	if (IS_ERR_VALUE(ret)) {
 		/* The memory may have been donated already: leave it. */
 		dev_err(dev, "pkvm-smmu: the hypervisor refused the SMMU: %ld\n",
@@ -824,7 +864,6 @@ static int kvm_smmu_take(struct platform_device *pdev)
 		return (int)(long)ret;
 	}
 	smmu->id = ret;
-	smmu->np = dev->of_node;
 	smmu->dev = dev;
 	smmu->base = mmio->start;
 	kvm_smmus[nr_kvm_smmus++] = smmu;
@@ -861,14 +900,18 @@ static void kvm_smmu_add_iommu(struct kvm_smmu *smmu)
 		kvm_smmu_evtq_thread(irq, smmu);
 }
 
-/* The SMMUs of the device tree this driver may probe. */
+static int kvm_smmu_count(struct device *dev, void *n)
+{
+	*(unsigned int *)n += kvm_smmu_dev_is_smmu(dev);
+	return 0;
+}
+
+/* The SMMUs of the device tree or the IORT this driver may probe. */
 static unsigned int kvm_smmu_nr_described(void)
 {
-	struct device_node *np;
 	unsigned int n = 0;
 
-	for_each_compatible_node(np, NULL, "arm,smmu-v3")
-		n += of_device_is_available(np);
+	bus_for_each_dev(&platform_bus_type, NULL, &n, kvm_smmu_count);
 	return n;
 }
 
@@ -900,15 +943,71 @@ static const struct of_device_id kvm_smmu_of_match[] = {
 	{ },
 };
 
+/* The platform devices the IORT creates for its SMMUv3 nodes */
+static const struct platform_device_id kvm_smmu_acpi_ids[] = {
+	{ .name = "arm-smmu-v3", },
+	{ },
+};
+
 static struct platform_driver kvm_smmu_driver = {
 	.driver	= {
 		.name			= "arm-smmu-v3-kvm",
 		.of_match_table		= kvm_smmu_of_match,
 		.suppress_bind_attrs	= true,
 	},
-	.probe	= kvm_smmu_probe,
+	.id_table	= kvm_smmu_acpi_ids,
+	.probe		= kvm_smmu_probe,
 };
-builtin_platform_driver(kvm_smmu_driver);
+
+static int __init kvm_smmu_init(void)
+{
+	/* The devices of the device tree and of the IORT exist by now. */
+	if (is_protected_kvm_enabled())
+		bus_for_each_dev(&platform_bus_type, NULL, (void *)true, kvm_smmu_keep_pmcg);
+	return platform_driver_register(&kvm_smmu_driver);
+}
+device_initcall(kvm_smmu_init);
+
+#ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST
+/**
+ * kvm_smmu_test_smmu_mmio() - The registers of the first SMMU the hypervisor owns.
+ *
+ * For the test modules, which aim hostile hypercalls and DMA at them.
+ *
+ * Return: their physical address, or 0 when the hypervisor owns no SMMU.
+ */
+phys_addr_t kvm_smmu_test_smmu_mmio(void)
+{
+	return nr_kvm_smmus ? kvm_smmus[0]->base : 0;
+}
+
+static int kvm_smmu_match_pmcg(struct device *dev, const void *unused)
+{
+	return kvm_smmu_dev_is_pmcg(dev);
+}
+
+/**
+ * kvm_smmu_test_pmcg_mmio() - The registers of a PMCG of the device tree or the IORT.
+ *
+ * For the test modules: in protected mode, the hypervisor owns them.
+ *
+ * Return: their physical address, or 0 when no PMCG is described.
+ */
+phys_addr_t kvm_smmu_test_pmcg_mmio(void)
+{
+	struct device *dev = bus_find_device(&platform_bus_type, NULL, NULL, kvm_smmu_match_pmcg);
+	struct resource *regs;
+	phys_addr_t pa = 0;
+
+	if (!dev)
+		return 0;
+	regs = platform_get_resource(to_platform_device(dev), IORESOURCE_MEM, 0);
+	if (regs)
+		pa = regs->start;
+	put_device(dev);
+	return pa;
+}
+#endif
 
 static int kvm_smmu_stats_show(struct seq_file *m, void *unused)
 {
@@ -959,27 +1058,34 @@ static int kvm_smmu_reclaim_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(kvm_smmu_reclaim_fops, NULL, kvm_smmu_reclaim_set, "%llu\n");
 
+static int kvm_smmu_check_owned(struct device *dev, void *unused)
+{
+	unsigned int i;
+	bool owned = false;
+
+	for (i = 0; i < nr_kvm_smmus; i++)
+		owned |= kvm_smmus[i]->dev == dev;
+	WARN(kvm_smmu_dev_is_smmu(dev) && !owned,
+	     "pkvm-smmu: %s is not owned by the hypervisor: DMA through it is NOT isolated\n",
+	     dev_name(dev));
+	return 0;
+}
+
 /*
- * After pKVM finalized: an SMMU of the device tree the hypervisor does not
- * own leaves its devices' DMA unchecked. Say so loudly.
+ * After pKVM finalized: an SMMU of the device tree or the IORT that the
+ * hypervisor does not own leaves its devices' DMA unchecked. Say so
+ * loudly. If pKVM did not initialize, the PMCGs were not taken: give them
+ * back to the PMU driver.
  */
 static int __init kvm_smmu_check_all_owned(void)
 {
-	struct device_node *np;
 	struct dentry *dir;
-	unsigned int i;
 
 	if (!is_protected_kvm_enabled())
 		return 0;
-	for_each_compatible_node(np, NULL, "arm,smmu-v3") {
-		bool owned = false;
-
-		for (i = 0; i < nr_kvm_smmus; i++)
-			owned |= kvm_smmus[i]->np == np;
-		WARN(of_device_is_available(np) && !owned,
-		     "pkvm-smmu: %pOF is not owned by the hypervisor: DMA through it is NOT isolated\n",
-		     np);
-	}
+	if (!is_kvm_arm_initialised())
+		bus_for_each_dev(&platform_bus_type, NULL, NULL, kvm_smmu_keep_pmcg);
+	bus_for_each_dev(&platform_bus_type, NULL, NULL, kvm_smmu_check_owned);
 	dir = debugfs_create_dir("pkvm-smmu", NULL);
 	debugfs_create_file("stats", 0444, dir, NULL, &kvm_smmu_stats_fops);
 	debugfs_create_file("hyp_stats", 0444, dir, NULL, &kvm_smmu_hyp_stats_fops);

@@ -23,7 +23,6 @@
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/of_address.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 
@@ -321,13 +320,12 @@ static bool dma_read_blocked(struct seq_file *m, struct edu_pages *pages, u64 ad
  */
 static bool dma_in_identity(struct seq_file *m, struct edu_pages *pages)
 {
-	struct device_node *np = of_find_compatible_node(NULL, NULL, "arm,smmu-v3");
+	phys_addr_t smmu_mmio = kvm_smmu_test_smmu_mmio();
 	u32 sid = edu_sid();
-	struct resource res;
 	bool ok;
 	long r;
 
-	if (!check(m, np && !of_address_to_resource(np, 0, &res), __LINE__, "no SMMU"))
+	if (!check(m, smmu_mmio, __LINE__, "no SMMU"))
 		return false;
 	/* The donations go to this CPU's memcache, where the retries look. */
 	migrate_disable();
@@ -345,7 +343,7 @@ static bool dma_in_identity(struct seq_file *m, struct edu_pages *pages)
 	     check(m, page_filled(pages->dst, 0xa5), __LINE__,
 		   "DMA to a host page did not arrive");
 	ok = ok && dma_read_blocked(m, pages, hyp_mem_base) &&
-	     dma_read_blocked(m, pages, res.start);
+	     dma_read_blocked(m, pages, smmu_mmio);
 	if (ok) {
 		/* Read once while the host owns it, so that the SMMU's TLB holds it. */
 		memset(page_address(pages->victim), 0x5a, PAGE_SIZE);
@@ -371,7 +369,6 @@ static bool dma_in_identity(struct seq_file *m, struct edu_pages *pages)
 		    "cannot detach");
 out:
 	migrate_enable();
-	of_node_put(np);
 	return ok;
 }
 
@@ -386,9 +383,10 @@ static bool write_then_lazy_unmap(struct seq_file *m, struct page *page)
 	return check(m, !map(RAW_DOMAIN, IOVA_STALE, page_to_phys(page), SZ_4K, 1,
 			     IOMMU_READ | IOMMU_WRITE).ret, __LINE__, "cannot map the page") &&
 	       check(m, !edu_dma(IOVA_STALE, true), __LINE__, "the write DMA timed out") &&
-	       check(m, page_filled(page, 0xa5), __LINE__, "the data did not arrive while mapped") &&
-	       check(m, !unmap_flags(RAW_DOMAIN, IOVA_STALE, SZ_4K, 1,
-				     KVM_IOMMU_UNMAP_DEFER).ret, __LINE__, "the lazy unmap failed") &&
+	       check(m, page_filled(page, 0xa5), __LINE__,
+		     "the data did not arrive while mapped") &&
+	       check(m, !unmap_flags(RAW_DOMAIN, IOVA_STALE, SZ_4K, 1, KVM_IOMMU_UNMAP_DEFER).ret,
+		     __LINE__, "the lazy unmap failed") &&
 	       check(m, deferred_pages() > 0, __LINE__,
 		     "the hypervisor does not count the lazily unmapped page");
 }

@@ -13,6 +13,10 @@
 #include <asm/kvm_asm.h>
 #include <kvm/arm_pkvm_iommu.h>
 
+/* From the driver: what the hypervisor took, for the cases to aim at */
+phys_addr_t kvm_smmu_test_smmu_mmio(void);
+phys_addr_t kvm_smmu_test_pmcg_mmio(void);
+
 struct hvc {
 	long ret;		/* x1 */
 	unsigned long x2, x3;

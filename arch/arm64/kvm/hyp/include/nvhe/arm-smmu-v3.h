@@ -14,7 +14,7 @@ struct kvm_arm_smmu_fault {
 	u64 addr;
 };
 
-int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages);
+int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages, u64 flags);
 int kvm_arm_smmu_next_fault(u64 iommu_id, struct kvm_arm_smmu_fault *fault);
 int kvm_arm_smmu_test_cmdq_error(void);
 

@@ -730,7 +730,7 @@ static int smmu_reset(struct hyp_arm_smmu *smmu)
 	       smmu_write_ack(smmu, ARM_SMMU_IRQ_CTRL, ARM_SMMU_IRQ_CTRLACK, IRQ_CTRL_EVTQ_IRQEN);
 }
 
-static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
+static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages, u64 flags)
 {
 	struct hyp_arm_smmu *smmu = &smmus[nr_smmus];
 	unsigned long base;
@@ -741,7 +741,8 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 
 	if (nr_smmus == KVM_ARM_SMMU_MAX)
 		return -E2BIG;
-	if (mmio_size < SZ_128K || !PAGE_ALIGNED(mmio | mmio_size))
+	if (mmio_size < SZ_128K || !PAGE_ALIGNED(mmio | mmio_size) ||
+	    (flags & ~KVM_SMMU_REGISTER_NONCOHERENT))
 		return -EINVAL;
 	/* A slot a failed registration used is reused from scratch, its locks free. */
 	memset(smmu, 0, sizeof(*smmu));
@@ -771,7 +772,8 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
 	    /* Tables and queues must be ours to place, at addresses we give. */
 	    (idr1 & (IDR1_TABLES_PRESET | IDR1_QUEUES_PRESET | IDR1_REL)))
 		return -ENODEV;
-	smmu->coherent = idr0 & IDR0_COHACC;
+	/* Coherent only if the SMMU can snoop and the system lets it */
+	smmu->coherent = (idr0 & IDR0_COHACC) && !(flags & KVM_SMMU_REGISTER_NONCOHERENT);
 	if (!smmu->coherent && kvm_iommu_set_noncoherent())
 		return -EBUSY;
 	smmu->msi = idr0 & IDR0_MSI;
@@ -815,6 +817,9 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
  * @mem_pfn:	First of @nr_pages host pages for its command queue, its
  *		event queue and its level-1 stream table.
  * @nr_pages:	A page for each queue, then 8 bytes per 64 stream IDs.
+ * @flags:	0, or KVM_SMMU_REGISTER_NONCOHERENT when firmware does not
+ *		describe the SMMU as coherent: its tables are then cleaned to
+ *		memory whatever IDR0.COHACC says.
  *
  * Only before the host is deprivileged. The registers leave the host stage-2
  * and the memory is donated to the hypervisor.
@@ -826,15 +831,16 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
  * -ENODEV for an SMMU without what is needed (2-level stream table, AArch64
  * tables with 4KiB pages, stage 2 or stage 1 with 16-bit ASIDs), -EBUSY
  * for the first SMMU that does not snoop once tables exist (they were
- * written without cleaning), -EINVAL for too little memory, the error of
- * the ownership transitions, or -ETIMEDOUT when the SMMU does not respond.
+ * written without cleaning), -EINVAL for too little memory or an unknown
+ * flag, the error of the ownership transitions, or -ETIMEDOUT when the SMMU
+ * does not respond.
  */
-int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages)
+int kvm_arm_smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages, u64 flags)
 {
 	int ret;
 
 	hyp_spin_lock(&smmu_register_lock);
-	ret = smmu_register(mmio, mmio_size, mem_pfn, nr_pages);
+	ret = smmu_register(mmio, mmio_size, mem_pfn, nr_pages, flags);
 	hyp_spin_unlock(&smmu_register_lock);
 	return ret;
 }

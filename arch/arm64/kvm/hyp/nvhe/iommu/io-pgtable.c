@@ -425,10 +425,10 @@ static bool destroy_walk(struct kvm_io_pgtable *pgt, u64 *table, u32 level,
 			WRITE_ONCE(table[idx], 0);
 		} else if (!leaf || !iopte_valid(pte)) {
 			continue;
-		} else if ((*released && *released + size > max_bytes) ||
-			   !iopte_change(&table[idx], pte, 0)) {
-			return false;
 		} else {
+			if ((*released && *released + size > max_bytes) ||
+			    !iopte_change(&table[idx], pte, 0))
+				return false;
 			leaf(pte & IOPTE_ADDR_MASK, size);
 			*released += size;
 		}
