@@ -8,6 +8,7 @@
 #   make bench         dma_map_benchmark table (stock SMMUv3 driver vs pKVM)
 #   make fuzz          libFuzzer on the hypervisor's IOMMU core (FUZZ_SECONDS=60)
 #   make mutate        every mutation of unittests/mutations.txt against the suites
+#   make configs       the series in arm64 defconfig and Debian's config (long)
 #   make series        regenerate patches/ from the sources
 #   make series-check  fail when patches/ is stale
 #   make kernel        apply patches/ to the pinned base with git am, build Image
@@ -18,13 +19,13 @@ TEST_OUT := $(B)/out/test
 TEST_IMAGE := $(TEST_OUT)/arch/arm64/boot/Image
 TEST_INITRD := $(B)/initramfs-test.cpio.gz
 TEST_CONFIG := configs/pkvm-smmu.config configs/pkvm.config configs/test.config \
-	configs/debug.config
+	configs/debug.config configs/acpi.config
 # The test module in a kernel built as users build it, without debug options
 NODEBUG_CONFIG := configs/pkvm-smmu.config configs/pkvm.config configs/test.config
 PATCHES := $(sort $(wildcard patches/*.patch))
 
 .PHONY: all deps need-deps series series-check kernel kernel-nodebug run shell check bench \
-	profile fuzz mutate clean
+	profile fuzz mutate configs clean
 
 all: run
 
@@ -77,6 +78,9 @@ check: need-deps
 
 bench: need-deps
 	@scripts/bench.sh
+
+configs: need-deps
+	@scripts/configs.sh
 
 profile: need-deps
 	@profile/profile.sh
