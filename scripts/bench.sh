@@ -308,6 +308,30 @@ if [ -f "$logs/calls.rows" ]; then
 	echo "(a map hypercall beyond one per map is a retry after a top-up of the memcache)"
 fi
 
+# awk functions of the identity and lazy tables: the median of a row's runs,
+# a ratio, and load(), which reads a .rows file into map, unmap and I/O
+# figures keyed by row, the first file setting the rows' order.
+rows_awk='
+function median(v, n,    i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+function med(s,    n, v, i) { n = split(s, v, " "); for (i = 1; i <= n; i++) v[i] += 0; return n ? median(v, n) : "" }
+function r(a, b) { return a > 0 && b != "" ? sprintf("%.2f", b / a) : "-" }
+function load(file, m, u, io, first,    l, w, k) {
+	while ((getline l < file) > 0) {
+		split(l, w, " ")
+		if (w[1] == "null" || w[1] == "null_busy" || w[1] == "cas") continue
+		if (w[1] == "io") { io[w[2], 1] = io[w[2], 1] " " w[3]; io[w[2], 2] = io[w[2], 2] " " w[4]
+				    if (w[6] != "-") io[w[2], 3] = io[w[2], 3] " " w[6]; continue }
+		k = w[1] " pg " w[2] " thr"; if (first && !(k in m)) order[++nk] = k
+		m[k] = m[k] " " w[3]; u[k] = u[k] " " w[4]
+	}
+}
+
+'
+
 if [[ $variants == *pkvm* ]]; then
 	echo
 	echo "Identity domains (iommu.passthrough=1): stock bypass vs pKVM identity domain, median of $runs"
@@ -316,24 +340,7 @@ if [[ $variants == *pkvm* ]]; then
 	else
 		echo "(latency in us, as dma_map_benchmark reports it: in steps of 0.1 us)"
 	fi
-	awk -v p="$logs/bench-pkvm-identity.rows" -v scale="$scale" '
-	function median(v, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-	}
-	function med(s,    n, v, i) { n = split(s, v, " "); for (i = 1; i <= n; i++) v[i] += 0; return n ? median(v, n) : "" }
-	function r(a, b) { return a > 0 && b != "" ? sprintf("%.2f", b / a) : "-" }
-	function load(file, m, u, io, first,    l, w, k) {
-		while ((getline l < file) > 0) {
-			split(l, w, " ")
-			if (w[1] == "null" || w[1] == "null_busy" || w[1] == "cas") continue
-			if (w[1] == "io") { io[w[2], 1] = io[w[2], 1] " " w[3]; io[w[2], 2] = io[w[2], 2] " " w[4]
-					    if (w[6] != "-") io[w[2], 3] = io[w[2], 3] " " w[6]; continue }
-			k = w[1] " pg " w[2] " thr"; if (first && !(k in m)) order[++nk] = k
-			m[k] = m[k] " " w[3]; u[k] = u[k] " " w[4]
-		}
-	}
+	awk -v p="$logs/bench-pkvm-identity.rows" -v scale="$scale" "$rows_awk"'
 	BEGIN {
 		load(ARGV[1], sm, su, sio, 1); load(p, pm, pu, pio, 0); ARGV[1] = ""
 		printf "%-16s | %9s %9s | %9s %9s | %7s %7s\n", "", "stock map", "unmap", "pKVM map", "unmap", "/stock", "unmap"
@@ -363,23 +370,7 @@ if [[ $variants == *pkvm* ]]; then
 		"and each side's strict/lazy ratio"
 	[ "$clock" != icount ] || echo "(instructions per call)"
 	awk -v p="$logs/bench-pkvm-lazy.rows" -v ss="$logs/bench-stock.rows" \
-	    -v ps="$logs/bench-pkvm.rows" -v scale="$scale" '
-	function median(v, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-	}
-	function med(s,    n, v, i) { n = split(s, v, " "); for (i = 1; i <= n; i++) v[i] += 0; return n ? median(v, n) : "" }
-	function r(a, b) { return a > 0 && b != "" ? sprintf("%.2f", b / a) : "-" }
-	function load(file, m, u, io, first,    l, w, k) {
-		while ((getline l < file) > 0) {
-			split(l, w, " ")
-			if (w[1] == "null" || w[1] == "null_busy" || w[1] == "cas") continue
-			if (w[1] == "io") { io[w[2], 1] = io[w[2], 1] " " w[3]; io[w[2], 2] = io[w[2], 2] " " w[4]; continue }
-			k = w[1] " pg " w[2] " thr"; if (first && !(k in m)) order[++nk] = k
-			m[k] = m[k] " " w[3]; u[k] = u[k] " " w[4]
-		}
-	}
+	    -v ps="$logs/bench-pkvm.rows" -v scale="$scale" "$rows_awk"'
 	BEGIN {
 		load(ARGV[1], sm, su, sio, 1); load(p, pm, pu, pio, 0)
 		load(ss, xm, xu, xio, 0); load(ps, ym, yu, yio, 0); ARGV[1] = ""
