@@ -1385,13 +1385,14 @@ static bool lazy_unmap_then_transitions(void)
 	CHECK(!i && done == 3 * PAGE_SIZE, "map: %d", i);
 	CHECK(!kvm_iommu_unmap_pages(2, 0, PAGE_SIZE, 2, KVM_IOMMU_UNMAP_DEFER, &done) &&
 	      done == 2 * PAGE_SIZE, "lazy unmap");
-	CHECK(host_dma_count(p) == 1 && host_dma_deferred(p) == 1, "count %u, %u deferred",
-	      host_dma_count(p), host_dma_deferred(p));
+	CHECK(host_dma_count(p) == 1 && kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == 2,
+	      "count %u, %lld deferred", host_dma_count(p),
+	      (long long)kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES));
 	flush_errors = 1;
 	i = __pkvm_host_donate_hyp(pa >> PAGE_SHIFT, 1);
-	CHECK(i == -EBUSY && host_owns(pa) && host_dma_deferred(p) == 1 && !flush_errors,
-	      "donated while its flush failed: %d, %u deferred, %d flush errors left", i,
-	      host_dma_deferred(p), flush_errors);
+	CHECK(i == -EBUSY && host_owns(pa) && host_dma_count(p) == 1 && !flush_errors,
+	      "donated while its flush failed: %d, count %u, %d flush errors left", i,
+	      host_dma_count(p), flush_errors);
 	CHECK(!__pkvm_host_donate_hyp(pa >> PAGE_SHIFT, 1) && !host_owns(pa) &&
 	      !host_dma_count(p) && !host_dma_count(p + 1), "donation of a deferred page");
 	CHECK(!__pkvm_hyp_donate_host(pa >> PAGE_SHIFT, 1) && host_owns(pa), "back");
@@ -1400,7 +1401,8 @@ static bool lazy_unmap_then_transitions(void)
 	CHECK(!i && !kvm_iommu_unmap_pages(2, 0, PAGE_SIZE, 1, KVM_IOMMU_UNMAP_DEFER, &done),
 	      "map and lazy unmap again: %d", i);
 	CHECK(__pkvm_host_donate_hyp(pa >> PAGE_SHIFT, 3) == -EBUSY && host_owns(pa) &&
-	      !host_dma_deferred(p) && host_dma_count(p + 2) == 1, "donated with a live mapping");
+	      !kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) && host_dma_count(p + 2) == 1,
+	      "donated with a live mapping");
 	CHECK(!kvm_iommu_map_pages(2, 0, pa, PAGE_SIZE, 1, rw, &done) &&
 	      !kvm_iommu_unmap_pages(2, 0, PAGE_SIZE, 1, KVM_IOMMU_UNMAP_DEFER, &done),
 	      "map and lazy unmap once more");

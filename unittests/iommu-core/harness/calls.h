@@ -201,16 +201,28 @@ static __thread uint64_t unmap_flags;
 static int unmap(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 		 size_t *unmapped_out)
 {
+	unsigned __int128 end;
 	size_t unmapped;
 	int ret, i, level;
 
 	in_call = IN_UNMAP;
 	in_domain = dom;
+	flushed_whole = false;
+	lazy_start = iova;
+	end = (unsigned __int128)pgsize * pgcount + iova;
+	lazy_end = !unmap_flags ? iova : end > UINT64_MAX ? UINT64_MAX : (uint64_t)end;
 	ret = kvm_iommu_unmap_pages(dom, iova, pgsize, pgcount, unmap_flags, &unmapped);
-	in_call = IN_NONE;
 	if (unmapped > (unsigned __int128)pgsize * pgcount)
 		VIOLATION("unmap of %#llx bytes unmapped %#zx", (unsigned long long)(pgsize * pgcount),
 			  unmapped);
+	/* What a lazy unmap reports unmapped and did not drop waits in the log. */
+	for (i = 0; unmap_flags && i < nr_maps; i++) {
+		if (maps[i].domain == dom && !maps[i].stuck && !maps[i].consumed &&
+		    maps[i].iova >= iova && maps[i].iova < iova + unmapped &&
+		    may_be_logged(&maps[i]))
+			maps[i].deferred = true;
+	}
+	in_call = IN_NONE;
 	drop_consumed();
 	/* Mappings gone from the tables but still counted: their flush failed. */
 	for (i = 0; flush_fails && dom < KVM_IOMMU_MAX_DOMAINS && live_domains[dom] &&
@@ -260,6 +272,7 @@ static int free_domain_once(uint64_t dom)
 
 	in_call = IN_FREE;
 	in_domain = dom;
+	flushed_whole = false;
 	bytes = __atomic_load_n(&accounted_bytes, __ATOMIC_RELAXED);
 	leaves = __atomic_load_n(&unshare_calls, __ATOMIC_RELAXED);
 	ret = kvm_iommu_free_domain(dom);
@@ -298,6 +311,7 @@ static int flush_domain(uint64_t dom)
 
 	in_call = IN_FLUSH;
 	in_domain = dom;
+	flushed_whole = false;
 	ret = kvm_iommu_flush_domain(dom);
 	in_call = IN_NONE;
 	bytes = __atomic_load_n(&dropped_deferred_bytes, __ATOMIC_RELAXED) - bytes;

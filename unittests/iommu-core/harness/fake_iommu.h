@@ -442,6 +442,7 @@ static int fake_flush(struct kvm_hyp_iommu_domain *d, u64 iova, size_t size)
 {
 	__atomic_fetch_add(&nr_flushes, 1, __ATOMIC_RELAXED);
 	flushed_domain = d->id;
+	flushed_whole = !iova && size >= BIT_ULL(d->pgt.ias);
 	if (flush_fails)
 		return -EIO;
 	model_lock_take();

@@ -7,18 +7,10 @@
 #include <nvhe/host_dma.h>
 #include <nvhe/memory.h>
 
-/* Live and deferred mappings */
+/* Mappings in tables, and those waiting for their domain's flush */
 static inline u32 host_dma_count(struct hyp_page *page)
 {
-	int word = atomic_read(&page->host_dma);
-
-	return (word & HOST_DMA_LIVE) + (word & HOST_DMA_DEFERRED) / HOST_DMA_ONE_DEFERRED;
-}
-
-/* Mappings waiting for their domain's flush */
-static inline u32 host_dma_deferred(struct hyp_page *page)
-{
-	return (atomic_read(&page->host_dma) & HOST_DMA_DEFERRED) / HOST_DMA_ONE_DEFERRED;
+	return atomic_read(&page->host_dma) & HOST_DMA_MAPPINGS;
 }
 
 #endif

@@ -155,8 +155,19 @@ static int nr_maps;
  * IN_RACE: several threads call at once and only the counts are checked.
  */
 static enum { IN_NONE, IN_MAP, IN_UNMAP, IN_FREE, IN_FLUSH, IN_RACE } in_call;
-/* The domain the fake IOMMU last flushed on this thread: deferred counts drop after it. */
+/*
+ * The domain the fake IOMMU last flushed on this thread in this call, and
+ * whether the flush covered its whole input range: the logged counts of
+ * deferred unmaps drop after such a flush.
+ */
 static __thread u32 flushed_domain;
+static __thread bool flushed_whole;
+/*
+ * The range of the lazy unmap in progress on this thread: what it cleared
+ * may be logged, and dropped by a flush of a full log, before the call
+ * returns and the record marks it deferred.
+ */
+static __thread uint64_t lazy_start, lazy_end;
 
 /* Serializes the model, as host_mmu.lock does the host stage-2. */
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -190,6 +201,30 @@ static bool (*device_caches)(uint64_t pa, uint64_t len);
 /* Whether a device walking the stream table in memory reaches @pa at @iova (fake SMMUs) */
 static bool (*device_tables_reach)(u32 domain, uint64_t iova, uint64_t pa);
 
+/* Whether @m may be in its domain's log of deferred unmaps */
+static bool may_be_logged(const struct mapping *m)
+{
+	if (m->deferred)
+		return true;
+	/* Cleared by the lazy unmap in progress: then out of the tables */
+	return in_call == IN_UNMAP && m->domain == in_domain && m->iova >= lazy_start &&
+	       m->iova < lazy_end && !cpu_reaches(m->domain, m->iova, m->phys);
+}
+
+/* Whether memory page @pa is next to drop of a mapping the domain just flushed may log */
+static bool logged_in_flushed(uint64_t pa)
+{
+	int i;
+
+	for (i = 0; i < nr_maps; i++) {
+		if (maps[i].domain == flushed_domain && !maps[i].stuck &&
+		    pa == maps[i].phys + maps[i].consumed * SZ_4K &&
+		    maps[i].consumed * SZ_4K < maps[i].size && may_be_logged(&maps[i]))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Account for the count drop of the pages from @pa on, against the
  * mappings of the domain being unmapped or freed, in IOVA order. Returns
@@ -206,8 +241,10 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len, bool deferred)
 		struct mapping *m = &maps[i];
 		uint64_t n, iova;
 
-		if (m->domain != domain || m->stuck || m->deferred != deferred ||
-		    pa != m->phys + m->consumed * SZ_4K || m->consumed * SZ_4K >= m->size)
+		if (m->domain != domain || m->stuck || pa != m->phys + m->consumed * SZ_4K ||
+		    m->consumed * SZ_4K >= m->size)
+			continue;
+		if (deferred ? !may_be_logged(m) : m->deferred)
 			continue;
 		n = m->size - m->consumed * SZ_4K;
 		if (n > len)
@@ -296,8 +333,8 @@ bool host_mmio_owned(u64 start, u64 end)
 	return mmio_range_host_owned(start, end - start);
 }
 
-/* The most mappings of a page, live and deferred: 15 bits of the word host_dma.c keeps */
-#define HOST_DMA_COUNT_MAX	HOST_DMA_MAX_MAPPINGS
+/* The most mappings of a page: 31 bits of the word host_dma.c keeps */
+#define HOST_DMA_COUNT_MAX	HOST_DMA_MAPPINGS
 
 /* What the model expects of __pkvm_host_share_dma() for host memory. */
 static int model_share_dma(u64 phys, u64 size)
@@ -313,9 +350,9 @@ static int model_share_dma(u64 phys, u64 size)
 	return 0;
 }
 
-/* Bytes passed to __pkvm_host_share_dma() and __pkvm_host_unshare_dma() */
+/* Bytes passed to __pkvm_host_share_dma(), and to __pkvm_host_unshare_dma() but for logs */
 static uint64_t accounted_bytes;	/* __atomic accesses */
-/* Calls of __pkvm_host_unshare_dma() */
+/* Calls of __pkvm_host_unshare_dma() but for logs */
 static uint64_t unshare_calls;		/* __atomic accesses */
 
 /*
@@ -357,9 +394,8 @@ static int model_unshare_dma(u64 phys, u64 size, bool deferred)
 	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
 		return -EINVAL;
 	for (pa = phys; !mmio && pa < phys + size; pa += SZ_4K) {
-		if (is_mem(pa) && !(deferred ? host_dma_deferred(&vmemmap[mem_page(pa)]) :
-				    mem_dma_count(mem_page(pa)) - host_dma_deferred(&vmemmap[mem_page(pa)])))
-			VIOLATION("%s of %#llx, which has no such DMA mapping",
+		if (is_mem(pa) && !mem_dma_count(mem_page(pa)))
+			VIOLATION("%s of %#llx, which has no DMA mapping",
 				  deferred ? "deferred drop" : "unshare", (unsigned long long)pa);
 	}
 	/* Races on pages of their own: no TLB may hold one whose count drops. */
@@ -376,77 +412,37 @@ static int model_unshare_dma(u64 phys, u64 size, bool deferred)
 		return 0;
 	for (pa = phys, n = 0; pa < phys + size; pa += SZ_4K)
 		n += is_mem(pa);
-	if (change_by_region(phys, size, deferred ? host_dma_drop_deferred : host_dma_unshare))
+	if (change_by_region(phys, size, host_dma_unshare))
 		VIOLATION("the count drop of %#llx+%#llx failed", (unsigned long long)phys,
 			  (unsigned long long)size);
 	__atomic_fetch_sub(&mem_dma_total, n, __ATOMIC_RELAXED);
 	return 0;
 }
 
+/* Bytes whose counts a flush of a whole domain dropped: those of its log */
+static uint64_t dropped_deferred_bytes;	/* __atomic accesses */
+
 /*
  * As mem_protect.c's __pkvm_host_unshare_dma(), with the model's checks
- * that the IOMMU can no longer reach what it releases.
+ * that the IOMMU can no longer reach what it releases. After a flush of a
+ * whole domain, what drops is first looked for in that domain's log.
  */
 int __pkvm_host_unshare_dma(u64 phys, u64 size)
 {
+	bool logged;
 	int ret;
 
-	__atomic_fetch_add(&accounted_bytes, size, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&unshare_calls, 1, __ATOMIC_RELAXED);
 	model_lock_take();
-	ret = model_unshare_dma(phys, size, false);
-	model_lock_drop();
-	return ret;
-}
-
-/* Bytes passed to __pkvm_host_drop_deferred_dma() */
-static uint64_t dropped_deferred_bytes;	/* __atomic accesses */
-
-/* As __pkvm_host_drop_deferred_dma(): the domain just flushed drops its log. */
-int __pkvm_host_drop_deferred_dma(u64 phys, u64 size)
-{
-	int ret;
-
-	__atomic_fetch_add(&dropped_deferred_bytes, size, __ATOMIC_RELAXED);
-	model_lock_take();
-	ret = model_unshare_dma(phys, size, true);
-	model_lock_drop();
-	return ret;
-}
-
-/*
- * As __pkvm_host_defer_dma(): the leaves of [phys, phys + size), in IOVA
- * order in the domain unmapping them, left its tables; their counts stay,
- * as deferred.
- */
-int __pkvm_host_defer_dma(u64 phys, u64 size)
-{
-	uint64_t pa = phys;
-	int i;
-
-	if (!size || (phys | size) & (SZ_4K - 1) || phys + size < phys)
-		return -EINVAL;
-	model_lock_take();
-	for (i = 0; in_call != IN_RACE && i < nr_maps && pa < phys + size; i++) {
-		struct mapping *m = &maps[i];
-
-		if (m->domain != in_domain || m->stuck || m->deferred || m->consumed ||
-		    m->phys != pa || m->size > phys + size - pa ||
-		    cpu_reaches(in_domain, m->iova, m->phys))
-			continue;
-		m->deferred = true;
-		pa += m->size;
-		i = -1;	/* the next leaf may be recorded before this one */
+	logged = flushed_whole && logged_in_flushed(phys);
+	if (logged) {
+		__atomic_fetch_add(&dropped_deferred_bytes, size, __ATOMIC_RELAXED);
+	} else {
+		__atomic_fetch_add(&accounted_bytes, size, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&unshare_calls, 1, __ATOMIC_RELAXED);
 	}
-	if (in_call != IN_RACE && pa != phys + size)
-		VIOLATION("deferred %#llx+%#llx, but no unmapped mapping has %#llx",
-			  (unsigned long long)phys, (unsigned long long)size,
-			  (unsigned long long)pa);
-	if (!range_is_mmio(phys, size) && change_by_region(phys, size, host_dma_defer))
-		VIOLATION("host_dma_defer() of %#llx+%#llx failed", (unsigned long long)phys,
-			  (unsigned long long)size);
+	ret = model_unshare_dma(phys, size, logged);
 	model_lock_drop();
-	return 0;
+	return ret;
 }
 
 /* Whether the record has a mapping of memory page @pa whose count stands, deferred or not. */
@@ -523,13 +519,14 @@ static int model_claim(uint64_t pa, uint64_t nr_pages, enum owner to)
 		}
 	}
 	/*
-	 * As host_claim_initiator(): pages whose only mappings are deferred
-	 * have their domains flushed, and are claimed once more. Only a live
-	 * mapping, or a flush that failed, refuses the claim.
+	 * As host_claim_initiator(): a claim that fails on a count flushes the
+	 * domains whose logs hold pages of the range, and claims once more.
+	 * Only a live mapping, or a flush that failed, refuses the claim.
 	 */
 	if (!ret) {
+		flushed_whole = false;
 		ret = host_dma_claim(pa, nr_pages * SZ_4K);
-		if (ret == -EAGAIN)
+		if (ret)
 			ret = kvm_iommu_flush_deferred(pa, nr_pages * SZ_4K) ?:
 			      host_dma_claim(pa, nr_pages * SZ_4K);
 		if (ret)

@@ -4,30 +4,26 @@
  * takes a page from the host: the two meet in one word of the page's
  * struct hyp_page, so that DMA mapping takes no lock.
  *
- * hyp_page::host_dma holds two counts of the page's IOMMU mappings: live
- * ones, in an I/O page table, and deferred ones, unmapped from their
- * table but waiting for their domain's next flush, as IOMMU TLBs may
- * still hold them. In HOST_DMA_NOT_OWNED it holds whether the host's
- * stage-2 state of the page is anything but PKVM_PAGE_OWNED. Invariants:
- *  - the live count grows only while the flag is clear, by a cmpxchg of
- *    the whole word, before any I/O page table entry points at the page;
+ * hyp_page::host_dma holds the page's count of IOMMU mappings: those in an
+ * I/O page table, and those unmapped from their table but waiting for
+ * their domain's next flush, as IOMMU TLBs may still hold them. In
+ * HOST_DMA_NOT_OWNED it holds whether the host's stage-2 state of the page
+ * is anything but PKVM_PAGE_OWNED. Invariants:
+ *  - the count grows only while the flag is clear, by a cmpxchg of the
+ *    whole word, before any I/O page table entry points at the page;
  *  - a transition that takes the page from the host first claims it, also
- *    with a cmpxchg of the whole word: from "no mapping, flag clear" to
- *    "flag set". With any count the claim fails, and once the flag is set
- *    no count can grow, so a claimed page has no mapping and gets none;
- *  - a live mapping becomes deferred when its entry is cleared, in one
- *    step, so the page is never without a count the IOMMU may use;
- *  - a count drops only after the IOMMU can no longer use the mapping:
- *    the live one when an unmap flushed, the deferred one when its
- *    domain's flush completed.
+ *    with a cmpxchg of the whole word: from "count 0, flag clear" to "flag
+ *    set". With a count the claim fails, and once the flag is set no count
+ *    can grow, so a claimed page has no mapping and gets none;
+ *  - the count drops only after no IOMMU can use the mapping: once its
+ *    entry is cleared and an invalidation covering it completed.
  * The flag changes under host_mmu.lock (or is set again on a page the
- * hypervisor owns, whose counts are zero); the counts change under no lock.
+ * hypervisor owns, whose count is zero); the count changes under no lock.
  *
  * Nothing here is specific to EL2, so that the same source builds in a
  * userspace test harness.
  */
 #include <linux/atomic.h>
-#include <linux/bitfield.h>
 #include <linux/bits.h>
 #include <linux/errno.h>
 
@@ -40,11 +36,6 @@ static atomic_t *page_dma(u64 phys)
 	return &hyp_phys_to_page(phys)->host_dma;
 }
 
-static u32 word_mappings(int word)
-{
-	return (word & HOST_DMA_LIVE) + FIELD_GET(HOST_DMA_DEFERRED, word);
-}
-
 /*
  * One more mapping of a page the host owns. The first try guesses the
  * usual word, owned and unmapped, which needs neither a read nor a check;
@@ -54,42 +45,24 @@ static int host_dma_get(atomic_t *dma)
 {
 	int old = 0;
 
-	while (!atomic_try_cmpxchg(dma, &old, old + HOST_DMA_ONE_LIVE)) {
+	while (!atomic_try_cmpxchg(dma, &old, old + 1)) {
 		if (old & HOST_DMA_NOT_OWNED)
 			return -EPERM;
-		if (word_mappings(old) == HOST_DMA_MAX_MAPPINGS)
+		if ((old & HOST_DMA_MAPPINGS) == HOST_DMA_MAPPINGS)
 			return -EOVERFLOW;
 	}
 	return 0;
 }
 
-/*
- * One mapping less of the count @from is one of (HOST_DMA_ONE_LIVE or
- * HOST_DMA_ONE_DEFERRED), and one more of @to's, if any: -EINVAL when that
- * count is zero. The first try guesses a word with just that mapping.
- */
-static int host_dma_move(atomic_t *dma, int from, int to)
+/* One mapping less; -EINVAL when the page has none. The first try guesses one. */
+static int host_dma_put(atomic_t *dma)
 {
-	int count = from == HOST_DMA_ONE_LIVE ? HOST_DMA_LIVE : HOST_DMA_DEFERRED;
-	int old = from;
+	int old = 1;
 
 	do {
-		if (!(old & count))
+		if (!(old & HOST_DMA_MAPPINGS))
 			return -EINVAL;
-	} while (!atomic_try_cmpxchg(dma, &old, old - from + to));
-	return 0;
-}
-
-static int host_dma_move_range(u64 phys, u64 size, int from, int to)
-{
-	struct hyp_page *p = hyp_phys_to_page(phys), *end = p + size / PAGE_SIZE;
-	int ret;
-
-	for (; p < end; p++) {
-		ret = host_dma_move(&p->host_dma, from, to);
-		if (ret)
-			return ret;
-	}
+	} while (!atomic_try_cmpxchg(dma, &old, old - 1));
 	return 0;
 }
 
@@ -113,51 +86,29 @@ int host_dma_share(u64 phys, u64 size)
 			break;
 	}
 	while (ret && p > first)
-		host_dma_move(&(--p)->host_dma, HOST_DMA_ONE_LIVE, 0);
+		host_dma_put(&(--p)->host_dma);
 	return ret;
 }
 
 /**
- * host_dma_unshare() - Drop one live IOMMU mapping of memory pages.
+ * host_dma_unshare() - Drop one IOMMU mapping of memory pages.
  * @phys:	Start of the range, page aligned.
  * @size:	Its size, page aligned; all of it in one memory region.
  *
- * Return: 0, or -EINVAL when a page of the range has no live mapping: a
- * bug of the caller, which passes only pages it shared.
+ * Return: 0, or -EINVAL when a page of the range has no mapping: a bug of
+ * the caller, which passes only pages it shared.
  */
 int host_dma_unshare(u64 phys, u64 size)
 {
-	return host_dma_move_range(phys, size, HOST_DMA_ONE_LIVE, 0);
-}
+	struct hyp_page *p = hyp_phys_to_page(phys), *end = p + size / PAGE_SIZE;
+	int ret;
 
-/**
- * host_dma_defer() - Make one live IOMMU mapping of memory pages deferred.
- * @phys:	Start of the range, page aligned.
- * @size:	Its size, page aligned; all of it in one memory region.
- *
- * For mappings out of their tables that an IOMMU TLB may still hold: the
- * pages stay counted, and so stay the host's, until
- * host_dma_drop_deferred().
- *
- * Return: 0, or -EINVAL as host_dma_unshare().
- */
-int host_dma_defer(u64 phys, u64 size)
-{
-	return host_dma_move_range(phys, size, HOST_DMA_ONE_LIVE, HOST_DMA_ONE_DEFERRED);
-}
-
-/**
- * host_dma_drop_deferred() - Drop one deferred IOMMU mapping of memory pages.
- * @phys:	Start of the range, page aligned.
- * @size:	Its size, page aligned; all of it in one memory region.
- *
- * Once the IOMMU can no longer use the mappings.
- *
- * Return: 0, or -EINVAL when a page of the range has no deferred mapping.
- */
-int host_dma_drop_deferred(u64 phys, u64 size)
-{
-	return host_dma_move_range(phys, size, HOST_DMA_ONE_DEFERRED, 0);
+	for (; p < end; p++) {
+		ret = host_dma_put(&p->host_dma);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /**
@@ -169,21 +120,20 @@ int host_dma_drop_deferred(u64 phys, u64 size)
  * host_mmu.lock: from here on no IOMMU mapping of them can be made. The
  * stage-2 change that follows sets the flag again.
  *
- * Return: 0; -EBUSY when a page has live IOMMU mappings, -EAGAIN when the
- * first page that has mappings has only deferred ones: the caller may
- * flush them and claim again. On error no page is claimed.
+ * Return: 0, or -EBUSY when a page has IOMMU mappings: if some wait for a
+ * domain's flush, the caller may flush them and claim again. On error no
+ * page is claimed.
  */
 int host_dma_claim(u64 addr, u64 size)
 {
 	u64 cur;
-	int ret = 0, old;
+	int ret = 0;
 
 	for (cur = addr; cur < addr + size; cur += PAGE_SIZE) {
 		if (!addr_is_memory(cur))
 			continue;
-		old = atomic_cmpxchg(page_dma(cur), 0, HOST_DMA_NOT_OWNED);
-		if (old) {
-			ret = old & (HOST_DMA_LIVE | HOST_DMA_NOT_OWNED) ? -EBUSY : -EAGAIN;
+		if (atomic_cmpxchg(page_dma(cur), 0, HOST_DMA_NOT_OWNED)) {
+			ret = -EBUSY;
 			break;
 		}
 	}
@@ -210,7 +160,7 @@ bool host_dma_unmapped(u64 addr, u64 size)
 
 	for (cur = addr; cur < addr + size; cur += PAGE_SIZE) {
 		if (addr_is_memory(cur) &&
-		    (atomic_read(page_dma(cur)) & (HOST_DMA_LIVE | HOST_DMA_DEFERRED)))
+		    (atomic_read(page_dma(cur)) & HOST_DMA_MAPPINGS))
 			return false;
 	}
 	return true;

@@ -9,14 +9,9 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
-/* hyp_page::host_dma: the page's live and deferred IOMMU mappings, and a flag */
+/* hyp_page::host_dma: the page's IOMMU mappings, and a flag */
 #define HOST_DMA_NOT_OWNED	BIT(31)
-#define HOST_DMA_LIVE		GENMASK(14, 0)
-#define HOST_DMA_DEFERRED	GENMASK(29, 15)
-#define HOST_DMA_ONE_LIVE	1
-#define HOST_DMA_ONE_DEFERRED	BIT(15)
-/* Live and deferred together: then a live one always has room to defer. */
-#define HOST_DMA_MAX_MAPPINGS	HOST_DMA_LIVE
+#define HOST_DMA_MAPPINGS	GENMASK(30, 0)
 
 /* What host_dma_reach() finds of a range */
 enum {
@@ -30,8 +25,6 @@ struct hyp_page;
 
 int host_dma_share(u64 phys, u64 size);
 int host_dma_unshare(u64 phys, u64 size);
-int host_dma_defer(u64 phys, u64 size);
-int host_dma_drop_deferred(u64 phys, u64 size);
 int host_dma_claim(u64 addr, u64 size);
 int host_dma_reach(u64 start, u64 end);
 bool host_dma_unmapped(u64 addr, u64 size);

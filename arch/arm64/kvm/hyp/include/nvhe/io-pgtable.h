@@ -54,6 +54,12 @@ struct kvm_io_pgtable {
  */
 #define KVM_IO_GATHER_LEAVES	512
 
+/* Physically contiguous pages an unmap took out of the tables */
+struct kvm_io_pgtable_leaf {
+	phys_addr_t phys;
+	size_t size;
+};
+
 /*
  * What an unmap took out of the tables. The leaves' pages may still be
  * reachable through the walker's TLBs until the caller has invalidated
@@ -67,10 +73,7 @@ struct kvm_io_pgtable_gather {
 	/* When not 0: full once another leaf would take unmapped past it */
 	size_t max_bytes;
 	unsigned int nr_leaves;
-	struct {
-		phys_addr_t phys;
-		size_t size;
-	} leaves[KVM_IO_GATHER_LEAVES];
+	struct kvm_io_pgtable_leaf leaves[KVM_IO_GATHER_LEAVES];
 };
 
 int kvm_io_pgtable_init(struct kvm_io_pgtable *pgt, enum kvm_io_pgtable_fmt fmt,

@@ -12,12 +12,6 @@
 #include <nvhe/io-pgtable.h>
 #include <nvhe/spinlock.h>
 
-/* Host pages unmapped from a domain, counted until its next flush */
-struct kvm_iommu_deferred {
-	u64 phys;
-	u64 size;
-};
-
 struct kvm_hyp_iommu_domain {
 	u32 id;
 	/*
@@ -34,17 +28,17 @@ struct kvm_hyp_iommu_domain {
 	u64 iommu_data[8] __aligned(64);
 	/*
 	 * The deferred log: what deferred unmaps cleared from the tables,
-	 * whose pages keep a deferred count until the domain's next flush.
-	 * It fills the rest of the domain's page.
+	 * whose pages stay counted until the domain's next flush. It fills
+	 * the rest of the domain's page.
 	 */
 	u32 nr_deferred;
 	u64 deferred_bytes;
-	struct kvm_iommu_deferred deferred[];
+	struct kvm_io_pgtable_leaf deferred[];
 };
 
 #define KVM_IOMMU_DEFERRED_RANGES					\
 	((PAGE_SIZE - sizeof(struct kvm_hyp_iommu_domain)) /		\
-	 sizeof(struct kvm_iommu_deferred))
+	 sizeof(struct kvm_io_pgtable_leaf))
 
 /*
  * What an IOMMU driver at EL2 provides. attach_dev and detach_dev are

@@ -175,7 +175,6 @@ int kvm_iommu_flush(struct kvm_hyp_iommu_domain *domain, u64 iova, size_t size)
  */
 static int flush_deferred(struct kvm_hyp_iommu_domain *domain)
 {
-	u64 pages = domain->deferred_bytes / SZ_4K;
 	u32 i;
 	int ret;
 
@@ -186,10 +185,8 @@ static int flush_deferred(struct kvm_hyp_iommu_domain *domain)
 	if (ret)
 		return ret;
 	for (i = 0; i < domain->nr_deferred; i++)
-		WARN_ON(__pkvm_host_drop_deferred_dma(domain->deferred[i].phys,
-						      domain->deferred[i].size));
-	atomic64_sub(pages, &iommu_deferred_pages);
-	atomic64_sub(pages, &iommu_dma_pages);
+		release_dma(domain->deferred[i].phys, domain->deferred[i].size);
+	atomic64_sub(domain->deferred_bytes / SZ_4K, &iommu_deferred_pages);
 	domain->nr_deferred = 0;
 	domain->deferred_bytes = 0;
 	return 0;
@@ -538,23 +535,15 @@ static int flush_gather(struct kvm_hyp_iommu_domain *domain,
 	return 0;
 }
 
-/* Add a range to the deferred log, which has room. */
-static void log_deferred(struct kvm_hyp_iommu_domain *domain, u64 phys, u64 size)
-{
-	domain->deferred[domain->nr_deferred].phys = phys;
-	domain->deferred[domain->nr_deferred++].size = size;
-}
-
 /*
- * Keep what @gather holds for the domain's next flush: its pages' counts
- * become deferred and their ranges go to the log. A log without room is
- * flushed first, and a gather larger than a whole log is flushed now, as
- * without deferring: a log never holds more than its bounds.
+ * Keep what @gather holds for the domain's next flush: its pages stay
+ * counted and their ranges go to the log. A log without room is flushed
+ * first, and a gather larger than a whole log is flushed now, as without
+ * deferring: a log never holds more than its bounds.
  */
 static int defer_gather(struct kvm_hyp_iommu_domain *domain,
 			struct kvm_io_pgtable_gather *gather)
 {
-	unsigned int i;
 	int ret = 0;
 
 	if (gather->nr_leaves > KVM_IOMMU_DEFERRED_RANGES ||
@@ -564,11 +553,10 @@ static int defer_gather(struct kvm_hyp_iommu_domain *domain,
 	if (domain->nr_deferred + gather->nr_leaves > KVM_IOMMU_DEFERRED_RANGES ||
 	    domain->deferred_bytes + gather->unmapped > KVM_IOMMU_DEFERRED_BYTES)
 		ret = flush_deferred(domain);
-	for (i = 0; !ret && i < gather->nr_leaves; i++) {
-		WARN_ON(__pkvm_host_defer_dma(gather->leaves[i].phys, gather->leaves[i].size));
-		log_deferred(domain, gather->leaves[i].phys, gather->leaves[i].size);
-	}
 	if (!ret) {
+		memcpy(domain->deferred + domain->nr_deferred, gather->leaves,
+		       gather->nr_leaves * sizeof(*gather->leaves));
+		domain->nr_deferred += gather->nr_leaves;
 		domain->deferred_bytes += gather->unmapped;
 		atomic64_add(gather->unmapped / SZ_4K, &iommu_deferred_pages);
 	}
@@ -674,7 +662,7 @@ int kvm_iommu_flush_domain(u64 domain_id)
 /* Whether the deferred log of @domain holds a page of [addr, addr + size) */
 static bool log_holds(struct kvm_hyp_iommu_domain *domain, u64 addr, u64 size)
 {
-	struct kvm_iommu_deferred *d;
+	struct kvm_io_pgtable_leaf *d;
 
 	for (d = domain->deferred; d < domain->deferred + domain->nr_deferred; d++) {
 		if (d->phys < addr + size && addr < d->phys + d->size)
@@ -689,11 +677,11 @@ static bool log_holds(struct kvm_hyp_iommu_domain *domain, u64 addr, u64 size)
  * @addr:	Start of the range, page aligned.
  * @size:	Its size.
  *
- * For a transition that takes the range from the host and found pages
- * whose only mappings are deferred: it need not wait for the host to
- * flush. Under host_mmu.lock, which the lock of each domain nests in. At
- * most every domain is flushed once, each dropping the counts of at most
- * KVM_IOMMU_DEFERRED_BYTES.
+ * For a transition that takes the range from the host and found counted
+ * pages: those whose mappings are all deferred need not wait for the host
+ * to flush. Under host_mmu.lock, which the lock of each domain nests in.
+ * At most every domain is flushed once, each dropping the counts of at
+ * most KVM_IOMMU_DEFERRED_BYTES; none is looked at when no log holds a page.
  *
  * Return: 0, or the first IOMMU error; then the pages stay counted.
  */
@@ -703,6 +691,8 @@ int kvm_iommu_flush_deferred(u64 addr, u64 size)
 	int ret = 0;
 	u64 id;
 
+	if (!atomic64_read(&iommu_deferred_pages))
+		return 0;
 	for (id = 0; id < KVM_IOMMU_MAX_DOMAINS && !ret; id++) {
 		domain = domain_get(id);
 		if (!domain)
