@@ -72,11 +72,15 @@ enum kvm_iommu_stat {
  *               command.
  * RECYCLE_MMIO: unmap the host's MMIO from its stage-2, as the hypervisor
  *               does when it runs out of stage-2 table pages.
+ * SMMU_CR2:     write the argument, if 32-bit, to SMMU 0's CR2; return what
+ *               it reads (-EAGAIN while the SMMU is off), so that a test
+ *               can tell that a power-on reprogrammed it.
  */
 enum kvm_iommu_test_op {
 	KVM_IOMMU_TEST_FAIL_ALLOC,
 	KVM_IOMMU_TEST_CMDQ_ERROR,
 	KVM_IOMMU_TEST_RECYCLE_MMIO,
+	KVM_IOMMU_TEST_SMMU_CR2,
 };
 
 #endif /* __KVM_ARM_PKVM_IOMMU_H__ */

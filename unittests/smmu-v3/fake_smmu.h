@@ -24,6 +24,12 @@
  * context descriptors, command queue and I/O page tables from what cache
  * cleans wrote to memory, never from the CPU's view.
  *
+ * A fake can lose power, as SMMUs of phones do with the devices behind
+ * them: its registers then read as at reset, its caches are empty, and a
+ * register access while it has no power is fatal, as the external abort
+ * it is on hardware. Its GBPA comes out of reset aborting, which a
+ * platform must provide (see the documentation's integration section).
+ *
  * The fake decodes everything it reads itself; it uses only the register
  * and field layout of the kernel's arm-smmu-v3.h.
  */
@@ -77,6 +83,8 @@ struct fake_smmu {
 	u64 ste_cache[FAKE_MAX_SIDS][STRTAB_STE_DWORDS];
 	u64 cd_cache[FAKE_MAX_SIDS][CTXDESC_CD_DWORDS];
 	struct fake_tlb_entry tlb[FAKE_TLB_ENTRIES];
+	/* Without power: its registers are not to be touched. */
+	bool powered_off;
 	/* The system does not snoop for it, whatever IDR0.COHACC says: firmware knows. */
 	bool fw_noncoherent;
 };
@@ -489,6 +497,11 @@ static struct fake_smmu *fake_at(const volatile void *addr, u32 *off)
 		uintptr_t o = (uintptr_t)addr - (uintptr_t)fakes[i].regs;
 
 		if (fakes[i].regs && o < FAKE_MMIO_SIZE) {
+			if (__atomic_load_n(&fakes[i].powered_off, __ATOMIC_RELAXED)) {
+				fprintf(stderr, "%s: register %#lx of SMMU %d accessed without power\n",
+					where, (unsigned long)o, i);
+				abort();
+			}
 			*off = o;
 			__atomic_fetch_add(&fakes[i].nr_mmio, 1, __ATOMIC_RELAXED);
 			return &fakes[i];
@@ -705,6 +718,52 @@ static struct fake_smmu *fake_new(u64 mmio)
 	__v;								\
 })
 
+/*
+ * The fake loses power: all it held is gone, and its registers come back
+ * at their reset values (GBPA aborting) when fake_power_on() gives it
+ * power again.
+ */
+static void fake_power_off(struct fake_smmu *s)
+{
+	pthread_mutex_lock(&fake_lock);
+	s->cr0 = s->cr1 = s->cr2 = s->irq_ctrl = s->gerror = s->gerrorn = 0;
+	s->strtab_base = s->cmdq_base = s->evtq_base = 0;
+	s->strtab_cfg = s->cmdq_prod = s->cmdq_cons = s->evtq_prod = s->evtq_cons = 0;
+	s->gbpa = GBPA_ABORT;
+	memset(s->ste_cached, 0, sizeof(s->ste_cached));
+	memset(s->tlb, 0, sizeof(s->tlb));
+	__atomic_store_n(&s->powered_off, true, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&fake_lock);
+}
+
+static void fake_power_on(struct fake_smmu *s)
+{
+	__atomic_store_n(&s->powered_off, false, __ATOMIC_RELAXED);
+}
+
+/* SMMUs the test said to the hypervisor are off, powered or not */
+static bool fake_said_off[NR_FAKE_SMMUS];
+
+static int fake_set_power(int i, bool on)
+{
+	int ret = kvm_arm_smmu_set_power(i, on);
+
+	if (!ret)
+		fake_said_off[i] = !on;
+	return ret;
+}
+
+/* The tests that say an SMMU is off have all their streams on it. */
+static bool fake_domain_waits(u32 domain)
+{
+	int i;
+
+	for (i = 0; i < NR_FAKE_SMMUS; i++)
+		if (fake_said_off[i])
+			return true;
+	return false;
+}
+
 static unsigned long fake_nr_mmio(struct fake_smmu *s)
 {
 	return __atomic_load_n(&s->nr_mmio, __ATOMIC_RELAXED);
@@ -830,6 +889,8 @@ static void fake_init(void)
 	hyp_mmio_nr = 0;
 	device_caches = fake_tlb_reaches;
 	device_tables_reach = fake_tables_reach;
+	domain_waits_for_power = fake_domain_waits;
+	flushes_unseen = true;
 }
 
 #endif /* FAKE_SMMU_H */

@@ -752,6 +752,74 @@ static bool event_queue(void)
 	return !failures;
 }
 
+/*
+ * An SMMU that loses power. While the host says it is off, none of its
+ * registers is touched (a fake without power aborts on any), attach and
+ * detach wait, and a page a domain with streams on it unmaps stays
+ * counted, in the domain's log, until the reset at power-on invalidated
+ * everything the SMMU holds: only then can the page be donated. The second
+ * round is a host that says "off" of an SMMU that runs on: its TLB keeps
+ * the old translation, so the page must stay counted all the same.
+ */
+static bool power_cycles(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	const u64 pa = MEM_BASE + 5 * SZ_1M;
+	u64 strtab, cmdq, evtq;
+	struct kvm_arm_smmu_fault f;
+	unsigned long mmio;
+	int lie;
+
+	snprintf(where, sizeof(where), "power");
+	CHECK(fake_register(s) == 0, "register");
+	CHECK(kvm_arm_smmu_set_power(0, 2) == -EINVAL && kvm_arm_smmu_set_power(1, 0) == -EINVAL &&
+	      kvm_arm_smmu_set_power(0, 1) == -EALREADY, "bad calls");
+	strtab = FAKE_GET(s, strtab_base);
+	cmdq = FAKE_GET(s, cmdq_base);
+	evtq = FAKE_GET(s, evtq_base);
+	CHECK(!kvm_iommu_alloc_domain(2) && !kvm_iommu_attach_dev(0, 2, 3), "attach");
+	for (lie = 0; lie < 2; lie++) {
+		CHECK(map_page(2, IOVA, pa) && fake_dma(s, 3, IOVA) == pa, "DMA, round %d", lie);
+		CHECK(fake_set_power(0, false) == 0, "off, round %d", lie);
+		if (!lie)
+			fake_power_off(s);
+		mmio = fake_nr_mmio(s);
+		CHECK(kvm_arm_smmu_set_power(0, 0) == -EALREADY &&
+		      kvm_arm_smmu_next_fault(0, &f) == 0, "off twice");
+		CHECK(kvm_iommu_attach_dev(0, 2, 4) == -EAGAIN &&
+		      kvm_iommu_detach_dev(0, 2, 3) == -EAGAIN, "attach and detach while off");
+		CHECK(unmap_page(2, IOVA) && mem_dma_count(mem_page(pa)) == 1 &&
+		      kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == 1, "unmap while off");
+		CHECK(__pkvm_host_donate_hyp(pa / SZ_4K, 1) == -EBUSY,
+		      "donated before the SMMU was invalidated");
+		CHECK(lie ? fake_dma(s, 3, IOVA) == pa : true,
+		      "the TLB of an SMMU said to be off lost the translation");
+		CHECK(fake_nr_mmio(s) == mmio, "%lu register accesses while off",
+		      fake_nr_mmio(s) - mmio);
+		if (!lie)
+			fake_power_on(s);
+		CHECK(fake_set_power(0, true) == 0, "on, round %d", lie);
+		CHECK(FAKE_GET(s, strtab_base) == strtab && FAKE_GET(s, cmdq_base) == cmdq &&
+		      FAKE_GET(s, evtq_base) == evtq && (FAKE_GET(s, gbpa) & GBPA_ABORT) &&
+		      (FAKE_GET(s, cr0) & CR0_SMMUEN) && FAKE_GET(s, cr1) && FAKE_GET(s, cr2),
+		      "not reprogrammed at power-on");
+		CHECK(!fake_tag_cached(s, 3) && fake_dma(s, 5, IOVA) == FAKE_NO_DMA,
+		      "a translation survived, or a stream without a domain does not abort");
+		CHECK(!mem_dma_count(mem_page(pa)) &&
+		      !kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) && check_state(),
+		      "the log was not drained at power-on");
+		CHECK(!__pkvm_host_donate_hyp(pa / SZ_4K, 1), "donation after power-on");
+		memset(mem + (pa - MEM_BASE), 0, SZ_4K);
+		CHECK(!__pkvm_hyp_donate_host(pa / SZ_4K, 1), "the page back");
+		CHECK(map_page(2, IOVA, pa) && fake_dma(s, 3, IOVA) == pa && unmap_page(2, IOVA),
+		      "DMA after power-on");
+	}
+	CHECK(kvm_arm_smmu_set_power(0, 1) == -EALREADY, "on twice");
+	CHECK(!kvm_iommu_detach_dev(0, 2, 3) && !free_domain(2) && check_state(),
+	      "detach and free");
+	return !failures;
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -776,6 +844,7 @@ int main(void)
 	run(identity_domain, "identity_domain_reaches_only_the_host");
 	run(identity_then_second_smmu, "identity_domain_loses_a_later_smmu");
 	run(event_queue, "event_queue_gives_the_host_its_part");
+	run(power_cycles, "power_off_keeps_counts_until_power_on");
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }

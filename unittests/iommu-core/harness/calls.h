@@ -208,15 +208,18 @@ static int unmap(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 	in_call = IN_UNMAP;
 	in_domain = dom;
 	flushed_whole = false;
-	lazy_start = iova;
+	unmap_start = iova;
 	end = (unsigned __int128)pgsize * pgcount + iova;
-	lazy_end = !unmap_flags ? iova : end > UINT64_MAX ? UINT64_MAX : (uint64_t)end;
+	unmap_end = end > UINT64_MAX ? UINT64_MAX : (uint64_t)end;
 	ret = kvm_iommu_unmap_pages(dom, iova, pgsize, pgcount, unmap_flags, &unmapped);
 	if (unmapped > (unsigned __int128)pgsize * pgcount)
 		VIOLATION("unmap of %#llx bytes unmapped %#zx", (unsigned long long)(pgsize * pgcount),
 			  unmapped);
-	/* What a lazy unmap reports unmapped and did not drop waits in the log. */
-	for (i = 0; unmap_flags && i < nr_maps; i++) {
+	/*
+	 * What the call reports unmapped and did not drop waits in the log:
+	 * a lazy unmap's, or one that met an IOMMU without power.
+	 */
+	for (i = 0; i < nr_maps; i++) {
 		if (maps[i].domain == dom && !maps[i].stuck && !maps[i].consumed &&
 		    maps[i].iova >= iova && maps[i].iova < iova + unmapped &&
 		    may_be_logged(&maps[i]))
@@ -224,9 +227,12 @@ static int unmap(uint64_t dom, uint64_t iova, uint64_t pgsize, uint64_t pgcount,
 	}
 	in_call = IN_NONE;
 	drop_consumed();
-	/* Mappings gone from the tables but still counted: their flush failed. */
-	for (i = 0; flush_fails && dom < KVM_IOMMU_MAX_DOMAINS && live_domains[dom] &&
-	     i < nr_maps; i++)
+	/*
+	 * Mappings gone from the tables but still counted: their flush failed,
+	 * or their log was full while an IOMMU had no power (-EAGAIN).
+	 */
+	for (i = 0; (flush_fails || ret == -EAGAIN) && dom < KVM_IOMMU_MAX_DOMAINS &&
+	     live_domains[dom] && i < nr_maps; i++)
 		if (maps[i].domain == dom && !maps[i].stuck && !maps[i].deferred &&
 		    !walk_leaf(&live_domains[dom]->pgt, dom, maps[i].iova, cpu_read, false,
 			       &level))

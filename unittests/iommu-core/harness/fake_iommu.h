@@ -111,6 +111,25 @@ static struct kvm_hyp_iommu_domain *attached_dom[NR_IOMMUS][NR_SIDS];
 static bool flush_fails;
 static unsigned long nr_flushes;
 
+/*
+ * IOMMUs the host said have no power. Protected by model_lock. The fake
+ * keeps its caches meanwhile, as an IOMMU that runs on would: only the
+ * invalidation at power-on may drop what they hold.
+ */
+static bool fake_off[NR_IOMMUS];
+
+/* Whether @domain has a stream on an IOMMU said to be off. Under model_lock */
+static bool domain_on_off_iommu(u32 domain)
+{
+	int i, s;
+
+	for (i = 0; i < NR_IOMMUS; i++)
+		for (s = 0; fake_off[i] && s < NR_SIDS; s++)
+			if (attached[i][s] == (int)domain + 1)
+				return true;
+	return false;
+}
+
 static bool domain_attached_any(u32 domain)
 {
 	int i, s;
@@ -405,7 +424,9 @@ static int fake_attach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 	if (iommu >= NR_IOMMUS || sid >= NR_SIDS)
 		return -EINVAL;
 	model_lock_take();
-	if (attached[iommu][sid]) {
+	if (fake_off[iommu]) {
+		ret = -EAGAIN;
+	} else if (attached[iommu][sid]) {
 		ret = -EBUSY;
 	} else {
 		attached[iommu][sid] = d->id + 1;
@@ -427,6 +448,8 @@ static int fake_detach(struct kvm_hyp_iommu_domain *d, u32 iommu, u32 sid)
 	model_lock_take();
 	if (attached[iommu][sid] != (int)d->id + 1) {
 		ret = -ENOENT;
+	} else if (fake_off[iommu]) {
+		ret = -EAGAIN;
 	} else {
 		attached[iommu][sid] = 0;
 		/* The driver's contract: no TLB entry outlives the last stream. */
@@ -446,8 +469,39 @@ static int fake_flush(struct kvm_hyp_iommu_domain *d, u64 iova, size_t size)
 	if (flush_fails)
 		return -EIO;
 	model_lock_take();
+	/* As the SMMUv3 driver: an IOMMU without power is invalidated at power-on. */
+	if (domain_on_off_iommu(d->id)) {
+		model_lock_drop();
+		return -EAGAIN;
+	}
 	cache_invalidate(d->id, iova, size, true);
 	model_lock_drop();
+	return 0;
+}
+
+/*
+ * The host says @iommu loses power, or has it again, as to the SMMUv3
+ * driver's kvm_arm_smmu_set_power(): its reset at power-on invalidates all
+ * it caches, and then the deferred logs are flushed.
+ */
+static int fake_power(u32 iommu, bool on)
+{
+	int s;
+
+	if (iommu >= NR_IOMMUS)
+		return -EINVAL;
+	model_lock_take();
+	if (fake_off[iommu] != on) {
+		model_lock_drop();
+		return -EALREADY;
+	}
+	fake_off[iommu] = !on;
+	for (s = 0; on && s < NR_SIDS; s++)
+		if (attached[iommu][s])
+			cache_invalidate_domain(attached[iommu][s] - 1);
+	model_lock_drop();
+	if (on)
+		kvm_iommu_flush_deferred(0, ~0ULL);
 	return 0;
 }
 

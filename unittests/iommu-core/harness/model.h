@@ -163,11 +163,17 @@ static enum { IN_NONE, IN_MAP, IN_UNMAP, IN_FREE, IN_FLUSH, IN_RACE } in_call;
 static __thread u32 flushed_domain;
 static __thread bool flushed_whole;
 /*
- * The range of the lazy unmap in progress on this thread: what it cleared
- * may be logged, and dropped by a flush of a full log, before the call
- * returns and the record marks it deferred.
+ * Set by fakes whose flushes the harness does not see (the SMMUv3 driver's
+ * commands): a drop that a logged mapping of any domain explains is one.
  */
-static __thread uint64_t lazy_start, lazy_end;
+static bool flushes_unseen;
+/*
+ * The range of the unmap in progress on this thread: what it cleared may
+ * be logged (a lazy unmap, or one that met an IOMMU without power), and
+ * dropped by a flush of a full log, before the call returns and the record
+ * marks it deferred.
+ */
+static __thread uint64_t unmap_start, unmap_end;
 
 /* Serializes the model, as host_mmu.lock does the host stage-2. */
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -206,18 +212,21 @@ static bool may_be_logged(const struct mapping *m)
 {
 	if (m->deferred)
 		return true;
-	/* Cleared by the lazy unmap in progress: then out of the tables */
-	return in_call == IN_UNMAP && m->domain == in_domain && m->iova >= lazy_start &&
-	       m->iova < lazy_end && !cpu_reaches(m->domain, m->iova, m->phys);
+	/* Cleared by the unmap in progress: then out of the tables */
+	return in_call == IN_UNMAP && m->domain == in_domain && m->iova >= unmap_start &&
+	       m->iova < unmap_end && !cpu_reaches(m->domain, m->iova, m->phys);
 }
 
-/* Whether memory page @pa is next to drop of a mapping the domain just flushed may log */
+/*
+ * Whether memory page @pa is next to drop of a mapping the domain just
+ * flushed whole may log (of any domain, when flushes are unseen)
+ */
 static bool logged_in_flushed(uint64_t pa)
 {
 	int i;
 
 	for (i = 0; i < nr_maps; i++) {
-		if (maps[i].domain == flushed_domain && !maps[i].stuck &&
+		if ((flushes_unseen || maps[i].domain == flushed_domain) && !maps[i].stuck &&
 		    pa == maps[i].phys + maps[i].consumed * SZ_4K &&
 		    maps[i].consumed * SZ_4K < maps[i].size && may_be_logged(&maps[i]))
 			return true;
@@ -234,6 +243,7 @@ static bool logged_in_flushed(uint64_t pa)
 static uint64_t take_unshare(uint64_t pa, uint64_t len, bool deferred)
 {
 	u32 domain = deferred ? flushed_domain : in_domain;
+	bool any_domain = deferred && flushes_unseen;
 	const char *reachable = NULL;
 	int i;
 
@@ -241,7 +251,8 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len, bool deferred)
 		struct mapping *m = &maps[i];
 		uint64_t n, iova;
 
-		if (m->domain != domain || m->stuck || pa != m->phys + m->consumed * SZ_4K ||
+		if ((m->domain != domain && !any_domain) || m->stuck ||
+		    pa != m->phys + m->consumed * SZ_4K ||
 		    m->consumed * SZ_4K >= m->size)
 			continue;
 		if (deferred ? !may_be_logged(m) : m->deferred)
@@ -264,7 +275,7 @@ static uint64_t take_unshare(uint64_t pa, uint64_t len, bool deferred)
 			reachable = "through the tables in memory";
 			continue;
 		}
-		if (tlb_holds_leaf(domain, m->iova, m->size, m->phys) ||
+		if (tlb_holds_leaf(m->domain, m->iova, m->size, m->phys) ||
 		    (device_caches && device_caches(pa, n))) {
 			reachable = "through a TLB entry";
 			continue;
@@ -433,7 +444,7 @@ int __pkvm_host_unshare_dma(u64 phys, u64 size)
 	int ret;
 
 	model_lock_take();
-	logged = flushed_whole && logged_in_flushed(phys);
+	logged = (flushed_whole || flushes_unseen) && logged_in_flushed(phys);
 	if (logged) {
 		__atomic_fetch_add(&dropped_deferred_bytes, size, __ATOMIC_RELAXED);
 	} else {
@@ -443,6 +454,25 @@ int __pkvm_host_unshare_dma(u64 phys, u64 size)
 	ret = model_unshare_dma(phys, size, logged);
 	model_lock_drop();
 	return ret;
+}
+
+/* Whether a flush of @domain waits for an IOMMU the host said is off (fakes) */
+static bool (*domain_waits_for_power)(u32 domain);
+
+/*
+ * Whether a deferred mapping of memory page @pa waits for an IOMMU the host
+ * said has no power: a flush of its domain cannot complete before power-on.
+ */
+static bool model_deferred_waits_for_power(uint64_t pa)
+{
+	int i;
+
+	for (i = 0; i < nr_maps; i++)
+		if (maps[i].deferred && pa >= maps[i].phys + maps[i].consumed * SZ_4K &&
+		    pa < maps[i].phys + maps[i].size && domain_waits_for_power &&
+		    domain_waits_for_power(maps[i].domain))
+			return true;
+	return false;
 }
 
 /* Whether the record has a mapping of memory page @pa whose count stands, deferred or not. */
@@ -502,7 +532,7 @@ static void idmap_check_gone(uint64_t pa, uint64_t nr_pages);
  */
 static int model_claim(uint64_t pa, uint64_t nr_pages, enum owner to)
 {
-	bool mapped = false, deferred = false;
+	bool mapped = false, deferred = false, off = false;
 	int ret = 0;
 	uint64_t i;
 
@@ -516,6 +546,7 @@ static int model_claim(uint64_t pa, uint64_t nr_pages, enum owner to)
 		if (in_call != IN_RACE) {
 			mapped |= model_page_mapped(pa + i * SZ_4K, false);
 			deferred |= model_page_mapped(pa + i * SZ_4K, true);
+			off |= model_deferred_waits_for_power(pa + i * SZ_4K);
 		}
 	}
 	/*
@@ -531,10 +562,12 @@ static int model_claim(uint64_t pa, uint64_t nr_pages, enum owner to)
 			      host_dma_claim(pa, nr_pages * SZ_4K);
 		if (ret)
 			ret = -EBUSY;
-		if (in_call != IN_RACE && (ret == -EBUSY) != (mapped || (deferred && flush_fails)))
-			VIOLATION("claim of %#llx returned %d, the model has %s mapping%s",
+		if (in_call != IN_RACE &&
+		    (ret == -EBUSY) != (mapped || off || (deferred && flush_fails)))
+			VIOLATION("claim of %#llx returned %d, the model has %s mapping%s%s",
 				  (unsigned long long)pa, ret, mapped ? "a" : "no live",
-				  deferred ? " and a deferred one" : "");
+				  deferred ? " and a deferred one" : "",
+				  off ? " waiting for power" : "");
 	}
 	/* As host_claim_initiator(): out of the identity domain, or not claimed */
 	if (!ret) {

@@ -125,7 +125,7 @@ static void random_call(uint64_t (*next)(void))
 	uint32_t iommu = next() % 3, sid = next() % (NR_SIDS + 1);
 	int prot = next() % 16 ? (int)(1 + next() % 63) : (int)(next() << 16);
 	/* Keep the live set bounded: past 1024 mappings, only unmap. */
-	int kind = nr_maps > 1024 ? 11 : next() % 20;
+	int kind = nr_maps > 1024 ? 11 : next() % 21;
 	uint64_t pa, nr = 0, i, n, runs[KVM_IOMMU_MAX_RUNS + 1], want_ret = 0;
 	size_t progress = 0;
 	size_t done;
@@ -227,11 +227,14 @@ static void random_call(uint64_t (*next)(void))
 			want_ret = want_arg_error(false, dom, iova, 0, pgsize, pgcount, 0);
 			/* Lazy or not: a domain may have both. */
 			ret = (next() % 2 ? unmap_deferred : unmap)(dom, iova, pgsize, pgcount, &done);
+			/* A full log while an IOMMU had no power leaves pages counted. */
+			flush_failed |= ret == -EAGAIN;
 			break;
 		case 18:	/* a flush of a domain's deferred unmaps */
 			want_ret = dom >= KVM_IOMMU_MAX_DOMAINS ? -EINVAL : 0;
 			ret = flush_domain(dom);
-			if (!want_ret && ret != 0 && ret != -ENOENT && !(flush_fails && ret == -EIO))
+			if (!want_ret && ret != 0 && ret != -ENOENT && !(flush_fails && ret == -EIO) &&
+			    ret != -EAGAIN)
 				VIOLATION("a flush of domain %u returned %d", dom, ret);
 			break;
 		case 16:	/* a hostile donation: any pages, the counts are checked */
@@ -248,6 +251,22 @@ static void random_call(uint64_t (*next)(void))
 			break;
 		case 19:	/* guest memory, given and given back: the identity domain follows */
 			ret = guest_call(pa, pgcount);
+			break;
+		case 20:
+			/*
+			 * An IOMMU loses power or has it again, as the host
+			 * driver allows: never alloc_domain()'s, nor one the
+			 * identity domain has a stream on (donations would
+			 * fail until power-on).
+			 */
+			iommu = iommu == SPARE_IOMMU ? 0 : iommu;
+			for (i = 0; iommu < NR_IOMMUS && i < NR_SIDS; i++)
+				if (attached[iommu][i] == KVM_IOMMU_IDENTITY_DOMAIN + 1)
+					break;
+			ret = i < NR_SIDS ? 0 : fake_power(iommu, next() % 2);
+			drop_consumed();
+			if (ret && ret != -EALREADY && !(ret == -EINVAL && iommu >= NR_IOMMUS))
+				VIOLATION("a power change of IOMMU %u returned %d", iommu, ret);
 			break;
 		default:
 			ret = kvm_iommu_reclaim_page();
@@ -375,6 +394,8 @@ static bool teardown(void)
 
 	snprintf(where, sizeof(where), "teardown");
 	for (i = 0; i < NR_IOMMUS; i++)
+		CHECK(!fake_off[i] || !fake_power(i, true), "power-on");
+	for (i = 0; i < NR_IOMMUS; i++)
 		for (s = 0; s < NR_SIDS; s++)
 			if (attached[i][s])
 				CHECK(!kvm_iommu_detach_dev(i, attached[i][s] - 1, s), "detach");
@@ -409,6 +430,7 @@ static void harness_init(enum kvm_io_pgtable_fmt fmt, bool fake_iommu)
 		set_owner(i, HOST);
 	trace_calls = getenv("HARNESS_TRACE");
 	harness_fmt = fmt;
+	domain_waits_for_power = domain_on_off_iommu;
 	if (!fake_iommu)
 		return;
 	/* An IOMMU that does not snoop: every table write must be cleaned. */

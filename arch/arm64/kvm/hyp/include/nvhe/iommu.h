@@ -44,7 +44,9 @@ struct kvm_hyp_iommu_domain {
  * What an IOMMU driver at EL2 provides. attach_dev and detach_dev are
  * called with the domain's lock held, flush_range with or without it,
  * while a reference keeps the domain alive; all must validate their own
- * arguments (IOMMU and stream IDs).
+ * arguments (IOMMU and stream IDs). flush_range returns -EAGAIN when an
+ * IOMMU that may cache the domain has no power and will be invalidated
+ * whole when it has again: the unmapped pages then wait in the log.
  */
 struct kvm_iommu_ops {
 	/*

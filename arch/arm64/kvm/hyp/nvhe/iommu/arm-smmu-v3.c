@@ -11,6 +11,14 @@
  * The event queue is the hypervisor's too: the host takes the interrupt and
  * asks for the records one by one, reduced to what a fault report needs.
  * Probing details and interrupt routing stay with the host.
+ *
+ * Power stays with the host too, which says when an SMMU loses it and when
+ * it has it again. While it is off the hypervisor touches none of its
+ * registers, attaches and detaches nothing on it, and cannot invalidate
+ * its TLB: the counts of what a domain with streams on it unmaps stay, in
+ * the domain's deferred log, until the SMMU is reset, all its caches
+ * invalidated, at power-on. So a host that says "off" of an SMMU that runs
+ * only delays its own unmaps.
  */
 #include <asm/kvm_mmu.h>
 
@@ -79,6 +87,10 @@ struct hyp_arm_smmu {
 	hyp_spinlock_t evtq_lock;
 	u64 *evtq;
 	u32 evtq_cons;
+	/* Set while the host says the SMMU has no power. Changed under lock */
+	bool off;
+	/* Streams attached to each domain. Protected by lock */
+	u16 domain_streams[KVM_IOMMU_MAX_DOMAINS];
 };
 
 /* A batch of commands, built before any slot of the queue is taken */
@@ -510,9 +522,9 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 	if (domain_tag(domain) >= BIT(smmu->tag_bits))
 		return -EINVAL;
 	hyp_spin_lock(&smmu->lock);
-	ste = smmu_alloc_ste(smmu, sid);
+	ste = smmu->off ? NULL : smmu_alloc_ste(smmu, sid);
 	if (!ste) {
-		ret = -ENOMEM;
+		ret = smmu->off ? -EAGAIN : -ENOMEM;
 		goto unlock;
 	}
 	if (ste[0] & STRTAB_STE_0_V) {
@@ -555,6 +567,7 @@ static int smmu_attach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 			smmu_clear_cd(cd);
 		}
 	}
+	smmu->domain_streams[domain->id] += !ret;
 unlock:
 	hyp_spin_unlock(&smmu->lock);
 	return ret;
@@ -571,8 +584,8 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		return -EINVAL;
 	hyp_spin_lock(&smmu->lock);
 	ste = smmu_ste(smmu, sid);
-	if (!ste || !ste_uses_domain(ste, domain)) {
-		ret = -ENOENT;
+	if (!ste || !ste_uses_domain(ste, domain) || smmu->off) {
+		ret = smmu->off ? -EAGAIN : -ENOENT;
 		goto unlock;
 	}
 	old = ste[0];
@@ -591,6 +604,7 @@ static int smmu_detach_dev(struct kvm_hyp_iommu_domain *domain, u32 iommu_id,
 		 */
 		smmu_clear_cd(domain_cd(domain));
 	}
+	smmu->domain_streams[domain->id] -= !ret;
 unlock:
 	hyp_spin_unlock(&smmu->lock);
 	return ret;
@@ -639,14 +653,26 @@ static int smmu_flush_one(struct hyp_arm_smmu *smmu, u16 tag, u64 iova,
 	return smmu_issue(smmu, &cmds);
 }
 
+/*
+ * -EAGAIN when an SMMU said to be off may cache the domain: its reset at
+ * power-on will invalidate it. An SMMU goes off with no attach or detach
+ * in flight, so its count of the domain's streams cannot change until
+ * then, and without streams it holds no entry of the domain.
+ */
 static int smmu_flush_range(struct kvm_hyp_iommu_domain *domain, u64 iova,
 			    size_t size)
 {
+	struct hyp_arm_smmu *smmu;
 	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < READ_ONCE(nr_smmus) && !ret; i++)
-		ret = smmu_flush_one(&smmus[i], domain_tag(domain), iova, size);
+	for (i = 0; i < READ_ONCE(nr_smmus) && !ret; i++) {
+		smmu = &smmus[i];
+		if (!READ_ONCE(smmu->off))
+			ret = smmu_flush_one(smmu, domain_tag(domain), iova, size);
+		else if (READ_ONCE(smmu->domain_streams[domain->id]))
+			ret = -EAGAIN;
+	}
 	return ret;
 }
 
@@ -867,6 +893,9 @@ int kvm_arm_smmu_next_fault(u64 iommu_id, struct kvm_arm_smmu_fault *fault)
 
 	if (!smmu)
 		return -EINVAL;
+	/* An SMMU without power records nothing: its registers are not read. */
+	if (READ_ONCE(smmu->off))
+		return 0;
 
 	hyp_spin_lock(&smmu->evtq_lock);
 	prod = readl_relaxed(smmu->base + SMMU_PAGE1 + ARM_SMMU_EVTQ_PROD);
@@ -896,6 +925,55 @@ int kvm_arm_smmu_next_fault(u64 iommu_id, struct kvm_arm_smmu_fault *fault)
 	return ret;
 }
 
+/**
+ * kvm_arm_smmu_set_power() - Learn that an SMMU is losing power or has it again.
+ * @iommu_id:	Index of the SMMU, as registered.
+ * @on:		0 before the SMMU loses power, 1 once it has power again.
+ *
+ * Before power goes, the commands issued complete; from then on no register
+ * of the SMMU is touched. When power is back the SMMU is reset as at
+ * registration: stream table, queues, CR0 to CR2, GBPA set to abort, and
+ * all of its configuration and TLB caches invalidated before it translates
+ * again; then the deferred logs are flushed, which drops the counts that
+ * waited for it. STEs and context descriptors are in memory already.
+ *
+ * While a stream of the SMMU uses the identity domain, which loses a page
+ * at every donation of the host's and must invalidate it at once, such
+ * donations fail with -EAGAIN until power-on.
+ *
+ * Return: 0; -EINVAL for an unknown SMMU or state; -EALREADY when the SMMU
+ * is in that state; -ETIMEDOUT or -EIO when the SMMU does not complete its
+ * commands or its reset: then it stays in the state it was in.
+ */
+int kvm_arm_smmu_set_power(u64 iommu_id, u64 on)
+{
+	struct hyp_arm_smmu *smmu = smmu_get(iommu_id, 0);
+	struct smmu_cmds sync = {};
+	int ret;
+
+	if (!smmu || on > 1)
+		return -EINVAL;
+	hyp_spin_lock(&smmu->lock);
+	if (smmu->off != on) {
+		ret = -EALREADY;
+	} else if (!on) {
+		ret = smmu_issue(smmu, &sync);
+		WRITE_ONCE(smmu->off, !ret);
+	} else {
+		/* The queues start again at 0, as the reset sets their indexes. */
+		smmu->cmdq_prod = 0;
+		smmu->cmdq_cons = 0;
+		smmu->cmdq_published = 0;
+		smmu->evtq_cons = 0;
+		ret = smmu_reset(smmu);
+		WRITE_ONCE(smmu->off, !!ret);
+	}
+	hyp_spin_unlock(&smmu->lock);
+	if (on && !ret)
+		kvm_iommu_flush_deferred(0, U64_MAX);
+	return ret;
+}
+
 #ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST
 /**
  * kvm_arm_smmu_test_cmdq_error() - Make the next command batch of every SMMU
@@ -916,5 +994,33 @@ int kvm_arm_smmu_test_cmdq_error(void)
 		hyp_spin_unlock(&smmus[i].cmdq_lock);
 	}
 	return 0;
+}
+
+/**
+ * kvm_arm_smmu_test_cr2() - Write and read SMMU 0's CR2.
+ * @val:	The value to write; none when it does not fit 32 bits.
+ *
+ * For the test module: a value written here is gone once a power-on has
+ * reset the SMMU. CR2 only sets how the SMMU records and invalidates, so
+ * a test may clobber it safely.
+ *
+ * Return: CR2 as read, -EINVAL without an SMMU, -EAGAIN while it is off.
+ */
+long kvm_arm_smmu_test_cr2(u64 val)
+{
+	struct hyp_arm_smmu *smmu = smmu_get(0, 0);
+	long ret;
+
+	if (!smmu)
+		return -EINVAL;
+	hyp_spin_lock(&smmu->lock);
+	ret = -EAGAIN;
+	if (!smmu->off) {
+		if (val <= U32_MAX)
+			writel_relaxed(val, smmu->base + ARM_SMMU_CR2);
+		ret = readl_relaxed(smmu->base + ARM_SMMU_CR2);
+	}
+	hyp_spin_unlock(&smmu->lock);
+	return ret;
 }
 #endif

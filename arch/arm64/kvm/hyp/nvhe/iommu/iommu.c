@@ -585,7 +585,8 @@ static int defer_gather(struct kvm_hyp_iommu_domain *domain,
  * or flag, or a block straddling the range; -ERANGE when the range
  * overflows or exceeds the input size; -ENOENT when the domain does not
  * exist or at a hole; -EPERM for the identity domain; the IOMMU's error
- * when a flush failed.
+ * when a flush failed, -EAGAIN when an IOMMU the domain has streams on is
+ * without power and the domain's log is full.
  */
 int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 			  u64 flags, size_t *unmapped)
@@ -618,6 +619,9 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 					   size - *unmapped, gather);
 		/* What the gather holds is out of the tables and this call's alone. */
 		err = flags ? defer_gather(domain, gather) : flush_gather(domain, gather);
+		/* An IOMMU without power is invalidated at power-on: the log waits. */
+		if (err == -EAGAIN)
+			err = defer_gather(domain, gather);
 		if (err) {
 			ret = err;
 			break;
