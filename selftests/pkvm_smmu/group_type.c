@@ -27,26 +27,6 @@ FIXTURE(group) {
 	bool bound;
 };
 
-static int bind_nvme(const char *bdf, bool bind)
-{
-	char path[PATH_MAX];
-	int ms, fd;
-
-	snprintf(path, sizeof(path), NVME_DRIVER "/%s", bind ? "bind" : "unbind");
-	if (write_file(path, bdf))
-		return -1;
-	/* The namespace shows up a little after the bind. */
-	for (ms = 0; bind && ms < 10000; ms += 50) {
-		fd = open(NVME_DISK, O_RDONLY | O_DIRECT);
-		if (fd >= 0) {
-			close(fd);
-			return 0;
-		}
-		usleep(50000);
-	}
-	return bind ? -1 : 0;
-}
-
 /* Unbind, set the group's type, bind again; 0 or -1. */
 static int set_type(struct __test_metadata *_metadata, struct _test_data_group *self,
 		    const char *type)

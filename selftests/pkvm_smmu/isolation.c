@@ -26,7 +26,11 @@
  *    retry succeeds; a command-queue error is reported as -EIO, leaves an
  *    unmapped page accounted, a stream unattached after attach and still
  *    attached after detach (the retry works), and the queue goes on;
- *  - fault records of an unknown SMMU (-EINVAL).
+ *  - fault records of an unknown SMMU (-EINVAL);
+ *  - an SMMU said to be off while it runs: a page unmapped meanwhile stays
+ *    counted and cannot be donated until power-on, streams wait for power
+ *    (-EAGAIN), and off twice or on twice (-EALREADY), an unknown SMMU or
+ *    state (-EINVAL), and a power-off before finalize (-EPERM) are refused.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -273,6 +277,14 @@ FIXTURE_VARIANT_ADD(hostile, cmdq_error_in_detach) {
 
 FIXTURE_VARIANT_ADD(hostile, next_fault_unknown_smmu) {
 	.name = "next_fault_unknown_smmu",
+};
+
+FIXTURE_VARIANT_ADD(hostile, power_off_claimed) {
+	.name = "power_off_claimed",
+};
+
+FIXTURE_VARIANT_ADD(hostile, power_off_before_finalize) {
+	.name = "power_off_before_finalize",
 };
 
 FIXTURE_SETUP(hostile)

@@ -158,13 +158,35 @@ static inline bool find_nvme(char *bdf, size_t size)
 	return found;
 }
 
+/* Bind or unbind the NVMe function @bdf; bound, wait for its disk. 0 or -1. */
+static inline int bind_nvme(const char *bdf, bool bind)
+{
+	char path[PATH_MAX];
+	int ms, fd;
+
+	snprintf(path, sizeof(path), NVME_DRIVER "/%s", bind ? "bind" : "unbind");
+	if (write_file(path, bdf))
+		return -1;
+	/* The namespace shows up a little after the bind. */
+	for (ms = 0; bind && ms < 10000; ms += 50) {
+		fd = open(NVME_DISK, O_RDONLY | O_DIRECT);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		usleep(50000);
+	}
+	return bind ? -1 : 0;
+}
+
 /*
- * Write @span bytes of a pattern made from @seed to the NVMe disk at
- * @offset with O_DIRECT, so that the device DMAs from and to the buffers,
- * and read them back. Returns 0 when they read back intact, 1 when they
- * differ, -1 on an error.
+ * Write @span bytes of a pattern made from @seed to @disk at @offset with
+ * O_DIRECT, so that the device DMAs from and to the buffers, and read them
+ * back. Returns 0 when they read back intact, 1 when they differ, -1 on an
+ * error.
  */
-static inline int nvme_roundtrip(unsigned char seed, size_t span, off_t offset)
+static inline int disk_roundtrip(const char *disk, unsigned char seed, size_t span,
+				 off_t offset)
 {
 	unsigned char *w = NULL, *r = NULL;
 	int fd, ret = -1;
@@ -174,7 +196,7 @@ static inline int nvme_roundtrip(unsigned char seed, size_t span, off_t offset)
 		goto out;
 	for (i = 0; i < span; i++)
 		w[i] = seed + i * 7;
-	fd = open(NVME_DISK, O_RDWR | O_DIRECT);
+	fd = open(disk, O_RDWR | O_DIRECT);
 	if (fd < 0)
 		goto out;
 	if (pwrite(fd, w, span, offset) == (ssize_t)span &&
@@ -185,6 +207,11 @@ out:
 	free(w);
 	free(r);
 	return ret;
+}
+
+static inline int nvme_roundtrip(unsigned char seed, size_t span, off_t offset)
+{
+	return disk_roundtrip(NVME_DISK, seed, span, offset);
 }
 
 /* Run @dir/@name; @out gets its report. Returns -1 when it cannot be read. */

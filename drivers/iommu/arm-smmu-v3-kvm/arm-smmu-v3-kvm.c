@@ -23,6 +23,7 @@
 #include <linux/pci.h>
 #include <linux/percpu.h>
 #include <linux/platform_device.h>
+#include <linux/pm_runtime.h>
 #include <linux/seq_file.h>
 #include <asm/kvm_asm.h>
 #include <asm/virt.h>
@@ -63,7 +64,8 @@ enum kvm_smmu_stat {
 	KVM_SMMU_RECLAIMED, KVM_SMMU_FAULTS, KVM_SMMU_HC_ALLOC, KVM_SMMU_HC_FREE,
 	KVM_SMMU_HC_ATTACH, KVM_SMMU_HC_DETACH, KVM_SMMU_HC_MAP, KVM_SMMU_HC_UNMAP,
 	KVM_SMMU_HC_IOVA_TO_PHYS, KVM_SMMU_HC_DONATE, KVM_SMMU_HC_RECLAIM,
-	KVM_SMMU_HC_NEXT_FAULT, KVM_SMMU_HC_MAP_RUNS, KVM_SMMU_HC_FLUSH, KVM_SMMU_NR_STATS,
+	KVM_SMMU_HC_NEXT_FAULT, KVM_SMMU_HC_MAP_RUNS, KVM_SMMU_HC_FLUSH, KVM_SMMU_HC_POWER,
+	KVM_SMMU_NR_STATS,
 };
 
 /*
@@ -81,6 +83,7 @@ static const char * const kvm_smmu_stat_names[KVM_SMMU_NR_STATS] = {
 	"hypercalls_unmap_pages", "hypercalls_iova_to_phys",
 	"hypercalls_donate_pages", "hypercalls_reclaim_page",
 	"hypercalls_next_fault", "hypercalls_map_runs", "hypercalls_flush_domain",
+	"hypercalls_set_power",
 };
 
 /* Per CPU, so that mapping on every CPU shares no cache line: summed when read. */
@@ -88,6 +91,10 @@ static DEFINE_PER_CPU(long[KVM_SMMU_NR_STATS], kvm_smmu_stats);
 static struct kvm_smmu *kvm_smmus[KVM_SMMU_MAX];
 static unsigned int nr_kvm_smmus;
 static DEFINE_IDA(kvm_smmu_domain_ida);
+#ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST
+/* What the hypervisor answered a power-off before finalize, for the test module */
+static int kvm_smmu_early_power_off = 1;
+#endif
 static const struct iommu_ops kvm_smmu_ops;
 
 static void stat_add(enum kvm_smmu_stat s, long n)
@@ -243,9 +250,15 @@ static void kvm_smmu_domain_free(struct iommu_domain *domain)
 static int kvm_smmu_stream_op(struct kvm_smmu_master *master, struct device *dev,
 			      struct kvm_smmu_domain *kdomain, u32 sid, bool attach)
 {
+	struct device *smmu_dev = master->smmu->dev;
+	bool rpm = pm_runtime_enabled(smmu_dev);
 	struct arm_smccc_res res;
 	int ret;
 
+	/* The hypervisor changes the streams of a powered SMMU only. */
+	ret = rpm ? pm_runtime_resume_and_get(smmu_dev) : 0;
+	if (ret)
+		return ret;
 	if (attach) {
 		do {
 			kvm_smmu_hvc(KVM_SMMU_HC_ATTACH, __pkvm_host_iommu_attach_dev,
@@ -257,6 +270,15 @@ static int kvm_smmu_stream_op(struct kvm_smmu_master *master, struct device *dev
 			     &res, master->smmu->id, kdomain->id, sid);
 		ret = hvc_ret(res.a1);
 	}
+	/*
+	 * A stream in the identity domain keeps its SMMU powered: while the
+	 * SMMU is off the hypervisor refuses the host's donations, which the
+	 * identity domain must invalidate at once.
+	 */
+	if (!ret && kdomain->id == KVM_IOMMU_IDENTITY_DOMAIN)
+		attach ? pm_runtime_get_noresume(smmu_dev) : pm_runtime_put_noidle(smmu_dev);
+	if (rpm)
+		pm_runtime_put_autosuspend(smmu_dev);
 	if (ret)
 		dev_err(dev, "pkvm-smmu: %s stream %u: %d\n",
 			attach ? "attach" : "detach", sid, ret);
@@ -661,6 +683,11 @@ static struct iommu_device *kvm_smmu_probe_device(struct device *dev)
 		return ERR_PTR(-ENOMEM);
 	master->smmu = smmu;
 	dev_iommu_priv_set(dev, master);
+	/* The device suspends before the SMMU and resumes after; runtime PM too. */
+	if (!device_link_add(dev, smmu->dev, DL_FLAG_AUTOREMOVE_SUPPLIER |
+			     (pm_runtime_enabled(smmu->dev) ? DL_FLAG_PM_RUNTIME : 0)))
+		dev_warn(dev, "pkvm-smmu: no link to %s: it may lose power under the device\n",
+			 dev_name(smmu->dev));
 	return &smmu->iommu;
 }
 
@@ -867,6 +894,13 @@ static int kvm_smmu_take(struct platform_device *pdev)
 	smmu->dev = dev;
 	smmu->base = mmio->start;
 	kvm_smmus[nr_kvm_smmus++] = smmu;
+	platform_set_drvdata(pdev, smmu);
+#ifdef CONFIG_ARM_SMMU_V3_PKVM_TEST
+	/* Before finalize the hypervisor must refuse it: the host is not yet its guest. */
+	if (kvm_smmu_early_power_off == 1)
+		kvm_smmu_early_power_off = (int)(long)kvm_call_hyp_nvhe(__pkvm_host_iommu_set_power,
+									smmu->id, 0);
+#endif
 	return 0;
 }
 
@@ -889,6 +923,19 @@ static void kvm_smmu_add_iommu(struct kvm_smmu *smmu)
 	}
 	dev_info(dev, "pkvm-smmu: owned by the hypervisor as IOMMU %u, %u-bit stream IDs, stage-%u translation\n",
 		 smmu->id, smmu->sid_bits, smmu->stage);
+	/*
+	 * Powered now. In a power domain it stays so while a master is: each
+	 * master's link (kvm_smmu_probe_device()) resumes it first.
+	 */
+	pm_runtime_set_active(dev);
+	if (dev->pm_domain) {
+		pm_runtime_use_autosuspend(dev);
+		pm_runtime_set_autosuspend_delay(dev, 20);
+		err = devm_pm_runtime_enable(dev);
+		if (err)
+			dev_warn(dev, "pkvm-smmu: no runtime PM, the SMMU stays powered: %d\n",
+				 err);
+	}
 
 	irq = platform_get_irq_byname_optional(to_platform_device(dev), "eventq");
 	if (irq > 0)
@@ -938,6 +985,58 @@ static int kvm_smmu_probe(struct platform_device *pdev)
 	return err;
 }
 
+/*
+ * Power is the host's: it tells the hypervisor before an SMMU loses it and
+ * once it has it again, and the hypervisor resets the SMMU then. System
+ * sleep and hibernation do so once the devices behind the SMMU, which
+ * probe after it, suspended, and before they resume; runtime PM in a power
+ * domain when no master needs the SMMU. Whatever the host says, the
+ * hypervisor keeps what it unmaps counted until an invalidation has
+ * reached the SMMU.
+ */
+static int kvm_smmu_set_power(struct device *dev, bool on)
+{
+	struct kvm_smmu *smmu = dev_get_drvdata(dev);
+	struct arm_smccc_res res;
+	int ret;
+
+	/* The hypervisor refused the SMMU at probe: nothing is known of it. */
+	if (!smmu)
+		return 0;
+	kvm_smmu_hvc(KVM_SMMU_HC_POWER, __pkvm_host_iommu_set_power, &res, smmu->id, on);
+	ret = hvc_ret(res.a1);
+	if (ret)
+		dev_err(dev, "pkvm-smmu: the hypervisor did not take power %s: %d\n",
+			on ? "on" : "off", ret);
+	return ret;
+}
+
+static int kvm_smmu_runtime_suspend(struct device *dev)
+{
+	return kvm_smmu_set_power(dev, false);
+}
+
+static int kvm_smmu_runtime_resume(struct device *dev)
+{
+	return kvm_smmu_set_power(dev, true);
+}
+
+/* An SMMU that runtime PM turned off already is left so, until a master needs it. */
+static int kvm_smmu_suspend(struct device *dev)
+{
+	return pm_runtime_suspended(dev) ? 0 : kvm_smmu_set_power(dev, false);
+}
+
+static int kvm_smmu_resume(struct device *dev)
+{
+	return pm_runtime_suspended(dev) ? 0 : kvm_smmu_set_power(dev, true);
+}
+
+static const struct dev_pm_ops kvm_smmu_pm_ops = {
+	SYSTEM_SLEEP_PM_OPS(kvm_smmu_suspend, kvm_smmu_resume)
+	RUNTIME_PM_OPS(kvm_smmu_runtime_suspend, kvm_smmu_runtime_resume, NULL)
+};
+
 static const struct of_device_id kvm_smmu_of_match[] = {
 	{ .compatible = "arm,smmu-v3", },
 	{ },
@@ -954,6 +1053,7 @@ static struct platform_driver kvm_smmu_driver = {
 		.name			= "arm-smmu-v3-kvm",
 		.of_match_table		= kvm_smmu_of_match,
 		.suppress_bind_attrs	= true,
+		.pm			= pm_ptr(&kvm_smmu_pm_ops),
 	},
 	.id_table	= kvm_smmu_acpi_ids,
 	.probe		= kvm_smmu_probe,
@@ -979,6 +1079,19 @@ device_initcall(kvm_smmu_init);
 phys_addr_t kvm_smmu_test_smmu_mmio(void)
 {
 	return nr_kvm_smmus ? kvm_smmus[0]->base : 0;
+}
+
+/**
+ * kvm_smmu_test_early_power_off() - What a power-off before finalize returned.
+ *
+ * For the test module, which runs after finalize: the driver said an SMMU
+ * was off right after registering it.
+ *
+ * Return: the hypervisor's answer, or 1 when no SMMU was registered.
+ */
+int kvm_smmu_test_early_power_off(void)
+{
+	return kvm_smmu_early_power_off;
 }
 
 static int kvm_smmu_match_pmcg(struct device *dev, const void *unused)

@@ -25,6 +25,7 @@
 #include <asm/kvm_asm.h>
 #include <kvm/arm_pkvm_iommu.h>
 
+#include "../arm/arm-smmu-v3/arm-smmu-v3.h"
 #include "pkvm-smmu-test.h"
 
 /* Far from the IDs the driver hands out from 0 up. */
@@ -991,6 +992,67 @@ static bool cmdq_error_in_detach(struct seq_file *m, struct page *page)
 	return true;
 }
 
+/*
+ * A host that says SMMU 0 lost power while it runs on: the hypervisor no
+ * longer invalidates it, so a page a domain with a stream on it unmaps
+ * meanwhile stays counted, and its donation is refused, until power-on
+ * has reset the SMMU and invalidated all it holds. Streams wait for power;
+ * off twice, on twice, an unknown SMMU or state get their errors. SMMU 0
+ * is powered again whatever fails.
+ */
+static bool power_off_claimed(struct seq_file *m, struct page *page)
+{
+	struct page *victim = alloc_page(GFP_KERNEL);
+	struct hvc r;
+	bool ok;
+
+	if (!check(m, victim, __LINE__, "no memory") ||
+	    !check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__) ||
+	    !check_ret(m, map(TEST_DOMAIN, TEST_IOVA, page_to_phys(victim), SZ_4K, 1, RW), 0,
+		       __LINE__) ||
+	    !check_ret(m, set_power(0, 0), 0, __LINE__))
+		return false;
+	r = unmap(TEST_DOMAIN, TEST_IOVA, SZ_4K, 1);
+	ok = check(m, !r.ret && r.x2 == SZ_4K, __LINE__, "the unmap failed") &&
+	     check(m, deferred_pages() > 0, __LINE__, "the page is not waiting for power-on") &&
+	     check_ret(m, donate_page(victim), -EBUSY, __LINE__) &&
+	     check_ret(m, set_power(0, 0), -EALREADY, __LINE__) &&
+	     check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), -EAGAIN, __LINE__) &&
+	     check_ret(m, attach(0, TEST_DOMAIN, UNUSED_SID - 1), -EAGAIN, __LINE__) &&
+	     check_ret(m, test_hvc(__pkvm_host_iommu_next_fault, 0), 0, __LINE__);
+	if (!check_ret(m, set_power(0, 1), 0, __LINE__))
+		return false;
+	return ok && check_ret(m, donate_page(victim), 0, __LINE__) &&
+	       check_ret(m, set_power(0, 1), -EALREADY, __LINE__) &&
+	       check_ret(m, set_power(8, 0), -EINVAL, __LINE__) &&
+	       check_ret(m, set_power(0, 2), -EINVAL, __LINE__) &&
+	       check_ret(m, detach(0, TEST_DOMAIN, UNUSED_SID), 0, __LINE__);
+}
+
+/* Before finalize, the driver said an SMMU was off: refused, the SMMU kept on. */
+static bool power_off_before_finalize(struct seq_file *m, struct page *page)
+{
+	return check_ret(m, hvc_ret(kvm_smmu_test_early_power_off()), -EPERM, __LINE__) &&
+	       check_ret(m, set_power(0, 1), -EALREADY, __LINE__);
+}
+
+/*
+ * For the suspend test: CR2, cleared here (it only sets how the SMMU
+ * records bad streams and takes broadcast invalidations), must read as the
+ * hypervisor programs it once a power cycle reset the SMMU.
+ */
+static bool smmu_cr2_clobbered(struct seq_file *m, struct page *page)
+{
+	return check_ret(m, test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_SMMU_CR2, 0), 0,
+			 __LINE__);
+}
+
+static bool smmu_cr2_reset(struct seq_file *m, struct page *page)
+{
+	return check_ret(m, test_hvc(__pkvm_host_iommu_test, KVM_IOMMU_TEST_SMMU_CR2, U64_MAX),
+			 CR2_PTM | CR2_RECINVSID, __LINE__);
+}
+
 /* Fault records of an SMMU that does not exist. */
 static bool next_fault_unknown_smmu(struct seq_file *m, struct page *page)
 {
@@ -1517,6 +1579,10 @@ static const struct {
 	CASE(cmdq_error_in_attach),
 	CASE(cmdq_error_in_detach),
 	CASE(next_fault_unknown_smmu),
+	CASE(power_off_claimed),
+	CASE(power_off_before_finalize),
+	CASE(smmu_cr2_clobbered),
+	CASE(smmu_cr2_reset),
 	CASE(race_free_domain_vs_map_unmap),
 	CASE(race_free_domain_vs_attach_detach),
 	CASE(race_share_hyp_vs_map_unmap),

@@ -16,6 +16,7 @@
 /* From the driver: what the hypervisor took, for the cases to aim at */
 phys_addr_t kvm_smmu_test_smmu_mmio(void);
 phys_addr_t kvm_smmu_test_pmcg_mmio(void);
+int kvm_smmu_test_early_power_off(void);
 
 struct hvc {
 	long ret;		/* x1 */
@@ -144,6 +145,12 @@ static inline void reclaim_all(void)
 
 	while ((pfn = test_hvc(__pkvm_host_iommu_reclaim_page).ret) >= 0)
 		__free_page(pfn_to_page(pfn));
+}
+
+/* What the host says of SMMU @iommu's power: 0 off, 1 on */
+static inline struct hvc set_power(u32 iommu, u64 on)
+{
+	return test_hvc(__pkvm_host_iommu_set_power, iommu, on);
 }
 
 static inline struct hvc inject_cmdq_error(void)
