@@ -16,8 +16,10 @@
  *    reprogrammed, as hardware that lost power needs;
  *  - a stream without a domain still aborts after resume (edu);
  *  - the driver told the hypervisor of every transition, and once the
- *    flush queues are idle the hypervisor's DMA figures agree with the
- *    driver's, with nothing left waiting for a flush.
+ *    flush queues are idle the hypervisor's DMA pages moved as the
+ *    driver's mapped pages did, with nothing left waiting for a flush
+ *    (isolation's cmdq_error_in_unmap leaves a page counted for good, as
+ *    a failed flush must).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -67,7 +69,7 @@ static long driver_mapped_pages(void)
 
 TEST(suspend_to_idle_cycles)
 {
-	long calls, hyp, drv;
+	long calls, hyp, drv, held;
 	char out[512], bdf[NAME_MAX + 1];
 	int i, smmus, ms;
 	bool lockdep;
@@ -80,6 +82,9 @@ TEST(suspend_to_idle_cycles)
 	ASSERT_LT(0, smmus) TH_LOG("no SMMU in /sys/class/iommu");
 	calls = driver_stat("hypercalls_set_power");
 	ASSERT_LE(0, calls) TH_LOG("no hypercalls_set_power in %s", STATS);
+	/* What the hypervisor counts beyond the driver's mappings before the cycles */
+	hyp_agrees("dma_pages", 0, driver_mapped_pages, 0, &hyp, &drv);
+	held = hyp - drv;
 	ASSERT_EQ(0, write_file(PM_TEST, "devices"));
 	ASSERT_EQ(0, write_file(PM_TEST_DELAY, "0"));
 	lockdep = !access("/proc/lockdep", F_OK);
@@ -116,8 +121,9 @@ TEST(suspend_to_idle_cycles)
 	for (ms = 0; ms < 2000 && hyp_stat("deferred_pages") > 0; ms += 10)
 		usleep(10000);
 	EXPECT_EQ(0, hyp_stat("deferred_pages"));
-	EXPECT_TRUE(hyp_agrees("dma_pages", 0, driver_mapped_pages, 0, &hyp, &drv))
-		TH_LOG("the hypervisor accounts %ld DMA pages, the driver mapped %ld", hyp, drv);
+	EXPECT_TRUE(hyp_agrees("dma_pages", held, driver_mapped_pages, 0, &hyp, &drv))
+		TH_LOG("the hypervisor accounts %ld DMA pages over %ld, the driver %ld",
+		       hyp, held, drv);
 }
 
 TEST_HARNESS_MAIN
