@@ -820,6 +820,50 @@ static bool power_cycles(void)
 	return !failures;
 }
 
+/*
+ * Two SMMUs, a domain on each. With SMMU 0 off, what the domain on SMMU 1
+ * unmaps is released at once, and only the domain on SMMU 0 waits for its
+ * power-on. Then SMMU 1, which does not snoop, loses power for real: its
+ * reset must clean what it writes, or its DMA after power-on misses.
+ */
+static bool power_off_holds_back_its_domains(void)
+{
+	struct fake_smmu *a = fake_new(FAKE_MMIO(0)), *b = fake_new(FAKE_MMIO(1));
+	const u64 pa = MEM_BASE + 6 * SZ_1M, pb = pa + SZ_4K;
+
+	snprintf(where, sizeof(where), "power, two SMMUs");
+	b->idr[0] &= ~IDR0_COHACC;
+	CHECK(fake_register(a) == 0 && fake_register(b) == 1, "register");
+	CHECK(!kvm_iommu_alloc_domain(2) && !kvm_iommu_attach_dev(0, 2, 3) &&
+	      !kvm_iommu_alloc_domain(4) && !kvm_iommu_attach_dev(1, 4, 5), "attach");
+	CHECK(map_page(2, IOVA, pa) && map_page(4, IOVA, pb) && fake_dma(a, 3, IOVA) == pa &&
+	      fake_dma(b, 5, IOVA) == pb, "DMA");
+	CHECK(fake_set_power(0, false) == 0, "SMMU 0 off");
+	fake_power_off(a);
+	CHECK(unmap_page(4, IOVA) && !mem_dma_count(mem_page(pb)) &&
+	      !kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) && fake_dma(b, 5, IOVA) == FAKE_NO_DMA,
+	      "the domain on SMMU 1 waited for SMMU 0");
+	CHECK(unmap_page(2, IOVA) && mem_dma_count(mem_page(pa)) == 1 &&
+	      kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == 1 && check_state(),
+	      "the domain on SMMU 0 did not wait for it");
+	fake_power_on(a);
+	CHECK(fake_set_power(0, true) == 0 && !mem_dma_count(mem_page(pa)) &&
+	      !kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) && check_state(), "SMMU 0 on");
+
+	CHECK(map_page(4, IOVA, pb) && fake_dma(b, 5, IOVA) == pb, "DMA through SMMU 1");
+	CHECK(fake_set_power(1, false) == 0, "SMMU 1 off");
+	fake_power_off(b);
+	CHECK(unmap_page(4, IOVA) && mem_dma_count(mem_page(pb)) == 1, "unmap while SMMU 1 is off");
+	fake_power_on(b);
+	CHECK(fake_set_power(1, true) == 0 && !mem_dma_count(mem_page(pb)) && check_state(),
+	      "SMMU 1 on");
+	CHECK(map_page(4, IOVA, pb) && fake_dma(b, 5, IOVA) == pb && unmap_page(4, IOVA) &&
+	      fake_dma(b, 5, IOVA) == FAKE_NO_DMA, "DMA through SMMU 1 after its power-on");
+	CHECK(!kvm_iommu_detach_dev(0, 2, 3) && !kvm_iommu_detach_dev(1, 4, 5) &&
+	      !free_domain(2) && !free_domain(4) && check_state(), "detach and free");
+	return !failures;
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -845,6 +889,7 @@ int main(void)
 	run(identity_then_second_smmu, "identity_domain_loses_a_later_smmu");
 	run(event_queue, "event_queue_gives_the_host_its_part");
 	run(power_cycles, "power_off_keeps_counts_until_power_on");
+	run(power_off_holds_back_its_domains, "power_off_holds_back_only_its_domains");
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }
