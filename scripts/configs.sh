@@ -6,7 +6,9 @@
 # config (package linux-config-6.12 of the Debian release whose
 # linux-source is the base, fetched from the Debian archive). Each must
 # configure with the option on, and build Image and modules without a
-# compiler warning. Then the defconfig kernel, with the test options of
+# compiler warning. Debian builds ARM_SMMU_V3 in; its config is built
+# again with ARM_SMMU_V3=m, which Kconfig allows beside the option. Then the
+# defconfig kernel, with the test options of
 # configs/configs-boot.config, boots in QEMU on -cpu max (hVHE) and
 # cortex-a72 (nVHE) and runs the kselftests, as make check does.
 #
@@ -48,16 +50,53 @@ debian_config() {
 		tar -xO "./usr/src/linux-config-$BASE_SERIES/config.arm64_none_arm64.xz" | xz -dc
 }
 
-# Configure build/out/cfg-NAME from a base config and the option, check
-# that the option survived, build, and fail on any compiler warning.
-build_config() {
-	local name=$1 out=$BUILD/out/cfg-$1 log=$logs/configs-$1.log start warnings
-	local modules=modules what="Image and modules"
-	shift
-	if [ "$name" = debian ] && [ "${CONFIGS_DEBIAN:-full}" = series ]; then
-		modules="drivers/iommu/ drivers/perf/ arch/arm64/kvm/"
-		what="Image and the modules of $modules"
+# The modules each configuration builds: all of them, or with
+# CONFIGS_DEBIAN=series those of the directories the series changes.
+modules_of() {
+	if [ "$1" = debian ] && [ "${CONFIGS_DEBIAN:-full}" = series ]; then
+		echo "drivers/iommu/ drivers/perf/ arch/arm64/kvm/"
+	else
+		echo modules
 	fi
+}
+
+# Bring build/out/cfg-NAME's .config up to date, check that the option
+# survived and print the SMMUv3 options as configured.
+check_config() {
+	local name=$1 label=$2 out=$BUILD/out/cfg-$1
+	make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS olddefconfig >/dev/null
+	grep -qx CONFIG_ARM_SMMU_V3_PKVM=y "$out/.config" ||
+		die "$label: CONFIG_ARM_SMMU_V3_PKVM=y did not survive olddefconfig; its dependencies:" \
+			"$(grep -E '^CONFIG_(KVM|ARM_SMMU_V3|ARM64_4K_PAGES)=' "$out/.config" | tr '\n' ' ')"
+	echo "configs: $label: $(grep -E '^CONFIG_(ARM_SMMU_V3|ARM_SMMU_V3_PMU|ARM_SMMU_V3_PKVM)=' \
+		"$out/.config" | tr '\n' ' ')"
+}
+
+# Build Image and modules in build/out/cfg-NAME (incrementally), and fail
+# on any compiler warning.
+build() {
+	local name=$1 label=$2 log=$logs/configs-$3.log out=$BUILD/out/cfg-$1 start warnings
+	local modules
+	modules=$(modules_of "$name")
+	echo "configs: building $label: Image and ${modules/#modules/all modules}" \
+	     "(make -j$JOBS, log: $log)"
+	start=$(date +%s)
+	# shellcheck disable=SC2086 # $modules is a list of targets
+	{ make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" Image &&
+	  make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" $modules; } \
+		> "$log" 2>&1 || { tail -20 "$log"; die "$label: the build failed (log: $log)"; }
+	warnings=$(grep -c 'warning:' "$log" || true)
+	echo "configs: $label built in $(( $(date +%s) - start )) s, $warnings compiler warnings," \
+	     "$(find "$out" -name '*.mod' | wc -l) modules compiled," \
+	     "$(find "$out" -name '*.ko' | wc -l) linked"
+	[ "$warnings" = 0 ] || { grep 'warning:' "$log" | head; die "$label: compiler warnings (log: $log)"; }
+}
+
+# Configure build/out/cfg-NAME from a base config, the option and the
+# fragments given, and build it.
+build_config() {
+	local name=$1 out=$BUILD/out/cfg-$1
+	shift
 	mkdir -p "$out"
 	case $name in
 	defconfig)
@@ -70,23 +109,25 @@ build_config() {
 			--enable DEBUG_INFO_NONE ;;
 	esac
 	KCONFIG_CONFIG="$out/.config" "$LINUX/scripts/kconfig/merge_config.sh" -m -O "$out" \
-		"$out/.config" "$@" >/dev/null
-	make -s -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS olddefconfig >/dev/null
-	grep -qx CONFIG_ARM_SMMU_V3_PKVM=y "$out/.config" ||
-		die "$name: CONFIG_ARM_SMMU_V3_PKVM=y did not survive olddefconfig; its dependencies:" \
-			"$(grep -E '^CONFIG_(KVM|ARM_SMMU_V3|ARM64_4K_PAGES)=' "$out/.config" | tr '\n' ' ')"
-	echo "configs: $name: $(grep -E '^CONFIG_(ARM_SMMU_V3|ARM_SMMU_V3_PMU|ARM_SMMU_V3_PKVM)=' \
-		"$out/.config" | tr '\n' ' ')"
-	echo "configs: building $name $what (make -j$JOBS, log: $log)"
-	start=$(date +%s)
-	{ make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" Image &&
-	  make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" $modules; } \
-		> "$log" 2>&1 || { tail -20 "$log"; die "$name: the build failed (log: $log)"; }
-	warnings=$(grep -c 'warning:' "$log" || true)
-	echo "configs: $name built in $(( $(date +%s) - start )) s, $warnings compiler warnings," \
-	     "$(find "$out" -name '*.mod' | wc -l) modules compiled," \
-	     "$(find "$out" -name '*.ko' | wc -l) linked"
-	[ "$warnings" = 0 ] || { grep 'warning:' "$log" | head; die "$name: compiler warnings (log: $log)"; }
+		"$out/.config" "$top/configs/configs-option.config" "$@" >/dev/null
+	check_config "$name" "$name"
+	build "$name" "$name" "$name"
+}
+
+# The option is a bool on a tristate: with ARM_SMMU_V3=m it may still be y
+# (Kconfig gives a bool the value y where its dependency is m), and the
+# kernel must link, for it uses no symbol of that module. Debian ships
+# ARM_SMMU_V3=y, but a configuration may make it a module. Rebuilt in the
+# same tree: only what depends on that option is compiled again.
+build_smmu_v3_module() {
+	local name=$1 out=$BUILD/out/cfg-$1
+	"$LINUX/scripts/config" --file "$out/.config" --module ARM_SMMU_V3
+	check_config "$name" "$name, ARM_SMMU_V3=m"
+	grep -qx CONFIG_ARM_SMMU_V3=m "$out/.config" ||
+		die "$name: ARM_SMMU_V3=m did not survive olddefconfig"
+	build "$name" "$name, ARM_SMMU_V3=m" "$name-smmu-v3-m"
+	[ -f "$out/drivers/iommu/arm/arm-smmu-v3/arm_smmu_v3.ko" ] ||
+		die "$name, ARM_SMMU_V3=m: arm_smmu_v3.ko was not built"
 }
 
 for step in $steps; do
@@ -94,7 +135,8 @@ for step in $steps; do
 	defconfig)
 		build_config defconfig "$top/configs/configs-boot.config" ;;
 	debian)
-		build_config debian ;;
+		build_config debian
+		build_smmu_v3_module debian ;;
 	boot)
 		image=$BUILD/out/cfg-defconfig/arch/arm64/boot/Image
 		[ -f "$image" ] || die "no defconfig kernel to boot; run 'scripts/configs.sh defconfig'"
