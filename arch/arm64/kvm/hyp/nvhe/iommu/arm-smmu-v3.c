@@ -770,8 +770,13 @@ static int smmu_register(u64 mmio, u64 mmio_size, u64 mem_pfn, u64 nr_pages, u64
 	if (mmio_size < SZ_128K || !PAGE_ALIGNED(mmio | mmio_size) ||
 	    (flags & ~KVM_SMMU_REGISTER_NONCOHERENT))
 		return -EINVAL;
-	/* A slot a failed registration used is reused from scratch, its locks free. */
-	memset(smmu, 0, sizeof(*smmu));
+	/*
+	 * A slot a failed registration used is reused from scratch, its locks
+	 * free. An assignment, not memset(): with FORTIFY_SOURCE the compiler
+	 * checks a memset() of an array slot indexed at run time by calling
+	 * __fortify_panic(), which EL2 does not have.
+	 */
+	*smmu = (struct hyp_arm_smmu){};
 
 	ret = __pkvm_host_donate_hyp_mmio(mmio, mmio_size);
 	if (ret)
