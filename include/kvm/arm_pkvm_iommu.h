@@ -28,6 +28,7 @@
 #define KVM_IOMMU_RUN_PAGES(run)	(((run) & 0xfff) + 1)
 #define KVM_IOMMU_RUN_MAX_PAGES		4096
 #define KVM_IOMMU_MAX_RUNS		13
+#define KVM_IOMMU_RUNS_FIRST_REG	5
 
 /*
  * Flags of __pkvm_host_iommu_unmap_pages. DEFER: leave the invalidation to

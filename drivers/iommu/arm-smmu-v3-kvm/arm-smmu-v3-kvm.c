@@ -427,11 +427,25 @@ static int kvm_smmu_map_pages(struct iommu_domain *domain, unsigned long iova,
  * @iova + *@mapped, in as few hypercalls as the hypervisor's bound per
  * call and its memory allow: what a call mapped is dropped from the front.
  */
+/*
+ * The runs of __pkvm_host_iommu_map_runs in @regs, x5 to x17: indexed from
+ * the start of the register block, which FORTIFY_SOURCE sees as one object,
+ * and not from its field a5.
+ */
+static unsigned long *kvm_smmu_runs(struct arm_smccc_1_2_regs *regs)
+{
+	BUILD_BUG_ON(offsetof(struct arm_smccc_1_2_regs, a5) !=
+		     KVM_IOMMU_RUNS_FIRST_REG * sizeof(unsigned long) ||
+		     offsetof(struct arm_smccc_1_2_regs, a17) !=
+		     (KVM_IOMMU_RUNS_FIRST_REG + KVM_IOMMU_MAX_RUNS - 1) * sizeof(unsigned long));
+	return (unsigned long *)regs + KVM_IOMMU_RUNS_FIRST_REG;
+}
+
 static int kvm_smmu_map_queued_runs(struct kvm_smmu_domain *kdomain, unsigned long iova,
 				    int prot, gfp_t gfp, struct arm_smccc_1_2_regs *args,
 				    size_t *mapped)
 {
-	unsigned long *runs = &args->a5;
+	unsigned long *runs = kvm_smmu_runs(args);
 	struct arm_smccc_1_2_regs res;
 	size_t done, n;
 	int ret;
@@ -482,16 +496,13 @@ static int kvm_smmu_map_sg(struct iommu_domain *domain, unsigned long iova,
 {
 	struct kvm_smmu_domain *kdomain = to_kvm_smmu_domain(domain);
 	struct arm_smccc_1_2_regs args = {};
-	unsigned long *runs = &args.a5;
+	unsigned long *runs = kvm_smmu_runs(&args);
 	size_t len = 0, queued = 0, n, done;
 	struct scatterlist *sg = sgl;
 	phys_addr_t start = 0;
 	unsigned int i = 0;
 	int ret;
 
-	BUILD_BUG_ON(offsetof(struct arm_smccc_1_2_regs, a17) -
-		     offsetof(struct arm_smccc_1_2_regs, a5) !=
-		     (KVM_IOMMU_MAX_RUNS - 1) * sizeof(unsigned long));
 	*mapped = 0;
 	/* One round past the last entry, to take the last stretch. */
 	for (;;) {

@@ -68,7 +68,9 @@ static inline struct hvc map_runs(u32 id, u64 iova, int prot, const u64 *runs,
 	}, res;
 	struct hvc r;
 
-	memcpy(&args.a5, runs, min(nr, KVM_IOMMU_MAX_RUNS) * sizeof(*runs));
+	/* From the start of the register block: a copy from a5 spans fields. */
+	memcpy((u64 *)&args + KVM_IOMMU_RUNS_FIRST_REG, runs,
+	       min(nr, KVM_IOMMU_MAX_RUNS) * sizeof(*runs));
 	do {
 		arm_smccc_1_2_hvc(&args, &res);
 		r = (struct hvc){ (long)res.a1, res.a2, res.a3, res.a0 };
