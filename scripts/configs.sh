@@ -76,24 +76,29 @@ check_config() {
 # on any compiler warning.
 build() {
 	local name=$1 label=$2 log=$logs/configs-$3.log out=$BUILD/out/cfg-$1 start warnings
-	local modules
+	local modules orders kos
 	modules=$(modules_of "$name")
+	# The modules this configuration builds, from kbuild's own lists (not
+	# from the files an earlier configuration of the tree left behind).
+	orders=modules.order
+	[ "$modules" = modules ] || orders=$(printf '%smodules.order ' $modules)
 	echo "configs: building $label: Image and ${modules/#modules/all modules}" \
 	     "(make -j$JOBS, log: $log)"
 	start=$(date +%s)
 	# Directory targets compile modules without linking them: then the
 	# modules of those directories are linked one by one (modpost included).
-	# shellcheck disable=SC2086 # $modules is a list of targets
+	# shellcheck disable=SC2086 # $modules and $orders are lists
 	{ make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" Image &&
 	  make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" $modules &&
 	  if [ "$modules" != modules ]; then
 		make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" \
-			$(cd "$out" && find $modules -name '*.mod' | sed 's/\.mod$/.ko/')
+			$(cd "$out" && sed 's/\.o$/.ko/' $orders)
 	  fi; } > "$log" 2>&1 || { tail -20 "$log"; die "$label: the build failed (log: $log)"; }
 	warnings=$(grep -c 'warning:' "$log" || true)
+	# shellcheck disable=SC2086
+	kos=$(cd "$out" && sed 's/\.o$/.ko/' $orders)
 	echo "configs: $label built in $(( $(date +%s) - start )) s, $warnings compiler warnings," \
-	     "$(find "$out" -name '*.mod' | wc -l) modules compiled," \
-	     "$(find "$out" -name '*.ko' | wc -l) linked"
+	     "$(echo "$kos" | grep -c .) modules, $(cd "$out" && ls $kos 2>/dev/null | wc -l) linked"
 	[ "$warnings" = 0 ] || { grep 'warning:' "$log" | head; die "$label: compiler warnings (log: $log)"; }
 }
 

@@ -423,11 +423,6 @@ static int kvm_smmu_map_pages(struct iommu_domain *domain, unsigned long iova,
 }
 
 /*
- * Map the runs queued in @args (x4 their number, x5 and up the runs) at
- * @iova + *@mapped, in as few hypercalls as the hypervisor's bound per
- * call and its memory allow: what a call mapped is dropped from the front.
- */
-/*
  * The runs of __pkvm_host_iommu_map_runs in @regs, x5 to x17: indexed from
  * the start of the register block, which FORTIFY_SOURCE sees as one object,
  * and not from its field a5.
@@ -441,6 +436,11 @@ static unsigned long *kvm_smmu_runs(struct arm_smccc_1_2_regs *regs)
 	return (unsigned long *)regs + KVM_IOMMU_RUNS_FIRST_REG;
 }
 
+/*
+ * Map the runs queued in @args (x4 their number, x5 and up the runs) at
+ * @iova + *@mapped, in as few hypercalls as the hypervisor's bound per
+ * call and its memory allow: what a call mapped is dropped from the front.
+ */
 static int kvm_smmu_map_queued_runs(struct kvm_smmu_domain *kdomain, unsigned long iova,
 				    int prot, gfp_t gfp, struct arm_smccc_1_2_regs *args,
 				    size_t *mapped)
