@@ -619,8 +619,12 @@ int kvm_iommu_unmap_pages(u64 domain_id, u64 iova, u64 pgsize, u64 pgcount,
 					   size - *unmapped, gather);
 		/* What the gather holds is out of the tables and this call's alone. */
 		err = flags ? defer_gather(domain, gather) : flush_gather(domain, gather);
-		/* An IOMMU without power is invalidated at power-on: the log waits. */
-		if (err == -EAGAIN)
+		/*
+		 * An IOMMU without power is invalidated at power-on: the log
+		 * waits. A deferred unmap's -EAGAIN came from the log already:
+		 * full, and not flushable while the IOMMU is off.
+		 */
+		if (err == -EAGAIN && !flags)
 			err = defer_gather(domain, gather);
 		if (err) {
 			ret = err;
