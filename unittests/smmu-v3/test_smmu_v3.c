@@ -821,6 +821,63 @@ static bool power_cycles(void)
 }
 
 /*
+ * A deferred log that fills while its SMMU is off. Strict unmaps wait in
+ * the log up to its bound; past it, a strict and a lazy unmap both get
+ * -EAGAIN. Their entries are gone but the SMMU's TLB may still hold them,
+ * so their pages stay counted for good, while the log's pages are released
+ * by the power-on.
+ */
+static bool full_log_while_off(void)
+{
+	struct fake_smmu *s = fake_new(FAKE_MMIO(0));
+	const u64 pa = MEM_BASE + 8 * SZ_1M, n = KVM_IOMMU_DEFERRED_RANGES;
+	const u64 strict = pa + n * SZ_4K, lazy = strict + SZ_4K;
+	size_t done;
+	u64 i;
+
+	snprintf(where, sizeof(where), "full log while off");
+	CHECK(fake_register(s) == 0, "register");
+	CHECK(!kvm_iommu_alloc_domain(2) && !kvm_iommu_attach_dev(0, 2, 3), "attach");
+	for (i = 0; i < n + 2; i++)
+		CHECK(map_page(2, IOVA + i * SZ_4K, pa + i * SZ_4K), "map %llu",
+		      (unsigned long long)i);
+	CHECK(fake_set_power(0, false) == 0, "off");
+	fake_power_off(s);
+	for (i = 0; i < n; i++)
+		CHECK(unmap_page(2, IOVA + i * SZ_4K), "unmap %llu while off",
+		      (unsigned long long)i);
+	/*
+	 * The model reads the tables only of domains the iommu-core harness
+	 * allocated: while pages stay mapped or stuck here, the counts are
+	 * checked one by one instead of by check_state().
+	 */
+	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == n, "%llu pages logged, want %llu",
+	      (unsigned long long)kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES),
+	      (unsigned long long)n);
+	CHECK(unmap(2, IOVA + n * SZ_4K, SZ_4K, 1, &done) == -EAGAIN && !done,
+	      "a strict unmap past the full log");
+	CHECK(unmap_deferred(2, IOVA + (n + 1) * SZ_4K, SZ_4K, 1, &done) == -EAGAIN && !done,
+	      "a lazy unmap past the full log");
+	CHECK(kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) == n &&
+	      mem_dma_count(mem_page(strict)) == 1 && mem_dma_count(mem_page(lazy)) == 1,
+	      "the log grew past its bound, or a refused page was released");
+	fake_power_on(s);
+	CHECK(fake_set_power(0, true) == 0, "on");
+	CHECK(!kvm_iommu_stat(KVM_IOMMU_STAT_DEFERRED_PAGES) && !mem_dma_count(mem_page(pa)) &&
+	      !mem_dma_count(mem_page(strict - SZ_4K)), "the log was not released at power-on");
+	CHECK(mem_dma_count(mem_page(strict)) == 1 && mem_dma_count(mem_page(lazy)) == 1 &&
+	      __pkvm_host_donate_hyp(strict / SZ_4K, 1) == -EBUSY &&
+	      __pkvm_host_donate_hyp(lazy / SZ_4K, 1) == -EBUSY,
+	      "a page whose unmap was refused left the host");
+	CHECK(fake_dma(s, 3, IOVA + n * SZ_4K) == FAKE_NO_DMA &&
+	      fake_dma(s, 3, IOVA + (n + 1) * SZ_4K) == FAKE_NO_DMA, "DMA through a refused unmap");
+	CHECK(!kvm_iommu_detach_dev(0, 2, 3) && !kvm_iommu_free_domain(2) &&
+	      mem_dma_count(mem_page(strict)) == 1 && mem_dma_count(mem_page(lazy)) == 1,
+	      "detach and free, or they released the refused pages");
+	return !failures;
+}
+
+/*
  * Two SMMUs, a domain on each. With SMMU 0 off, what the domain on SMMU 1
  * unmaps is released at once, and only the domain on SMMU 0 waits for its
  * power-on. Then SMMU 1, which does not snoop, loses power for real: its
@@ -890,6 +947,7 @@ int main(void)
 	run(event_queue, "event_queue_gives_the_host_its_part");
 	run(power_cycles, "power_off_keeps_counts_until_power_on");
 	run(power_off_holds_back_its_domains, "power_off_holds_back_only_its_domains");
+	run(full_log_while_off, "full_log_while_off_refuses_and_keeps_counts");
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }
