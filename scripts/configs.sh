@@ -6,7 +6,7 @@
 # config (package linux-config-6.12 of the Debian release whose
 # linux-source is the base, fetched from the Debian archive). Each must
 # configure with the option on, and build Image and modules without a
-# compiler warning. Debian builds ARM_SMMU_V3 in; its config is built
+# compiler or modpost warning. Debian builds ARM_SMMU_V3 in; its config is built
 # again with ARM_SMMU_V3=m, which Kconfig allows beside the option. Then the
 # defconfig kernel, with the test options of
 # configs/configs-boot.config, boots in QEMU on -cpu max (hVHE) and
@@ -73,7 +73,7 @@ check_config() {
 }
 
 # Build Image and modules in build/out/cfg-NAME (incrementally), and fail
-# on any compiler warning.
+# on any compiler warning or modpost warning (a section mismatch, say).
 build() {
 	local name=$1 label=$2 log=$logs/configs-$3.log out=$BUILD/out/cfg-$1 start warnings
 	local modules orders kos
@@ -94,12 +94,13 @@ build() {
 		make -C "$LINUX" O="$out" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$JOBS" \
 			$(cd "$out" && sed 's/\.o$/.ko/' $orders)
 	  fi; } > "$log" 2>&1 || { tail -20 "$log"; die "$label: the build failed (log: $log)"; }
-	warnings=$(grep -c 'warning:' "$log" || true)
+	warnings=$(grep -cE 'warning:|WARNING: modpost' "$log" || true)
 	# shellcheck disable=SC2086
 	kos=$(cd "$out" && sed 's/\.o$/.ko/' $orders)
-	echo "configs: $label built in $(( $(date +%s) - start )) s, $warnings compiler warnings," \
+	echo "configs: $label built in $(( $(date +%s) - start )) s, $warnings compiler or modpost warnings," \
 	     "$(echo "$kos" | grep -c .) modules, $(cd "$out" && ls $kos 2>/dev/null | wc -l) linked"
-	[ "$warnings" = 0 ] || { grep 'warning:' "$log" | head; die "$label: compiler warnings (log: $log)"; }
+	[ "$warnings" = 0 ] || { grep -E 'warning:|WARNING: modpost' "$log" | head
+				 die "$label: compiler or modpost warnings (log: $log)"; }
 }
 
 # Configure build/out/cfg-NAME from a base config, the option and the
